@@ -1,0 +1,69 @@
+"""The three roles and what each may reach.
+
+A role is a Django group. ``admin`` reaches everything; ``trader`` reaches the
+ladder and analytics; ``oncall`` reaches the ops pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+
+class Role(StrEnum):
+    TRADER = "trader"
+    ONCALL = "oncall"
+    ADMIN = "admin"
+
+
+ALL_ROLES: tuple[Role, ...] = (Role.TRADER, Role.ONCALL, Role.ADMIN)
+
+UserLike = AbstractBaseUser | AnonymousUser
+
+
+def user_roles(user: UserLike) -> frozenset[Role]:
+    """The roles a user holds; admins hold every role."""
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_frgm_roles", None)
+    if cached is not None:
+        return cached
+    names = set(user.groups.values_list("name", flat=True))  # type: ignore[union-attr]
+    if Role.ADMIN in names or getattr(user, "is_superuser", False):
+        roles = frozenset(ALL_ROLES)
+    else:
+        roles = frozenset(Role(n) for n in names if n in Role.__members__.values())
+    user._frgm_roles = roles  # type: ignore[union-attr]
+    return roles
+
+
+def user_has_role(user: UserLike, role: Role) -> bool:
+    return role in user_roles(user)
+
+
+View = TypeVar("View", bound=Callable[..., HttpResponse])
+
+
+def role_required(role: Role) -> Callable[[View], View]:
+    """Deny (403) a logged-in user without ``role``.
+
+    Anonymous users never get here: LoginRequiredMiddleware sends them to login.
+    """
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not user_has_role(request.user, role):
+                raise PermissionDenied(f"This page needs the {role} role.")
+            return view(request, *args, **kwargs)
+
+        wrapped.frgm_required_role = role  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorator

@@ -1,0 +1,160 @@
+"""``make run``: the whole product on one machine, in the foreground.
+
+Starts two private Redis servers and moto's server, prepares the database and
+the AWS stand-in, then runs web, worker (and simulator) under honcho. Ctrl-C
+stops every process this started.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+from urllib.parse import urlparse
+
+from devstack.processes import (
+    Server,
+    StackError,
+    local_aws_environment,
+    moto_start,
+    port_is_free,
+    redis_start,
+    wait_for_port,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN_DIR = ROOT / ".run"
+
+DEFAULTS = {
+    "FRGM_PORT": "8000",
+    "FRGM_STATE_REDIS_URL": "redis://127.0.0.1:16379/0",
+    "FRGM_MESSAGING_REDIS_URL": "redis://127.0.0.1:16380/0",
+    "AWS_ENDPOINT_URL": "http://127.0.0.1:15566",
+}
+
+
+def _port_of(url: str) -> int:
+    port = urlparse(url).port
+    if port is None:
+        raise StackError(f"{url!r} names no port")
+    return port
+
+
+def _check_ports(config: dict[str, str]) -> None:
+    for name in DEFAULTS:
+        port = int(config[name]) if name == "FRGM_PORT" else _port_of(config[name])
+        if not port_is_free(port):
+            raise StackError(
+                f"port {port} ({name}) is already in use. Stop what listens there, or "
+                f"choose another, e.g. {name}={_suggest(name, config[name])} make run"
+            )
+
+
+def _suggest(name: str, value: str) -> str:
+    if name == "FRGM_PORT":
+        return str(int(value) + 1)
+    port = _port_of(value)
+    return value.replace(f":{port}", f":{port + 100}")
+
+
+def _manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=env, check=True)
+
+
+def _announce_when_up(port: int, web: subprocess.Popen[bytes] | None) -> None:
+    def wait() -> None:
+        try:
+            if web is not None:
+                wait_for_port(port, timeout_s=90, process=web)
+        except StackError:
+            return
+        print(
+            f"\n  FRGM Live is up: http://127.0.0.1:{port}/  (log in as trader, oncall or admin)"
+            f"\n  readiness: http://127.0.0.1:{port}/readyz    Ctrl-C stops everything\n",
+            flush=True,
+        )
+
+    threading.Thread(target=wait, daemon=True).start()
+
+
+def _stop_honcho(honcho: subprocess.Popen[bytes]) -> None:
+    """Let honcho stop web, worker and simulator before the servers they use go."""
+    if honcho.poll() is None:
+        # Ctrl-C already reached honcho (same process group); SIGTERM did not.
+        honcho.send_signal(signal.SIGTERM)
+    try:
+        honcho.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        honcho.kill()
+        honcho.wait()
+
+
+def main() -> int:
+    config = {name: os.environ.get(name) or default for name, default in DEFAULTS.items()}
+    _check_ports(config)
+    env = {**os.environ, **config, **local_aws_environment(config["AWS_ENDPOINT_URL"])}
+    env.setdefault("FRGM_ENV", "local")
+    env.setdefault("DJANGO_DEBUG", "1")
+    servers: list[Server] = []
+    honcho: subprocess.Popen[bytes] | None = None
+
+    def on_sigterm(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        print("Starting private Redis servers and the AWS stand-in under .run/ ...", flush=True)
+        servers.append(
+            redis_start(
+                name="state store (one-node cluster)",
+                port=_port_of(config["FRGM_STATE_REDIS_URL"]),
+                data_dir=RUN_DIR / "state-redis",
+                cluster=True,
+                durable=True,
+            )
+        )
+        servers.append(
+            redis_start(
+                name="messaging",
+                port=_port_of(config["FRGM_MESSAGING_REDIS_URL"]),
+                data_dir=RUN_DIR / "messaging-redis",
+                cluster=False,
+                durable=False,
+            )
+        )
+        servers.append(moto_start(port=_port_of(config["AWS_ENDPOINT_URL"]), log_dir=RUN_DIR))
+        for server in servers:
+            print(f"  {server.name:<32} 127.0.0.1:{server.port}", flush=True)
+        _manage(env, "migrate", "--noinput", "-v", "0")
+        _manage(env, "bootstrap_local")
+        print("Users (one per role):", flush=True)
+        _manage(env, "create_role_users")
+        processes = ["web", "worker"]
+        if env.get("FRGM_SIMULATE", "1") not in {"0", "false", "off"}:
+            processes.append("simulator")
+        honcho = subprocess.Popen(
+            [sys.executable, "-m", "honcho", "-f", str(ROOT / "Procfile"), "start", *processes],
+            env=env,
+            cwd=ROOT,
+        )
+        _announce_when_up(int(config["FRGM_PORT"]), honcho)
+        return honcho.wait()
+    except KeyboardInterrupt:
+        print("\nStopping ...", flush=True)
+        return 0
+    except (StackError, subprocess.CalledProcessError) as exc:
+        print(f"make run: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if honcho is not None:
+            _stop_honcho(honcho)
+        for server in reversed(servers):
+            server.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

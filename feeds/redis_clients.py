@@ -1,0 +1,43 @@
+"""The two Redis roles: the state store (cluster client) and messaging (plain).
+
+The state store is MemoryDB in AWS, which speaks only the cluster protocol;
+locally it is a one-node cluster, so the code path tested is the AWS one.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import redis
+from django.conf import settings
+from redis.cluster import RedisCluster
+
+
+class StateStoreUnavailable(RuntimeError):
+    """The state store could not be reached."""
+
+
+@cache
+def state_store() -> RedisCluster:
+    return RedisCluster.from_url(
+        settings.FRGM_STATE_REDIS_URL,
+        socket_timeout=settings.FRGM_REDIS_TIMEOUT_S,
+        socket_connect_timeout=settings.FRGM_REDIS_TIMEOUT_S,
+        decode_responses=False,
+    )
+
+
+@cache
+def messaging() -> redis.Redis:
+    return redis.Redis.from_url(
+        settings.FRGM_MESSAGING_REDIS_URL,
+        socket_timeout=settings.FRGM_REDIS_TIMEOUT_S,
+        socket_connect_timeout=settings.FRGM_REDIS_TIMEOUT_S,
+    )
+
+
+def redis_clients_reset() -> None:
+    for factory in (state_store, messaging):
+        if factory.cache_info().currsize:
+            factory().close()
+        factory.cache_clear()

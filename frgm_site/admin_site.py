@@ -1,0 +1,45 @@
+"""The Django admin, reachable by the admin role only.
+
+Anonymous users go to the portal's one login page; a logged-in user without
+the admin role gets 403 rather than the admin's own login form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import update_wrapper
+from typing import Any
+
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+from accounts.roles import Role, user_has_role
+
+
+class FrgmAdminSite(admin.AdminSite):
+    site_header = "FRGM Live administration"
+    site_title = "FRGM Live admin"
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        user = request.user
+        return bool(user.is_active and user.is_staff and user_has_role(user, Role.ADMIN))
+
+    def admin_view(
+        self, view: Callable[..., HttpResponse], cacheable: bool = False
+    ) -> Callable[..., HttpResponse]:
+        inner = super().admin_view(view, cacheable)
+
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.user.is_authenticated and not self.has_permission(request):
+                raise PermissionDenied("The admin pages need the admin role.")
+            return inner(request, *args, **kwargs)
+
+        return update_wrapper(wrapper, inner)
+
+    def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        if request.user.is_authenticated:
+            raise PermissionDenied("The admin pages need the admin role.")
+        return redirect_to_login(request.GET.get("next", "/admin/"), settings.LOGIN_URL)

@@ -1,0 +1,237 @@
+"""Settings for FRGM Live, read once from the environment.
+
+``FRGM_ENV`` chooses the mode: ``local`` (default: embedded stand-ins, safe
+defaults) or ``prod`` (AWS: no secret defaults, HTTPS behind the ALB).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+
+from frgm_site.env import (
+    ConfigError,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+RUN_DIR = BASE_DIR / ".run"
+RUN_DIR.mkdir(exist_ok=True)  # the local SQLite file and private servers live here
+
+FRGM_ENV = env_str("FRGM_ENV", "local")
+if FRGM_ENV not in {"local", "prod"}:
+    raise ConfigError(f"FRGM_ENV={FRGM_ENV!r}: use 'local' or 'prod'")
+PRODUCTION = FRGM_ENV == "prod"
+
+SECRET_KEY = env_secret(
+    "DJANGO_SECRET_KEY",
+    local_default="local-only-insecure-key-0f3c9a1e7b5d4c2a8e6f0b9d7c5a3e1f-never-in-prod",
+    production=PRODUCTION,
+)
+DEBUG = env_bool("DJANGO_DEBUG", default=False)
+ALLOWED_HOSTS = env_list(
+    "DJANGO_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
+)
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ConfigError("DJANGO_ALLOWED_HOSTS is not set: name the portal's host name(s)")
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "frgm_site.apps.FrgmAdminConfig",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "channels",
+    "accounts",
+    "feeds",
+    "ladder",
+    "ops",
+]
+
+MIDDLEWARE = [
+    "frgm_site.request_id.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every view needs a login unless it opts out with @login_not_required.
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "frgm_site.urls"
+WSGI_APPLICATION = "frgm_site.wsgi.application"
+ASGI_APPLICATION = "frgm_site.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "frgm_site" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.roles",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_secret(
+            "DATABASE_URL",
+            local_default=f"sqlite:///{RUN_DIR / 'db.sqlite3'}",
+            production=PRODUCTION,
+        ),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "America/Chicago"  # the desk's and the feed server's clock
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "frgm_site" / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+# --- Redis: two roles (see docs/ and DESIGN.md "Storage layout") ------------
+# State store: MemoryDB in AWS, a one-node cluster locally; always reached
+# through redis-py's cluster client so the local path is the AWS path.
+FRGM_STATE_REDIS_URL = env_secret(
+    "FRGM_STATE_REDIS_URL", local_default="redis://127.0.0.1:16379/0", production=PRODUCTION
+)
+# Messaging: channel layer and Celery broker; nothing here must survive a restart.
+FRGM_MESSAGING_REDIS_URL = env_secret(
+    "FRGM_MESSAGING_REDIS_URL", local_default="redis://127.0.0.1:16380/0", production=PRODUCTION
+)
+FRGM_REDIS_TIMEOUT_S = env_float("FRGM_REDIS_TIMEOUT_S", 2.0)
+
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [FRGM_MESSAGING_REDIS_URL], "capacity": 200, "expiry": 10},
+    }
+}
+
+# --- AWS (moto's server stands in locally) --------------------------------
+# boto3's standard variable, so one code path talks to the stand-in and to AWS.
+AWS_ENDPOINT_URL = env_str("AWS_ENDPOINT_URL", "" if PRODUCTION else "http://127.0.0.1:15566")
+AWS_REGION = env_str("AWS_REGION", env_str("AWS_DEFAULT_REGION", "us-east-1"))
+# Locally the stand-in accepts any key; in AWS the task role provides credentials.
+AWS_LOCAL_CREDENTIALS = not PRODUCTION and env_bool("FRGM_AWS_LOCAL_CREDENTIALS", True)
+AWS_TIMEOUT_S = env_float("FRGM_AWS_TIMEOUT_S", 5.0)
+FRGM_FEED_BUCKET = env_str("FRGM_FEED_BUCKET", "frgm-feed-local")
+FRGM_FEED_QUEUE = env_str("FRGM_FEED_QUEUE", "frgm-feed-events")
+FRGM_FEED_DLQ = env_str("FRGM_FEED_DLQ", "frgm-feed-events-dlq")
+FRGM_FEED_MAX_RECEIVES = env_int("FRGM_FEED_MAX_RECEIVES", 5)
+FRGM_HISTORY_TABLE = env_str("FRGM_HISTORY_TABLE", "frgm-history")
+
+# --- Celery ----------------------------------------------------------------
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", FRGM_MESSAGING_REDIS_URL)
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Security ----------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    # TLS ends at the ALB, which says so in X-Forwarded-Proto.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    # The ALB probes over plain HTTP inside the VPC.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if not PRODUCTION or SECURE_HSTS_PRELOAD else ["security.W021"]
+
+# --- Logging -------------------------------------------------------------------
+FRGM_LOG_FORMAT = env_str("FRGM_LOG_FORMAT", "json" if PRODUCTION else "text")
+FRGM_LOG_LEVEL = env_str("FRGM_LOG_LEVEL", "INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "frgm_site.request_id.RequestIdFilter"}},
+    "formatters": {
+        "text": {
+            "format": "%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] %(message)s",
+        },
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": FRGM_LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": FRGM_LOG_LEVEL},
+    "loggers": {
+        "botocore": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
+    },
+}
+if FRGM_LOG_FORMAT not in {"text", "json"}:
+    raise ConfigError(f"FRGM_LOG_FORMAT={FRGM_LOG_FORMAT!r}: use 'text' or 'json'")
+
+# Password for the local persona users (create_role_users); generated when empty.
+FRGM_ROLE_PASSWORD = env_str("FRGM_ROLE_PASSWORD", "")
+
+# Locally, whitenoise serves straight from the apps' static folders; in
+# production from the collectstatic output baked into the image.
+WHITENOISE_USE_FINDERS = not PRODUCTION

@@ -1,0 +1,52 @@
+"""Site-level views: home, health probes."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from accounts.roles import Role, user_has_role, user_roles
+from frgm_site.health import readiness_check
+
+LOOPBACK = {"127.0.0.1", "::1"}
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each user to the first area their role opens."""
+    roles = user_roles(request.user)
+    if Role.TRADER in roles:
+        return redirect("ladder:ladder")
+    if Role.ONCALL in roles:
+        return redirect("ops:health")
+    return render(request, "no_role.html", status=403)
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    return JsonResponse({"status": "ok"})
+
+
+@login_not_required
+@never_cache
+@require_GET
+def readyz(request: HttpRequest) -> HttpResponse:
+    results = readiness_check()
+    ready = all(r.ok for r in results)
+    show_details = request.META.get("REMOTE_ADDR") in LOOPBACK or user_has_role(
+        request.user, Role.ADMIN
+    )
+    checks: dict[str, dict[str, object]] = {}
+    for result in results:
+        entry: dict[str, object] = {"ok": result.ok, "ms": result.millis}
+        if show_details and not result.ok:
+            entry["detail"] = result.detail
+        checks[result.name] = entry
+    return JsonResponse(
+        {"status": "ok" if ready else "unavailable", "checks": checks},
+        status=200 if ready else 503,
+    )

@@ -11,7 +11,6 @@ from enum import StrEnum
 from functools import wraps
 from typing import Any, TypeVar
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
@@ -24,7 +23,8 @@ class Role(StrEnum):
 
 ALL_ROLES: tuple[Role, ...] = (Role.TRADER, Role.ONCALL, Role.ADMIN)
 
-UserLike = AbstractBaseUser | AnonymousUser
+# A Django user or AnonymousUser (mypy sees Django's classes as Any without stubs).
+UserLike = Any
 
 
 def user_roles(user: UserLike) -> frozenset[Role]:
@@ -34,12 +34,12 @@ def user_roles(user: UserLike) -> frozenset[Role]:
     cached = getattr(user, "_frgm_roles", None)
     if cached is not None:
         return cached
-    names = set(user.groups.values_list("name", flat=True))  # type: ignore[union-attr]
+    names = set(user.groups.values_list("name", flat=True))
     if Role.ADMIN in names or getattr(user, "is_superuser", False):
         roles = frozenset(ALL_ROLES)
     else:
         roles = frozenset(Role(n) for n in names if n in Role.__members__.values())
-    user._frgm_roles = roles  # type: ignore[union-attr]
+    user._frgm_roles = roles
     return roles
 
 

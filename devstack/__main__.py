@@ -97,6 +97,8 @@ def main() -> int:
     config = {name: os.environ.get(name) or default for name, default in DEFAULTS.items()}
     _check_ports(config)
     env = {**os.environ, **config, **local_aws_environment(config["AWS_ENDPOINT_URL"])}
+    # uvicorn, celery and honcho live beside this interpreter in .venv/bin.
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env.setdefault("FRGM_ENV", "local")
     env.setdefault("DJANGO_DEBUG", "1")
     servers: list[Server] = []

@@ -69,9 +69,7 @@ def _spawn(args: list[str], log_path: Path) -> subprocess.Popen[bytes]:
     with log_path.open("ab") as log:
         # A session of its own: Ctrl-C reaches the launcher, which stops the
         # servers in order after web and worker are gone.
-        return subprocess.Popen(
-            args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
+        return subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
 def redis_binary() -> str:
@@ -83,26 +81,37 @@ def redis_binary() -> str:
     return path
 
 
-def redis_start(
-    *, name: str, port: int, data_dir: Path, cluster: bool, durable: bool
-) -> Server:
+def redis_start(*, name: str, port: int, data_dir: Path, cluster: bool, durable: bool) -> Server:
     """A private redis-server; ``cluster`` makes it a one-node cluster owning every slot."""
     data_dir.mkdir(parents=True, exist_ok=True)
     args = [
         redis_binary(),
-        "--port", str(port),
-        "--bind", "127.0.0.1",
-        "--dir", str(data_dir),
-        "--save", "",
-        "--appendonly", "yes" if durable else "no",
-        "--appendfsync", "everysec",
-        "--logfile", "",
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        str(data_dir),
+        "--save",
+        "",
+        "--appendonly",
+        "yes" if durable else "no",
+        "--appendfsync",
+        "everysec",
+        "--logfile",
+        "",
     ]
     if cluster:
         args += [
-            "--cluster-enabled", "yes",
-            "--cluster-config-file", "nodes.conf",
-            "--cluster-announce-ip", "127.0.0.1",
+            "--cluster-enabled",
+            "yes",
+            "--cluster-config-file",
+            "nodes.conf",
+            "--cluster-announce-ip",
+            "127.0.0.1",
+            # The bus defaults to port + 10000, which overflows for high free ports.
+            "--cluster-port",
+            str(free_port()),
         ]
     process = _spawn(args, data_dir / "redis.log")
     wait_for_port(port, timeout_s=10, process=process)

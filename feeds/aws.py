@@ -38,13 +38,15 @@ def client(service: str, *, attempts: int = 3) -> Any:
     """
     config = Config(
         connect_timeout=settings.AWS_TIMEOUT_S,
-        read_timeout=max(settings.AWS_TIMEOUT_S, 25.0) if service == "sqs" else settings.AWS_TIMEOUT_S,
+        read_timeout=max(settings.AWS_TIMEOUT_S, 25.0)
+        if service == "sqs"
+        else settings.AWS_TIMEOUT_S,
         retries={"max_attempts": attempts, "mode": "standard"},
         # Path-style addressing works with moto and with real S3 alike.
         s3={"addressing_style": "path"},
     )
     return _session().client(
-        service,  # type: ignore[call-overload]
+        service,
         endpoint_url=settings.AWS_ENDPOINT_URL or None,
         config=config,
     )

@@ -78,9 +78,7 @@ def _queue_arn(url: str) -> str:
 def _notification_ensure(report: BootstrapReport, bucket: str, queue_arn: str) -> None:
     s3 = client("s3")
     wanted = [{"Id": "frgm-feed-objects", "QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"]}]
-    current = s3.get_bucket_notification_configuration(Bucket=bucket).get(
-        "QueueConfigurations", []
-    )
+    current = s3.get_bucket_notification_configuration(Bucket=bucket).get("QueueConfigurations", [])
     if [(c.get("QueueArn"), sorted(c.get("Events", []))) for c in current] == [
         (queue_arn, ["s3:ObjectCreated:*"])
     ]:
@@ -133,7 +131,7 @@ def local_resources_ensure() -> BootstrapReport:
     redrive = json.dumps(
         {
             "deadLetterTargetArn": _queue_arn(dlq_url),
-            "maxReceiveCount": str(settings.FRGM_FEED_MAX_RECEIVES),
+            "maxReceiveCount": settings.FRGM_FEED_MAX_RECEIVES,
         }
     )
     queue_url = _queue_ensure(

@@ -15,8 +15,18 @@ from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, URLResolver
 
 from accounts.roles import Role, user_has_role
+
+
+def _drop_admin_login_url(patterns: list[URLPattern | URLResolver]) -> None:
+    """LoginRequiredMiddleware honours a view's ``login_url``: one login page for all."""
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            _drop_admin_login_url(pattern.url_patterns)
+        else:
+            pattern.callback.__dict__.pop("login_url", None)
 
 
 class FrgmAdminSite(admin.AdminSite):
@@ -33,11 +43,18 @@ class FrgmAdminSite(admin.AdminSite):
         inner = super().admin_view(view, cacheable)
 
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if request.user.is_authenticated and not self.has_permission(request):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+            if not self.has_permission(request):
                 raise PermissionDenied("The admin pages need the admin role.")
             return inner(request, *args, **kwargs)
 
         return update_wrapper(wrapper, inner)
+
+    def get_urls(self) -> list[URLPattern | URLResolver]:
+        urls = super().get_urls()
+        _drop_admin_login_url(urls)
+        return urls
 
     def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         if request.user.is_authenticated:

@@ -22,7 +22,13 @@ def current_request_id() -> str:
 
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = _request_id.get()
+        request_id = _request_id.get()
+        if request_id == "-":
+            # django.request logs a response's status after the middleware chain
+            # returns, outside our context; it passes the request along instead.
+            request = getattr(record, "request", None)
+            request_id = getattr(request, "frgm_request_id", "-")
+        record.request_id = request_id
         return True
 
 
@@ -33,6 +39,7 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Request-Id") or request.headers.get("X-Amzn-Trace-Id")
         request_id = incoming if incoming and _SAFE_ID.match(incoming) else uuid.uuid4().hex
+        request.frgm_request_id = request_id
         token = _request_id.set(request_id)
         try:
             response = self.get_response(request)

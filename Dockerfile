@@ -1,0 +1,41 @@
+# syntax=docker/dockerfile:1
+# One image, two ECS services: web (uvicorn) and worker (celery).
+
+FROM python:3.11-slim-bookworm AS build
+WORKDIR /src
+RUN pip install --no-cache-dir --upgrade pip
+COPY pyproject.toml constraints.txt ./
+COPY frgm_site frgm_site
+COPY feeds feeds
+COPY ladder ladder
+COPY ops ops
+COPY accounts accounts
+COPY devstack devstack
+RUN pip wheel --no-cache-dir --wheel-dir /wheels -c constraints.txt .
+
+FROM python:3.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 FRGM_ENV=prod
+RUN useradd --create-home --uid 10001 frgm
+WORKDIR /app
+COPY --from=build /wheels /wheels
+COPY constraints.txt ./
+RUN pip install --no-cache-dir --no-index --find-links /wheels -c constraints.txt frgm-live \
+    && rm -rf /wheels
+COPY manage.py Procfile ./
+COPY frgm_site frgm_site
+COPY feeds feeds
+COPY ladder ladder
+COPY ops ops
+COPY accounts accounts
+# collectstatic needs settings but no secrets: give it throwaway values.
+RUN DJANGO_SECRET_KEY=build-only-not-a-secret-0000000000000000000000000000000 \
+    DJANGO_ALLOWED_HOSTS=build DATABASE_URL=sqlite:///tmp/build.sqlite3 \
+    FRGM_STATE_REDIS_URL=redis://build:6379 FRGM_MESSAGING_REDIS_URL=redis://build:6379 \
+    python manage.py collectstatic --noinput -v 0
+USER frgm
+EXPOSE 8000
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
+    CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status != 200)"
+# The worker service overrides this with: celery -A frgm_site worker --loglevel INFO
+CMD ["uvicorn", "frgm_site.asgi:application", "--host", "0.0.0.0", "--port", "8000", \
+     "--ws-per-message-deflate", "false", "--proxy-headers", "--forwarded-allow-ips", "*"]

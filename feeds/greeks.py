@@ -1,0 +1,181 @@
+"""The Bachelier (normal) model for options on futures: prices, implied vols, Greeks.
+
+Greeks are analytics, not money: everything here is ``float`` (``Decimal``
+inputs are accepted and converted), unlike prices and P&L elsewhere.
+
+Units and conventions:
+
+- Prices, forward and strike are in points of the future (110.25, .9283016).
+- ``vol`` is the normal volatility in points of the future per sqrt(year):
+  the standard deviation of the future's price change over one year.
+  Actant's IVs in the spot-risk files are in hundredths of this unit: on the
+  samples, 100 x our vol matches IVBID to about 0.1%.
+- ``years`` is time to expiry in years of 252 trading days
+  (``vtexp_days_to_years``), as the vtexp feed counts trading days.
+- Zero interest rate: prices are undiscounted, so put-call parity is
+  C - P = F - K. (Over days to weeks the discount factor is within a few
+  basis points of 1.)
+- Greeks are per unit of the option (one contract in points; multiply by the
+  point value, $1,000 for ZN, for dollars):
+  delta: option points per point of the future (call in [0, 1], put in [-1, 0]);
+  gamma: change of delta per point of the future;
+  vega: option points per 1 point of normal vol (divide by 100 for one unit
+  of Actant's IV);
+  theta: the change in option points as one trading day (1/252 of a year)
+  passes, at today's rate of decay: negative, as time value only decays.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+
+TRADING_DAYS_PER_YEAR = 252
+_SQRT_2 = math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+# The solver stops when the model price is this close (relative to the
+# time value) or the vol bracket is this narrow; both far below a cabinet.
+_PRICE_TOLERANCE = 1e-12
+_MAX_ITERATIONS = 200
+
+Number = float | Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Greeks:
+    vol: float  # implied normal vol, points per sqrt(year)
+    delta: float  # per point of the future
+    gamma: float  # delta change per point of the future
+    vega: float  # option points per 1 point of normal vol
+    theta: float  # option points per trading day passing (negative: decay)
+
+
+def vtexp_days_to_years(days: Number) -> float:
+    """Trading days to expiry (the vtexp feed) as years of 252 trading days."""
+    return float(days) / TRADING_DAYS_PER_YEAR
+
+
+def normal_cdf(x: float) -> float:
+    # erfc keeps the far tails accurate where 1 + erf(x) would cancel.
+    return 0.5 * math.erfc(-x / _SQRT_2)
+
+
+def normal_pdf(x: float) -> float:
+    return _INV_SQRT_2PI * math.exp(-0.5 * x * x)
+
+
+def bachelier_price(
+    *, forward: Number, strike: Number, vol: Number, years: Number, is_call: bool
+) -> float:
+    """Undiscounted Bachelier price of a call or put on a future, in points."""
+    f, k, sigma, t = float(forward), float(strike), float(vol), float(years)
+    if sigma < 0 or t < 0:
+        raise ValueError("vol and years must not be negative")
+    intrinsic = max(f - k, 0.0) if is_call else max(k - f, 0.0)
+    return intrinsic + _time_value(moneyness=abs(f - k), spread=sigma * math.sqrt(t))
+
+
+def _time_value(*, moneyness: float, spread: float) -> float:
+    # Time value is the same for a call and a put of one strike (parity), and
+    # written through |F - K| it avoids cancelling (F-K)N(d) against s*n(d).
+    if spread <= 0:
+        return 0.0
+    x = moneyness / spread
+    return spread * (normal_pdf(x) - x * normal_cdf(-x))
+
+
+def implied_normal_vol(
+    *, price: Number, forward: Number, strike: Number, years: Number, is_call: bool
+) -> float | None:
+    """The normal vol that reproduces ``price``; None when there is none to find.
+
+    None for non-finite inputs, non-positive time, or a price at or below
+    intrinsic (no time value: the vol is not identified). Never raises on bad
+    market data.
+    """
+    values = _finite_floats(price, forward, strike, years)
+    if values is None:
+        return None
+    p, f, k, t = values
+    if t <= 0:
+        return None
+    intrinsic = max(f - k, 0.0) if is_call else max(k - f, 0.0)
+    target = p - intrinsic
+    if target <= 0:
+        return None
+    return _solve_vol(target=target, moneyness=abs(f - k), sqrt_t=math.sqrt(t))
+
+
+def _solve_vol(*, target: float, moneyness: float, sqrt_t: float) -> float | None:
+    # Time value rises strictly with vol from 0 without bound, so a bracket
+    # exists; Newton steps inside it converge fast, bisection keeps it safe.
+    low, high = 0.0, _upper_bracket(target=target, moneyness=moneyness, sqrt_t=sqrt_t)
+    if high is None:
+        return None
+    vol = min(target * math.sqrt(2.0 * math.pi) / sqrt_t, high)  # the ATM answer
+    for _ in range(_MAX_ITERATIONS):
+        spread = vol * sqrt_t
+        error = _time_value(moneyness=moneyness, spread=spread) - target
+        if abs(error) <= _PRICE_TOLERANCE * target or high - low <= 1e-15 * high:
+            return vol
+        low, high = (vol, high) if error < 0 else (low, vol)
+        vega = sqrt_t * normal_pdf(moneyness / spread) if spread > 0 else 0.0
+        step = vol - error / vega if vega > 0 else math.nan
+        vol = step if low < step < high else 0.5 * (low + high)
+    return vol
+
+
+def _upper_bracket(*, target: float, moneyness: float, sqrt_t: float) -> float | None:
+    # Time value grows like spread / sqrt(2 pi) once the spread dwarfs |F - K|,
+    # so doubling from a small guess passes any finite target within ~100 steps.
+    high = max(target, moneyness, 1e-8) / sqrt_t
+    for _ in range(_MAX_ITERATIONS):
+        if _time_value(moneyness=moneyness, spread=high * sqrt_t) >= target:
+            return high
+        high *= 2.0
+    return None
+
+
+def option_greeks(
+    *, forward: Number, strike: Number, years: Number, price: Number | None, is_call: bool
+) -> Greeks | None:
+    """Implied vol and Greeks from an option's price; None when it has no usable price."""
+    if price is None:
+        return None
+    vol = implied_normal_vol(
+        price=price, forward=forward, strike=strike, years=years, is_call=is_call
+    )
+    if vol is None or vol <= 0:
+        return None
+    return greeks_at_vol(forward=forward, strike=strike, years=years, vol=vol, is_call=is_call)
+
+
+def greeks_at_vol(
+    *, forward: Number, strike: Number, years: Number, vol: Number, is_call: bool
+) -> Greeks:
+    """Bachelier Greeks at a known vol (units in the module doc)."""
+    f, k, t, sigma = float(forward), float(strike), float(years), float(vol)
+    if t <= 0 or sigma <= 0:
+        raise ValueError("years and vol must be positive")
+    sqrt_t = math.sqrt(t)
+    spread = sigma * sqrt_t
+    d = (f - k) / spread
+    density = normal_pdf(d)
+    call_delta = normal_cdf(d)
+    return Greeks(
+        vol=sigma,
+        delta=call_delta if is_call else call_delta - 1.0,
+        gamma=density / spread,
+        vega=sqrt_t * density,
+        # dV/dt = -sigma n(d) / (2 sqrt t) per year of time passing; one trading day is 1/252.
+        theta=-sigma * density / (2.0 * sqrt_t) / TRADING_DAYS_PER_YEAR,
+    )
+
+
+def _finite_floats(*values: Number) -> tuple[float, ...] | None:
+    try:
+        floats = tuple(float(value) for value in values)
+    except (TypeError, ValueError, ArithmeticError):
+        return None
+    return floats if all(math.isfinite(value) for value in floats) else None

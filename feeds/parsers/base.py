@@ -1,0 +1,168 @@
+"""What every feed parser shares: its error, its shape, and the value checks.
+
+A parser is a pure function of the file's bytes and what its S3 key says
+(``FeedKey``); it never reads S3 or the clock, so the same bytes always give
+the same records or the same ``ParseError``.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from feeds.records import Feed, FeedKey, ParsedFile
+
+
+class ParseError(ValueError):
+    """A feed file we refuse: it is quarantined with this message for ops.
+
+    ``row`` is the 1-based line number in a CSV file, or the index in the
+    response's array (0-based, as in ``orders[3]``) for a TT JSON file;
+    ``column`` is the CSV column or JSON field name. Either is None when the
+    problem is the file as a whole.
+    """
+
+    def __init__(
+        self, reason: str, *, file: str, row: int | None = None, column: str | None = None
+    ) -> None:
+        self.file = file
+        self.row = row
+        self.column = column
+        self.reason = reason
+        super().__init__(reason)
+
+    def __str__(self) -> str:
+        # The base name carries the feed's timestamp; the full key is in .file.
+        where = [self.file.rsplit("/", 1)[-1]]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column {self.column}")
+        return f"{' '.join(where)}: {self.reason}"
+
+
+class UnknownKey(ValueError):
+    """An S3 key that is not a feed file: ignored and counted, never parsed."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(f"{key!r} is not a feed file")
+
+
+class FieldError(ValueError):
+    """One bad value. Internal: the value helpers do not know the file or the
+    row, so the row loop that calls them turns this into a ``ParseError``."""
+
+    def __init__(self, column: str, reason: str) -> None:
+        self.column = column
+        self.reason = reason
+        super().__init__(f"{column}: {reason}")
+
+
+class Parser(Protocol):
+    """One feed format: which keys it owns and how to read their bytes."""
+
+    feed: Feed
+    key_pattern: re.Pattern[str]
+
+    def parse(self, data: bytes, *, source: FeedKey) -> ParsedFile: ...
+
+
+# The feed server's clock, and the zone TT's instrument dates are read in.
+CHICAGO = ZoneInfo("America/Chicago")
+
+# Three-letter months as Actant (SEP25) and TT (Sep25, upper-cased) write them.
+MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+MONTH_YEAR = re.compile(rf"(?:{'|'.join(MONTHS)})[0-9]{{2}}")
+
+_NO_VALUE = frozenset(("", "INVALID"))
+
+
+def decimal_cell(text: str, column: str, what: str = "number") -> Decimal | None:
+    """A CSV cell as an exact Decimal; ``INVALID`` or blank is no value."""
+    if text in _NO_VALUE:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        # Rare path, so the common cells skip the strip.
+        if text.strip() in _NO_VALUE:
+            return None
+        raise FieldError(column, f"{text!r} is not a {what}") from None
+    if not value.is_finite():
+        # Decimal reads nan/inf happily; no price or risk number is infinite.
+        raise FieldError(column, f"{text!r} is not a finite {what}")
+    return value
+
+
+def int_cell(text: str, column: str) -> int | None:
+    """A CSV cell as a whole number; ``3.0`` is 3 (Actant writes some that
+    way), ``3.5`` is an error, blank or ``INVALID`` is no value."""
+    if text in _NO_VALUE:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    value = decimal_cell(text, column, "whole number")
+    if value is None:
+        return None
+    return whole(value, column, repr(text))
+
+
+def whole(value: Decimal, column: str, shown: str) -> int:
+    """``value`` as an int, refusing a fraction instead of truncating it."""
+    if value != value.to_integral_value():
+        raise FieldError(column, f"{shown} is not a whole number")
+    return int(value)
+
+
+class DecimalCells(dict[str, Decimal | None]):
+    """One file's cell text -> ``decimal_cell`` value, filled as rows are read.
+
+    Zeros, INVALID and tick prices repeat on every row, and a dict hit is
+    several times cheaper than ``Decimal()`` and its checks. A bad text raises
+    ``FieldError`` with an empty column: the row loop, which knows where the
+    text came from, names the column.
+    """
+
+    def __init__(self) -> None:
+        super().__init__({"": None, "INVALID": None})
+
+    def __missing__(self, text: str) -> Decimal | None:
+        value = self[text] = decimal_cell(text, "")
+        return value
+
+
+class IntCells(dict[str, int | None]):
+    """As ``DecimalCells``, for ``int_cell`` values."""
+
+    def __init__(self) -> None:
+        super().__init__({"": None, "INVALID": None})
+
+    def __missing__(self, text: str) -> int | None:
+        value = self[text] = int_cell(text, "")
+        return value
+
+
+def utf8_text(data: bytes, *, file: str, line_is_row: bool = True) -> str:
+    """The file as text; a UTF-8 BOM (Excel, some Windows writers) is dropped.
+
+    In a JSON file ``row`` means an array index, so ``line_is_row=False``
+    keeps the line of a bad byte in the reason only.
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        byte = data[error.start]
+        raise ParseError(
+            f"not UTF-8 text (byte 0x{byte:02x} on line {line}, offset {error.start})",
+            file=file,
+            row=line if line_is_row else None,
+        ) from None
+    if not text.strip():
+        raise ParseError("the file is empty", file=file)
+    return text

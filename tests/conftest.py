@@ -1,0 +1,103 @@
+"""Shared fixtures: the real local stack, persona users, logged-in clients."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+import redis
+from django.contrib.auth.models import Group, User
+from django.test import Client, override_settings
+
+from feeds.aws import clients_reset
+from feeds.redis_clients import redis_clients_reset
+from tests.stack import Stack, stack_start
+
+
+def stack_settings(stack: Stack) -> dict[str, object]:
+    """Settings that point the product at ``stack``."""
+    return {
+        "FRGM_STATE_REDIS_URL": stack.state_url,
+        "FRGM_MESSAGING_REDIS_URL": stack.messaging_url,
+        "AWS_ENDPOINT_URL": stack.aws_url,
+        "CELERY_BROKER_URL": stack.messaging_url,
+        "CHANNEL_LAYERS": {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {"hosts": [stack.messaging_url], "capacity": 200, "expiry": 10},
+            }
+        },
+    }
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Private Redis servers (state store as a one-node cluster) and moto's server."""
+    stack = stack_start(tmp_path_factory.mktemp("stack"))
+    overrides = override_settings(**stack_settings(stack))
+    overrides.enable()
+    saved_env = os.environ.get("AWS_ENDPOINT_URL")
+    os.environ["AWS_ENDPOINT_URL"] = stack.aws_url
+    clients_reset()
+    redis_clients_reset()
+    try:
+        from feeds.bootstrap import local_resources_ensure
+
+        local_resources_ensure()
+        yield stack
+    finally:
+        overrides.disable()
+        if saved_env is None:
+            os.environ.pop("AWS_ENDPOINT_URL", None)
+        else:
+            os.environ["AWS_ENDPOINT_URL"] = saved_env
+        clients_reset()
+        redis_clients_reset()
+        stack.stop()
+
+
+@pytest.fixture
+def stack(local_stack: Stack) -> Stack:
+    """The running stack, with both Redis servers emptied for this test."""
+    for port in (local_stack.state.port, local_stack.messaging.port):
+        conn = redis.Redis(port=port)
+        conn.flushall()
+        conn.close()
+    return local_stack
+
+
+def _persona(username: str, *roles: str) -> User:
+    user = User.objects.create_user(username=username, password="pw-" + username)
+    for role in roles:
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
+    if "admin" in roles:
+        user.is_staff = user.is_superuser = True
+        user.save()
+    return user
+
+
+@pytest.fixture
+def trader(db: None) -> User:
+    return _persona("tina-trader", "trader")
+
+
+@pytest.fixture
+def oncall(db: None) -> User:
+    return _persona("oscar-oncall", "oncall")
+
+
+@pytest.fixture
+def administrator(db: None) -> User:
+    return _persona("ada-admin", "admin")
+
+
+@pytest.fixture
+def roleless(db: None) -> User:
+    return _persona("nora-norole")
+
+
+def logged_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client

@@ -1,0 +1,56 @@
+"""Every URL in the URL conf needs a login, so a new page cannot forget it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.conf import settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+# The only views anyone may reach without logging in.
+PUBLIC = {"healthz", "readyz", "login"}
+
+
+def _walk(patterns: list, prefix: str = "", namespace: str = "") -> list[tuple[str, str]]:
+    found = []
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            found += _walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern):
+            found.append((prefix + str(entry.pattern), f"{namespace}{entry.name or '?'}"))
+    return found
+
+
+def _concrete(pattern: str) -> str:
+    """A URL that the pattern matches, with placeholder values for its arguments."""
+    url = re.sub(r"<(?:int:)?\w+>", "1", pattern)
+    url = re.sub(r"<path:\w+>", "1", url)
+    url = re.sub(r"\(\?P<\w+>[^)]*\)", "1", url)
+    return "/" + url.lstrip("^").rstrip("$").replace("\\/", "/")
+
+
+ALL_URLS = _walk(get_resolver().url_patterns)
+
+
+def test_the_url_conf_has_pages_to_check() -> None:
+    names = {name for _, name in ALL_URLS}
+    assert {"home", "ladder:ladder", "ops:health", "admin:index"} <= names
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("pattern", "name"), ALL_URLS, ids=[n for _, n in ALL_URLS])
+def test_an_anonymous_visitor_is_sent_to_login(client, pattern: str, name: str) -> None:
+    if name.split(":")[-1] in PUBLIC:
+        pytest.skip("public by design")
+    response = client.get(_concrete(pattern))
+    assert response.status_code == 302, f"{pattern} answered {response.status_code}"
+    assert response["Location"].startswith(reverse(settings.LOGIN_URL))
+
+
+@pytest.mark.django_db
+def test_the_admin_has_no_second_login_form(client) -> None:
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))

@@ -1,0 +1,67 @@
+"""/healthz says the process answers; /readyz checks every dependency."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import override_settings
+
+from devstack.processes import free_port, redis_start
+from feeds.redis_clients import redis_clients_reset
+from tests.conftest import logged_in
+
+
+@pytest.mark.django_db
+def test_healthz_answers_anyone_without_details(client) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_readyz_reports_every_dependency_healthy(client, stack) -> None:
+    response = client.get("/readyz")
+    body = response.json()
+    assert response.status_code == 200, body
+    assert body["status"] == "ok"
+    assert set(body["checks"]) == {"database", "state_store", "messaging", "s3", "sqs", "dynamodb"}
+    assert all(check["ok"] for check in body["checks"].values())
+
+
+@pytest.fixture
+def doomed_messaging_redis(stack, tmp_path):
+    """A messaging Redis of this test's own, so stopping it harms no other test."""
+    server = redis_start(
+        name="doomed", port=free_port(), data_dir=tmp_path, cluster=False, durable=False
+    )
+    with override_settings(FRGM_MESSAGING_REDIS_URL=f"redis://127.0.0.1:{server.port}/0"):
+        redis_clients_reset()
+        yield server
+    server.stop()
+    redis_clients_reset()
+
+
+@pytest.mark.django_db
+def test_readyz_is_503_when_redis_is_stopped(client, doomed_messaging_redis) -> None:
+    assert client.get("/readyz").status_code == 200
+    doomed_messaging_redis.stop()
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable"
+    assert body["checks"]["messaging"]["ok"] is False
+    assert "Connection" in body["checks"]["messaging"]["detail"]  # loopback sees why
+    assert body["checks"]["state_store"]["ok"] is True
+
+
+@pytest.mark.django_db
+def test_readyz_hides_failure_details_from_strangers(
+    client, doomed_messaging_redis, administrator
+) -> None:
+    doomed_messaging_redis.stop()
+    stranger = client.get("/readyz", REMOTE_ADDR="10.1.2.3").json()
+    assert stranger["checks"]["messaging"] == {
+        "ok": False,
+        "ms": stranger["checks"]["messaging"]["ms"],
+    }
+    admin_view = logged_in(administrator).get("/readyz", REMOTE_ADDR="10.1.2.3").json()
+    assert "detail" in admin_view["checks"]["messaging"]

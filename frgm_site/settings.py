@@ -204,6 +204,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "frgm_site.request_id.RequestIdFilter"}},
     "formatters": {
+        "bare": {"format": "%(message)s"},
         "text": {
             "format": "%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] %(message)s",
         },
@@ -218,12 +219,23 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "formatter": FRGM_LOG_FORMAT,
             "filters": ["request_id"],
-        }
+        },
+        # EMF documents must be whole JSON lines for CloudWatch to read them.
+        "emf": {
+            "class": "logging.StreamHandler",
+            "formatter": "bare",
+            "stream": "ext://sys.stdout",
+        },
     },
     "root": {"handlers": ["console"], "level": FRGM_LOG_LEVEL},
     "loggers": {
         "botocore": {"level": "WARNING"},
         "urllib3": {"level": "WARNING"},
+        "frgm.emf": {
+            "handlers": ["emf"],
+            "level": "INFO" if env_bool("FRGM_EMF", True) else "WARNING",
+            "propagate": False,
+        },
     },
 }
 if FRGM_LOG_FORMAT not in {"text", "json"}:
@@ -235,3 +247,11 @@ FRGM_ROLE_PASSWORD = env_str("FRGM_ROLE_PASSWORD", "")
 # Locally, whitenoise serves straight from the apps' static folders; in
 # production from the collectstatic output baked into the image.
 WHITENOISE_USE_FINDERS = not PRODUCTION
+
+# --- Notification consumer (runs inside the Celery worker) ------------------------
+FRGM_CONSUME_NOTIFICATIONS = env_bool("FRGM_CONSUME_NOTIFICATIONS", True)
+FRGM_CONSUMER_IN_FLIGHT = env_int("FRGM_CONSUMER_IN_FLIGHT", 4)
+FRGM_CONSUMER_WAIT_S = env_int("FRGM_CONSUMER_WAIT_S", 20)
+# Short, so a crashed worker's message is redelivered well within the 15 s
+# recovery target; the consumer extends it while a file is in flight.
+FRGM_CONSUMER_VISIBILITY_S = env_int("FRGM_CONSUMER_VISIBILITY_S", 10)

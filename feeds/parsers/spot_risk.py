@@ -9,9 +9,10 @@ check will do.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from operator import itemgetter
 from decimal import Decimal
+from operator import itemgetter
 
 from feeds.parsers.base import (
     MONTH_YEAR,
@@ -21,6 +22,7 @@ from feeds.parsers.base import (
     ParseError,
     decimal_cell,
     int_cell,
+    record_factory,
 )
 from feeds.parsers.table import Row, csv_rows, header_index, width_check
 from feeds.records import Feed, FeedKey, ParsedFile, SpotRiskRow
@@ -69,8 +71,13 @@ class _Layout:
     def numbers(self) -> list[tuple[int, str, str]]:
         """Every numeric cell as (position, column, what it is), in row order."""
         found = [(self.strike, "STRIKE", "strike")]
-        found += [(at, name, what) for at, (name, what) in zip(self.values, _VALUE_COLUMNS)]
-        found += [(at, name, "number") for at, name in zip(self.money, _MONEY_COLUMNS)]
+        found += [
+            (at, name, what) for at, (name, what) in zip(self.values, _VALUE_COLUMNS, strict=True)
+        ]
+        if self.money:
+            found += [
+                (at, name, "number") for at, name in zip(self.money, _MONEY_COLUMNS, strict=True)
+            ]
         return found
 
 
@@ -89,10 +96,10 @@ class SpotRiskParser:
 def spot_risk_parse(data: bytes, *, source: FeedKey) -> ParsedFile:
     file = source.key
     header, *body = csv_rows(data, file=file)
-    has_type_row = bool(body) and body[0][1][0].strip() == "Type"
+    names = [cell.strip() for cell in header[1]]
+    has_type_row = _type_row_first(names, body)
     # Any position column (or the Type row) means the 16-column layout, and
     # then all of them must be there: a partial set is a broken export.
-    names = [cell.strip() for cell in header[1]]
     extended = has_type_row or any(name in POSITION_COLUMNS for name in names)
     required = BASE_COLUMNS + POSITION_COLUMNS if extended else BASE_COLUMNS
     index, warnings = header_index(header, required=required, known=_KNOWN, file=file)
@@ -118,13 +125,23 @@ def _layout(index: dict[str, int], *, width: int, extended: bool) -> _Layout:
     )
 
 
+def _type_row_first(names: list[str], body: list[Row]) -> bool:
+    """Whether the first row after the header is Actant's Type row: ``Type``
+    in the Key column (first, unless someone reordered the columns)."""
+    if not body:
+        return False
+    at = names.index("Key") if "Key" in names else 0
+    cells = body[0][1]
+    return at < len(cells) and cells[at].strip() == "Type"
+
+
 def _type_row_check(row: Row, names: list[str], *, file: str) -> None:
     """Loose: the Type row only names Actant's value types, which we do not use."""
     width_check(row, len(names), file=file)
     line, cells = row
-    for name, cell in zip(names[1:], cells[1:], strict=True):
+    for name, cell in zip(names, cells, strict=True):
         value = cell.strip()
-        if value and not value.startswith("VAR_"):
+        if name != "Key" and value and not value.startswith("VAR_"):
             raise ParseError(
                 f"{value!r} in the Type row is not an Actant type (VAR_...)",
                 file=file,
@@ -134,7 +151,7 @@ def _type_row_check(row: Row, names: list[str], *, file: str) -> None:
 
 
 def _records(body: list[Row], layout: _Layout, *, file: str) -> list[SpotRiskRow]:
-    reader = _RowReader(layout)
+    record = _row_reader(layout)
     records: list[SpotRiskRow] = []
     first_line: dict[str, int] = {}
     for row in body:
@@ -142,114 +159,115 @@ def _records(body: list[Row], layout: _Layout, *, file: str) -> list[SpotRiskRow
         if len(cells) != layout.width:
             width_check(row, layout.width, file=file)
         try:
-            record = reader.record(cells)
+            built = record(cells)
         except FieldError as error:
             if not error.column:
                 error = _named(cells, layout)
             raise ParseError(error.reason, file=file, row=line, column=error.column) from None
-        first = first_line.setdefault(record.key, line)
+        first = first_line.setdefault(built.key, line)
         if first != line:
             # Two rows for one instrument: which one is the market? Refuse both.
             raise ParseError(
-                f"duplicate key {record.key} (first on row {first})",
+                f"duplicate key {built.key} (first on row {first})",
                 file=file,
                 row=line,
                 column="Key",
             )
-        records.append(record)
+        records.append(built)
     return records
 
 
-class _RowReader:
-    """Turns one file's rows into records, remembering the texts it has read:
-    the values repeat from row to row (see ``DecimalCells``)."""
+# SpotRiskRow(...) with its fields in order, at a fraction of the frozen __init__'s cost.
+_row_new = record_factory(SpotRiskRow)
 
-    def __init__(self, layout: _Layout) -> None:
-        self.layout = layout
-        self.decimals = DecimalCells()
-        self.ints = IntCells()
-        self.strikes: dict[str, Decimal] = {}
-        self.expiries: set[str] = set()
-        self.values_of = itemgetter(*layout.values)
-        self.money_of = itemgetter(*layout.money) if layout.money else None
 
-    def record(self, cells: list[str]) -> SpotRiskRow:
-        layout, decimals = self.layout, self.decimals
-        key = cells[layout.key].strip()
-        itype = cells[layout.itype].strip()
-        strike_text = cells[layout.strike]
-        product, expiry, strike = self.instrument(key, itype, strike_text, decimals[strike_text])
-        bid, ask, theo, iv_bid, iv_ask, iv_avg = map(decimals.__getitem__, self.values_of(cells))
-        if self.money_of is None or layout.position is None or layout.sod_position is None:
-            return SpotRiskRow(
-                key, itype, product, expiry, strike, bid, ask, theo, iv_bid, iv_ask, iv_avg
+def _row_reader(layout: _Layout) -> Callable[[list[str]], SpotRiskRow]:
+    """One file's cells -> record function. Every row of every file passes
+    here, so it remembers what it already read and checked (values, expiry
+    tokens and strikes repeat from row to row) and works on local names."""
+    decimal = DecimalCells().__getitem__
+    whole = IntCells().__getitem__
+    strikes: dict[str, Decimal] = {}  # key strike token -> strike, once checked
+    expiries: set[str] = set()  # option expiry tokens, once checked
+    key_at, itype_at, strike_at = layout.key, layout.itype, layout.strike
+    values_of = itemgetter(*layout.values)
+    money_of = itemgetter(*layout.money) if layout.money else None
+    positions_of = itemgetter(layout.position, layout.sod_position) if money_of else None
+
+    def record(cells: list[str]) -> SpotRiskRow:
+        key = cells[key_at].strip()
+        itype = cells[itype_at].strip()
+        strike = decimal(cells[strike_at])
+        parts = key.split(".")
+        known = strikes.get(parts[3]) if len(parts) == 5 else None
+        product: str
+        expiry: str | None
+        if (
+            # An option of an expiry and strike token this file already checked.
+            known is not None
+            and known == strike
+            and parts[4] == itype
+            and itype in _RIGHTS
+            and parts[0] == "XCME"
+            and parts[1]
+            and parts[2] in expiries
+        ):
+            product, expiry, strike = parts[1], parts[2], known
+        else:
+            product, expiry, strike = _instrument(
+                key, parts, itype, cells[strike_at], strike, strikes, expiries
             )
-        premium, pos_price, market_value, total_premium, yesterday_pl = map(
-            decimals.__getitem__, self.money_of(cells)
-        )
-        return SpotRiskRow(
+        if money_of is None or positions_of is None:
+            return _row_new(key, itype, product, expiry, strike, *map(decimal, values_of(cells)))
+        return _row_new(
             key,
             itype,
             product,
             expiry,
             strike,
-            bid,
-            ask,
-            theo,
-            iv_bid,
-            iv_ask,
-            iv_avg,
-            self.ints[cells[layout.position]],
-            self.ints[cells[layout.sod_position]],
-            premium,
-            pos_price,
-            market_value,
-            total_premium,
-            yesterday_pl,
+            *map(decimal, values_of(cells)),
+            *map(whole, positions_of(cells)),
+            *map(decimal, money_of(cells)),
         )
 
-    def instrument(
-        self, key: str, itype: str, strike_text: str, column_strike: Decimal | None
-    ) -> tuple[str, str | None, Decimal | None]:
-        """Product, expiry token and strike read from the key, which must agree
-        with ITYPE and STRIKE: a row that contradicts itself is not trusted."""
-        if itype not in _ITYPES:
-            raise FieldError("ITYPE", f"{itype!r} is not an instrument type (C, P, F or N)")
-        parts = key.split(".")
-        if parts[0] != "XCME" or not all(parts):
-            raise FieldError("Key", f"{key!r} is not an XCME instrument key")
-        if len(parts) == 5:
-            return self.option(key, parts, itype, strike_text, column_strike)
-        return _future_or_product(key, parts, itype, strike_text, column_strike)
+    return record
 
-    def option(
-        self,
-        key: str,
-        parts: list[str],
-        itype: str,
-        strike_text: str,
-        column_strike: Decimal | None,
-    ) -> tuple[str, str, Decimal]:
-        _, product, expiry, strike_token, right = parts
-        if right != itype:
-            if right not in _RIGHTS:
-                raise FieldError("Key", f"{key!r} is not an option key ending in .C or .P")
-            raise FieldError("ITYPE", f"the key {key} is a {_RIGHTS[right]} but ITYPE is {itype}")
-        if expiry not in self.expiries:
-            if not _OPTION_EXPIRY.fullmatch(expiry):
-                raise FieldError(
-                    "Key", f"{expiry!r} in {key} is not an expiry like 21JUL25 or AUG25"
-                )
-            self.expiries.add(expiry)
-        strike = self.strikes.get(strike_token)
-        if strike is None:
-            strike = self.strikes[strike_token] = _key_strike(strike_token, key)
-        if column_strike != strike:
-            raise FieldError(
-                "STRIKE",
-                f"{strike_text!r} disagrees with the key's strike {strike_token} = {strike}",
-            )
-        return product, expiry, strike
+
+def _instrument(
+    key: str,
+    parts: list[str],
+    itype: str,
+    strike_text: str,
+    column_strike: Decimal | None,
+    strikes: dict[str, Decimal],
+    expiries: set[str],
+) -> tuple[str, str | None, Decimal | None]:
+    """Product, expiry token and strike read from the key, which must agree
+    with ITYPE and STRIKE: a row that contradicts itself is not trusted.
+    A checked option expiry and strike token go into the reader's memory."""
+    if itype not in _ITYPES:
+        raise FieldError("ITYPE", f"{itype!r} is not an instrument type (C, P, F or N)")
+    if parts[0] != "XCME" or not all(parts):
+        raise FieldError("Key", f"{key!r} is not an XCME instrument key")
+    if len(parts) != 5:
+        return _future_or_product(key, parts, itype, strike_text, column_strike)
+    _, product, expiry, strike_token, right = parts
+    if right != itype:
+        if right not in _RIGHTS:
+            raise FieldError("Key", f"{key!r} is not an option key ending in .C or .P")
+        raise FieldError("ITYPE", f"the key {key} is a {_RIGHTS[right]} but ITYPE is {itype}")
+    if not _OPTION_EXPIRY.fullmatch(expiry):
+        raise FieldError("Key", f"{expiry!r} in {key} is not an expiry like 21JUL25 or AUG25")
+    strike = _key_strike(strike_token, key)
+    if column_strike is None:
+        raise FieldError("STRIKE", f"an option needs a strike, got {strike_text!r}")
+    if column_strike != strike:
+        raise FieldError(
+            "STRIKE", f"{strike_text!r} disagrees with the key's strike {strike_token} ({strike})"
+        )
+    expiries.add(expiry)
+    strikes[strike_token] = strike
+    return product, expiry, strike
 
 
 def _named(cells: list[str], layout: _Layout) -> FieldError:
@@ -260,13 +278,13 @@ def _named(cells: list[str], layout: _Layout) -> FieldError:
             decimal_cell(cells[position], column, what)
         except FieldError as error:
             return error
-    for position, column in (
+    for at, column in (
         (layout.position, "POS.POSITION"),
         (layout.sod_position, "POS.STARTOFDAYPOS"),
     ):
-        if position is not None:
+        if at is not None:
             try:
-                int_cell(cells[position], column)
+                int_cell(cells[at], column)
             except FieldError as error:
                 return error
     return FieldError("Key", "a value is not a number")  # unreachable: the cache found one

@@ -18,6 +18,16 @@ def csv_rows(data: bytes, *, file: str) -> list[Row]:
     text = utf8_text(data, file=file)
     if "\x00" in text:
         raise ParseError("contains NUL bytes: a binary file, not CSV text", file=file)
+    lines = text.replace("\r\n", "\n")
+    if '"' not in lines and "\r" not in lines:
+        # Without quotes a record is a line and its fields lie between commas:
+        # exactly what csv.reader returns, in half the time (files come every
+        # 1-2 s, and Actant quotes nothing).
+        return [
+            (number, line.split(","))
+            for number, line in enumerate(lines.split("\n"), 1)
+            if line and not line.isspace()
+        ]
     # newline="" lets the csv module see CRLF and newlines inside quotes itself.
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list[Row] = []

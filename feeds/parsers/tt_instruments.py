@@ -65,8 +65,10 @@ def _instrument(item: Item) -> TtInstrument:
 
 def _positive(item: Item, name: str) -> Decimal:
     value = decimal_field(item, name)
-    if value is None or value <= 0:
-        raise FieldError(name, f"{name} {item.get(name)!r} is not a positive number")
+    if value is None:
+        raise FieldError(name, f"has no {name}")
+    if value <= 0:
+        raise FieldError(name, f"{name} {value} is not a positive number")
     return value
 
 

@@ -36,12 +36,13 @@ def tt_items(data: bytes, *, file: str, array: str) -> tuple[list[Item], tuple[s
     _status_check(document, file=file)
     items = document.get(array)
     if not isinstance(items, list):
-        found = "no" if items is None else f"a {_kind(items)} for the"
-        raise ParseError(f"{found} {array!r} array: not a TT {array} response", file=file)
+        if items is None:
+            raise ParseError(f"no {array!r} array: not a TT {array} response", file=file)
+        raise ParseError(f"{array!r} is {_kind(items)}, not an array", file=file)
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             raise ParseError(
-                f"{array}[{index}] is a {_kind(item)}, not an object", file=file, row=index
+                f"{array}[{index}] is {_kind(item)}, not an object", file=file, row=index
             )
     warnings: tuple[str, ...] = ()
     if str(document.get("lastPage", "true")).lower() == "false":
@@ -79,7 +80,7 @@ def _document(data: bytes, *, file: str) -> Any:
 
 def _status_check(document: Any, *, file: str) -> None:
     if not isinstance(document, dict):
-        raise ParseError(f"not a JSON object: the top level is a {_kind(document)}", file=file)
+        raise ParseError(f"not a JSON object: the top level is {_kind(document)}", file=file)
     status = document.get("status")
     if status == "Ok":
         return
@@ -100,9 +101,11 @@ def _tt_message(document: Item) -> str:
 
 
 def _kind(value: Any) -> str:
-    return {dict: "object", list: "array", str: "string", bool: "boolean"}.get(
-        type(value), "number" if isinstance(value, int | Decimal) else "null"
-    )
+    """What a JSON value is, for messages: ``an array``, ``a string`` ..."""
+    kinds = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
+    if type(value) in kinds:
+        return kinds[type(value)]
+    return "null" if value is None else "a number"
 
 
 def _present(item: Item, name: str) -> Any:

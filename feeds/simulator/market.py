@@ -152,7 +152,7 @@ class OptionChain:
             if price is None:
                 return None
             found = implied_vol(
-                price=price, forward=forward, strike=k, years=years, is_call=is_call
+                price=price, forward=forward, strike=k, years=years, is_call=is_call, guess=vol
             )
             return None if found is None else found * IV_SCALE
 

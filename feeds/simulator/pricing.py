@@ -19,6 +19,7 @@ TRADING_DAYS_PER_YEAR = 252.0
 # Below these theoretical values nobody quotes a tick: see quote_prices.
 _NO_MARKET = 0.0005
 _CABINET_ONLY = 0.004
+_MAX_SMILE = 3.6  # wing vol / ATM vol, at most
 _MAX_VOL = 200.0  # points a year; far above any ZN vol, bounds the IV search
 
 
@@ -41,7 +42,7 @@ def bachelier(*, forward: float, strike: float, vol: float, years: float, is_cal
 
 
 def implied_vol(
-    *, price: float, forward: float, strike: float, years: float, is_call: bool
+    *, price: float, forward: float, strike: float, years: float, is_call: bool, guess: float = 5.0
 ) -> float | None:
     """The vol (points a year) that prices ``price``; None below intrinsic (Actant: blank)."""
     intrinsic = max(forward - strike if is_call else strike - forward, 0.0)
@@ -55,7 +56,7 @@ def implied_vol(
         return None
     # Newton on vega, kept inside a shrinking bracket (price is monotonic in
     # vol), so far wings where vega vanishes fall back to bisection.
-    low, high, vol = 0.0, _MAX_VOL, 5.0
+    low, high, vol = 0.0, _MAX_VOL, guess
     root_t = math.sqrt(years)
     for _ in range(100):
         error = at(vol) - price
@@ -79,10 +80,12 @@ def smile_vol(*, atm_vol: float, forward: float, strike: float, years: float) ->
 
     Shape fitted by eye to the samples: a weekly 6.6 sd out of the money is
     ~3x the ATM vol, a monthly 3.5 sd out ~1.8x; downside a little flatter.
+    Capped at the samples' steepest wing (~3.6x), or hours before expiry the
+    far strikes would carry absurd vols and time value.
     """
     spread = atm_vol * math.sqrt(max(years, 1e-6))
     sds = (strike - forward) / spread
-    return atm_vol * (1 + 0.12 * abs(sds) + 0.02 * sds * sds + 0.04 * sds)
+    return atm_vol * min(_MAX_SMILE, 1 + 0.12 * abs(sds) + 0.02 * sds * sds + 0.04 * sds)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from feeds.aws import client
 from feeds.feed_keys import CHICAGO
-from feeds.simulator import SimulatedFile, Simulator, SimulatorConfig
+from feeds.simulator import Layout, SimulatedFile, Simulator, SimulatorConfig
 
 logger = logging.getLogger(__name__)
 _BACKOFF_S = (1.0, 2.0, 5.0, 10.0, 30.0)
@@ -74,13 +74,13 @@ class Command(BaseCommand):
         logger.info("simulator stopped after %d uploads", uploaded)
 
 
-def _config(*, rate: float | None, layout: str) -> SimulatorConfig:
+def _config(*, rate: float | None, layout: Layout) -> SimulatorConfig:
     if rate is None:
-        return SimulatorConfig(layout=layout)  # type: ignore[arg-type]
+        return SimulatorConfig(layout=layout)
     if rate <= 0:
         raise CommandError(f"--rate {rate}: must be above 0")
     interval = 1 / rate
-    return SimulatorConfig(layout=layout, interval_s=(interval * 0.8, interval * 1.2))  # type: ignore[arg-type]
+    return SimulatorConfig(layout=layout, interval_s=(interval * 0.8, interval * 1.2))
 
 
 @contextmanager

@@ -1,0 +1,262 @@
+"""From a parsed file to what the ladder and analytics read. Pure.
+
+Each feed's latest state is a set of rows keyed by an id (an Actant key, a TT
+instrument id, an expiry token), each row a canonical JSON text, and each row
+belongs to a group (an expiry, an instrument) that browsers subscribe to.
+Canonical text (sorted keys, decimals as strings) lets the state store tell a
+changed row from an unchanged one by comparing strings.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from feeds.greeks import option_greeks, vtexp_days_to_years
+from feeds.records import Feed, ParsedFile, SpotRiskRow, TtOrder
+
+POINT_VALUE = Decimal(1000)  # ZN: $1,000 a point
+
+
+class ApplyMode(StrEnum):
+    REPLACE = "replace"  # the file is the whole truth: rows it lacks are gone
+    MERGE = "merge"  # the file is a part (a chunk): rows it lacks are kept
+
+
+@dataclass(frozen=True)
+class DerivedFile:
+    feed: Feed
+    mode: ApplyMode
+    rows: dict[str, str]  # row id -> canonical JSON
+    groups: dict[str, str]  # row id -> group
+    metrics: dict[str, Any] = field(default_factory=dict)  # small numbers for the metrics item
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=_plain)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _dec(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class MarketInputs:
+    """What spot-risk Greeks need from other files: the future and vtexp."""
+
+    future_mid: Decimal | None = None
+    vtexp_days: Mapping[str, Decimal] = field(default_factory=dict)
+
+
+def file_derive(parsed: ParsedFile, *, market: MarketInputs | None = None) -> DerivedFile:
+    market = market or MarketInputs()
+    if parsed.feed is Feed.SPOT_RISK:
+        return _spot_risk(parsed, market)
+    if parsed.feed is Feed.TT_POSITIONS:
+        return _positions(parsed)
+    if parsed.feed is Feed.TT_ORDERS:
+        return _orders(parsed)
+    if parsed.feed is Feed.VTEXP:
+        rows = {
+            r.expiry: canonical_json({"expiry": r.expiry, "days": r.days}) for r in parsed.vtexp
+        }
+        return DerivedFile(
+            parsed.feed,
+            ApplyMode.REPLACE,
+            rows,
+            dict.fromkeys(rows, "vtexp"),
+            {"expiries": len(rows)},
+        )
+    return _instruments(parsed)
+
+
+def group_of(feed: Feed, row: Mapping[str, Any]) -> str:
+    """The group a row belongs to: what a browser subscribes to."""
+    if feed is Feed.SPOT_RISK:
+        return str(row.get("expiry") or "future")
+    if feed is Feed.VTEXP:
+        return "vtexp"
+    return str(row.get("instrument_id") or "unknown")
+
+
+def future_mid_of(rows: tuple[SpotRiskRow, ...]) -> Decimal | None:
+    """The mid of the first future row with both sides (ZN trades one front future)."""
+    for row in rows:
+        if row.itype == "F" and row.mid is not None:
+            return row.mid
+    return None
+
+
+def _spot_risk(parsed: ParsedFile, market: MarketInputs) -> DerivedFile:
+    forward = future_mid_of(parsed.spot_risk) or market.future_mid
+    rows: dict[str, str] = {}
+    groups: dict[str, str] = {}
+    totals = {"delta": 0.0, "gamma": 0.0, "vega": 0.0, "theta": 0.0}
+    for row in parsed.spot_risk:
+        if row.itype == "N":
+            continue  # the product row: every value INVALID, nothing to show
+        greeks = _greeks(row, forward, market.vtexp_days)
+        rows[row.key] = canonical_json(_spot_row(row, greeks))
+        groups[row.key] = row.expiry or "future"
+        _accumulate(totals, row, greeks)
+    chunked = parsed.source.chunks is not None
+    metrics: dict[str, Any] = {"rows": len(rows), "future_mid": forward}
+    if not chunked:  # a chunk holds part of the book; its totals would mislead
+        metrics.update({f"portfolio_{k}": round(v, 6) for k, v in totals.items()})
+    return DerivedFile(
+        parsed.feed, ApplyMode.MERGE if chunked else ApplyMode.REPLACE, rows, groups, metrics
+    )
+
+
+def _greeks(
+    row: SpotRiskRow, forward: Decimal | None, vtexp_days: Mapping[str, Decimal]
+) -> dict[str, float] | None:
+    if not row.is_option or row.theo is None or forward is None or row.strike is None:
+        return None
+    days = vtexp_days.get(row.expiry or "")
+    if days is None:
+        return None
+    greeks = option_greeks(
+        forward=forward,
+        strike=row.strike,
+        years=vtexp_days_to_years(days),
+        price=row.theo,
+        is_call=row.itype == "C",
+    )
+    if greeks is None:
+        return None
+    return {
+        name: round(getattr(greeks, name), 8) for name in ("vol", "delta", "gamma", "vega", "theta")
+    }
+
+
+def _accumulate(
+    totals: dict[str, float], row: SpotRiskRow, greeks: dict[str, float] | None
+) -> None:
+    if not row.position:
+        return
+    if row.itype == "F":
+        totals["delta"] += row.position  # a future is one delta a contract
+    elif greeks is not None:
+        for name in totals:
+            totals[name] += row.position * greeks[name]
+
+
+def _spot_row(row: SpotRiskRow, greeks: dict[str, float] | None) -> dict[str, Any]:
+    return {
+        "key": row.key,
+        "itype": row.itype,
+        "product": row.product,
+        "expiry": row.expiry,
+        "strike": _dec(row.strike),
+        "bid": _dec(row.bid),
+        "ask": _dec(row.ask),
+        "theo": _dec(row.theo),
+        "iv_bid": _dec(row.iv_bid),
+        "iv_ask": _dec(row.iv_ask),
+        "iv_avg": _dec(row.iv_avg),
+        "position": row.position,
+        "greeks": greeks,
+    }
+
+
+def _positions(parsed: ParsedFile) -> DerivedFile:
+    rows: dict[str, str] = {}
+    for p in parsed.positions:
+        row_id = f"{p.instrument_id}:{p.account_id}"
+        rows[row_id] = canonical_json(
+            {
+                "instrument_id": p.instrument_id,
+                "account_id": p.account_id,
+                "net_position": p.net_position,
+                "sod_net_position": p.sod_net_position,
+                "sod_price": p.sod_price,
+                "avg_buy": p.avg_buy,
+                "avg_sell": p.avg_sell,
+                "open_avg_price": p.open_avg_price,
+                "buy_fill_qty": p.buy_fill_qty,
+                "sell_fill_qty": p.sell_fill_qty,
+                "buy_working_qty": p.buy_working_qty,
+                "sell_working_qty": p.sell_working_qty,
+                "pnl": p.pnl,
+                "realized_pnl": p.realized_pnl,
+                "pnl_price": p.pnl_price,
+                "pnl_price_type": p.pnl_price_type,
+            }
+        )
+    groups = {row_id: row_id.split(":")[0] for row_id in rows}
+    metrics = {
+        "net_position": sum(p.net_position for p in parsed.positions),
+        "pnl": sum((p.pnl for p in parsed.positions if p.pnl is not None), Decimal(0)),
+        "realized_pnl": sum(
+            (p.realized_pnl for p in parsed.positions if p.realized_pnl is not None), Decimal(0)
+        ),
+    }
+    return DerivedFile(parsed.feed, ApplyMode.REPLACE, rows, groups, metrics)
+
+
+def _orders(parsed: ParsedFile) -> DerivedFile:
+    """Resting child orders per order id; algo parents are not resting orders."""
+    resting = [o for o in parsed.orders if not o.is_algo_parent]
+    rows = {o.order_id: canonical_json(_order_row(o)) for o in resting}
+    groups = {o.order_id: o.instrument_id for o in resting}
+    metrics = {
+        "orders": len(resting),
+        "buy_qty": sum(o.leaves_qty or 0 for o in resting if o.side == "buy"),
+        "sell_qty": sum(o.leaves_qty or 0 for o in resting if o.side == "sell"),
+    }
+    return DerivedFile(parsed.feed, ApplyMode.REPLACE, rows, groups, metrics)
+
+
+def _order_row(o: TtOrder) -> dict[str, Any]:
+    return {
+        "order_id": o.order_id,
+        "parent_order_id": o.parent_order_id,
+        "instrument_id": o.instrument_id,
+        "account_id": o.account_id,
+        "side": o.side.value,
+        "order_type": o.order_type.value,
+        "price": o.price,
+        "stop_price": o.stop_price,
+        "order_qty": o.order_qty,
+        "leaves_qty": o.leaves_qty,
+        "status": o.status,
+        "placed_at": o.placed_at,
+    }
+
+
+def _instruments(parsed: ParsedFile) -> DerivedFile:
+    rows = {
+        i.instrument_id: canonical_json(
+            {
+                "instrument_id": i.instrument_id,
+                "alias": i.alias,
+                "name": i.name,
+                "product_symbol": i.product_symbol,
+                "term": i.term,
+                "tick_size": i.tick_size,
+                "tick_value": i.tick_value,
+                "point_value": i.point_value,
+                "expiration": i.expiration,
+                "actant_future_key": i.actant_future_key,
+            }
+        )
+        for i in parsed.instruments
+    }
+    # Instrument files arrive one instrument at a time: merge, never replace.
+    return DerivedFile(
+        parsed.feed, ApplyMode.MERGE, rows, {k: k for k in rows}, {"instruments": len(rows)}
+    )

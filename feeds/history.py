@@ -1,0 +1,187 @@
+"""History in DynamoDB: one compressed snapshot item and one metrics item per file.
+
+Keys (DESIGN.md "Storage layout"): partition ``{feed}#{yyyy-mm-dd}``, sort
+``{file time}#{object key}``; metrics under ``metrics#{feed}#{yyyy-mm-dd}``.
+Writes are conditional on the item not existing, so a redelivered file
+writes nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
+
+from feeds.aws import AwsUnavailable, client
+from feeds.records import Feed
+
+METRICS_PREFIX = "metrics#"
+
+
+@dataclass(frozen=True)
+class HistoryKey:
+    pk: str
+    sk: str
+
+
+def history_key(
+    *,
+    feed: Feed,
+    trading_date: date,
+    file_time: datetime | None,
+    object_key: str,
+    metrics: bool = False,
+) -> HistoryKey:
+    stamp = (file_time or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    pk = f"{feed}#{trading_date.isoformat()}"
+    return HistoryKey(pk=f"{METRICS_PREFIX}{pk}" if metrics else pk, sk=f"{stamp}#{object_key}")
+
+
+def _number(value: Any) -> Any:
+    """DynamoDB numbers must be Decimal; None becomes NULL."""
+    if value is None:
+        return {"NULL": True}
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, int | float | Decimal):
+        return {"N": str(Decimal(str(value)))}
+    return {"S": str(value)}
+
+
+def _put_once(item: dict[str, Any]) -> bool:
+    """Put unless present. True when written, False when it was already there."""
+    try:
+        client("dynamodb").put_item(
+            TableName=settings.FRGM_HISTORY_TABLE,
+            Item=item,
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise AwsUnavailable(f"DynamoDB put_item: {exc}") from exc
+    except BotoCoreError as exc:
+        raise AwsUnavailable(f"DynamoDB put_item: {exc}") from exc
+    return True
+
+
+def history_write(
+    *,
+    feed: Feed,
+    trading_date: date,
+    file_time: datetime | None,
+    object_key: str,
+    version_id: str | None,
+    rows: dict[str, str],
+    metrics: dict[str, Any],
+    attributes: dict[str, Any],
+) -> bool:
+    """Write the file's snapshot and metrics items; False when both existed already."""
+    snapshot = history_key(
+        feed=feed, trading_date=trading_date, file_time=file_time, object_key=object_key
+    )
+    body = zlib.compress(
+        ("{" + ",".join(f"{json.dumps(k)}:{v}" for k, v in rows.items()) + "}").encode(), 6
+    )
+    common = {
+        "object_key": {"S": object_key},
+        "version_id": _number(version_id),
+        **{name: _number(value) for name, value in attributes.items()},
+    }
+    wrote = _put_once(
+        {
+            "pk": {"S": snapshot.pk},
+            "sk": {"S": snapshot.sk},
+            "rows": {"B": body},
+            "row_count": {"N": str(len(rows))},
+            **common,
+        }
+    )
+    metric_key = history_key(
+        feed=feed,
+        trading_date=trading_date,
+        file_time=file_time,
+        object_key=object_key,
+        metrics=True,
+    )
+    wrote_metrics = _put_once(
+        {
+            "pk": {"S": metric_key.pk},
+            "sk": {"S": metric_key.sk},
+            **common,
+            **{name: _number(value) for name, value in metrics.items()},
+        }
+    )
+    return wrote or wrote_metrics
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    sk: str
+    object_key: str
+    attributes: dict[str, Any]
+    rows: dict[str, Any] | None  # None for metrics items
+
+
+def _plain(attr: dict[str, Any]) -> Any:
+    kind, value = next(iter(attr.items()))
+    if kind == "N":
+        return Decimal(value)
+    if kind == "NULL":
+        return None
+    if kind == "B":
+        return json.loads(zlib.decompress(value))
+    return value
+
+
+def history_items(
+    *,
+    feed: Feed,
+    day: date,
+    metrics: bool = False,
+    start_after: str | None = None,
+    limit: int = 100,
+    newest_first: bool = False,
+) -> tuple[list[HistoryItem], str | None]:
+    """One page of a day's items and the sort key to continue after (None at the end)."""
+    pk = f"{METRICS_PREFIX if metrics else ''}{feed}#{day.isoformat()}"
+    query: dict[str, Any] = {
+        "TableName": settings.FRGM_HISTORY_TABLE,
+        "KeyConditionExpression": "pk = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": pk}},
+        "Limit": limit,
+        "ScanIndexForward": not newest_first,
+    }
+    if start_after:
+        query["ExclusiveStartKey"] = {"pk": {"S": pk}, "sk": {"S": start_after}}
+    try:
+        reply = client("dynamodb").query(**query)
+    except (ClientError, BotoCoreError) as exc:
+        raise AwsUnavailable(f"DynamoDB query: {exc}") from exc
+    items = [
+        HistoryItem(
+            sk=raw["sk"]["S"],
+            object_key=raw.get("object_key", {}).get("S", ""),
+            attributes={k: _plain(v) for k, v in raw.items() if k not in {"pk", "sk", "rows"}},
+            rows=_plain(raw["rows"]) if "rows" in raw else None,
+        )
+        for raw in reply.get("Items", [])
+    ]
+    last = reply.get("LastEvaluatedKey")
+    return items, (last["sk"]["S"] if last else None)
+
+
+def history_walk(*, feed: Feed, day: date, metrics: bool = False) -> Iterator[HistoryItem]:
+    cursor: str | None = None
+    while True:
+        items, cursor = history_items(feed=feed, day=day, metrics=metrics, start_after=cursor)
+        yield from items
+        if cursor is None:
+            return

@@ -1,0 +1,53 @@
+"""Metrics as CloudWatch Embedded Metric Format log lines: no API call on the hot path.
+
+In AWS the worker's stdout goes to CloudWatch Logs, which extracts the metrics.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Literal
+
+Unit = Literal["Count", "Milliseconds", "Seconds", "None"]
+NAMESPACE = "FRGM/Ingest"
+
+emf_logger = logging.getLogger("frgm.emf")
+
+
+def emf_line(
+    *,
+    dimensions: dict[str, str],
+    metrics: dict[str, tuple[float, Unit]],
+    properties: dict[str, object] | None = None,
+    timestamp_ms: int | None = None,
+) -> str:
+    """One EMF JSON document (pure)."""
+    document: dict[str, object] = {
+        "_aws": {
+            "Timestamp": timestamp_ms if timestamp_ms is not None else int(time.time() * 1000),
+            "CloudWatchMetrics": [
+                {
+                    "Namespace": NAMESPACE,
+                    "Dimensions": [sorted(dimensions)],
+                    "Metrics": [
+                        {"Name": name, "Unit": unit} for name, (_, unit) in metrics.items()
+                    ],
+                }
+            ],
+        },
+        **dimensions,
+        **{name: value for name, (value, _) in metrics.items()},
+        **(properties or {}),
+    }
+    return json.dumps(document, separators=(",", ":"), default=str)
+
+
+def metrics_emit(
+    *,
+    feed: str,
+    metrics: dict[str, tuple[float, Unit]],
+    properties: dict[str, object] | None = None,
+) -> None:
+    emf_logger.info(emf_line(dimensions={"Feed": feed}, metrics=metrics, properties=properties))

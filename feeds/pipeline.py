@@ -1,0 +1,306 @@
+"""One file, from its S3 notification to Redis, DynamoDB and browsers.
+
+download -> parse -> derive -> Redis (compare-and-set) -> DynamoDB -> publish
+-> feed health. The caller deletes the SQS message only when this returns;
+a transient failure raises ``TransientIngestError`` and the message comes back.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from feeds.aws import AwsUnavailable, client
+from feeds.derive import DerivedFile, MarketInputs, file_derive, future_mid_of, group_of
+from feeds.history import history_write
+from feeds.metrics import metrics_emit
+from feeds.parsers import ParseError, feed_key_parse, file_parse
+from feeds.publish import changes_by_group, updates_build, updates_publish
+from feeds.quarantine import quarantine_record
+from feeds.records import Feed, FeedKey, ParsedFile
+from feeds.redis_clients import StateStoreUnavailable, state_store
+from feeds.s3_events import ObjectEvent
+from feeds.state_store import (
+    ApplyResult,
+    IngestRecord,
+    claim_release,
+    claim_take,
+    failure_record,
+    group_sequences_next,
+    ingest_record,
+    key,
+    latest_apply,
+    state_version,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 20 * 1024 * 1024  # a feed file is ~50 KB; refuse what cannot be one
+
+
+class TransientIngestError(RuntimeError):
+    """A dependency failed; the file should be tried again later."""
+
+
+@dataclass
+class FileOutcome:
+    status: str  # ingested | stale | duplicate | busy | quarantined | missing | ignored
+    key: str
+    feed: str | None = None
+    stages_ms: dict[str, float] = field(default_factory=dict)
+    detail: str = ""
+
+
+class _Stopwatch:
+    def __init__(self) -> None:
+        self.stages: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stages[name] = round((time.perf_counter() - started) * 1000, 3)
+
+
+def feed_file_ingest(*, event: ObjectEvent, received_at: float, worker: str = "") -> FileOutcome:
+    """Ingest one object exactly once in effect, however often it is delivered."""
+    source = feed_key_parse(event.key)
+    if source is None:
+        failure_record(feed="other", kind="ignored")
+        log.info("ignored %s: not a feed file", event.key)
+        return FileOutcome("ignored", event.key)
+    feed = source.feed
+    try:
+        claim = claim_take(feed=feed, object_id=event.object_id, worker=worker)
+        if claim == "done":
+            return FileOutcome("duplicate", event.key, feed)
+        if claim == "busy":
+            raise TransientIngestError(f"{event.key} is being ingested by another worker")
+        outcome = _ingest_claimed(event=event, source=source, received_at=received_at)
+    except (StateStoreUnavailable, AwsUnavailable) as exc:
+        _release_quietly(feed, event.object_id)
+        raise TransientIngestError(str(exc)) from exc
+    except TransientIngestError:
+        raise
+    except Exception:
+        _release_quietly(feed, event.object_id)
+        raise
+    return outcome
+
+
+def _release_quietly(feed: Feed, object_id: str) -> None:
+    with suppress(StateStoreUnavailable):  # the claim expires on its own
+        claim_release(feed=feed, object_id=object_id)
+
+
+def _ingest_claimed(*, event: ObjectEvent, source: FeedKey, received_at: float) -> FileOutcome:
+    watch = _Stopwatch()
+    with watch.stage("download"):
+        data = _download(event)
+    if data is None:
+        return _refuse(event, source, "missing_object", "object no longer exists in S3", watch)
+    try:
+        with watch.stage("parse"):
+            parsed = file_parse(key=event.key, data=data)
+    except ParseError as exc:
+        return _refuse(event, source, "parse_error", str(exc), watch, error=exc, size=len(data))
+    with watch.stage("derive"):
+        derived = file_derive(parsed, market=_market_inputs(parsed))
+    version = state_version(
+        file_time=source.file_time, sequencer=event.sequencer, object_key=event.key
+    )
+    with watch.stage("redis"):
+        applied = latest_apply(derived=derived, version=version, meta=_meta(event, source))
+        _remember_future(parsed, applied)
+    with watch.stage("dynamodb"):
+        _history(event, source, derived)
+    finished = time.time()
+    with watch.stage("publish"):
+        _publish(event, source, derived, applied, version, finished)
+    record = IngestRecord(
+        feed=source.feed,
+        object_id=event.object_id,
+        key=event.key,
+        file_time=source.file_time,
+        event_time=event.event_time,
+        received_at=received_at,
+        finished_at=finished,
+        stages_ms=watch.stages,
+        status=applied.status,
+        rows=len(derived.rows),
+        chunk=source.chunk,
+        chunks=source.chunks,
+    )
+    ingest_record(record)
+    _emit(record)
+    status = "ingested" if applied.status != "stale" else "stale"
+    return FileOutcome(status, event.key, source.feed, watch.stages)
+
+
+def _download(event: ObjectEvent) -> bytes | None:
+    request = {"Bucket": event.bucket, "Key": event.key}
+    if event.version_id:
+        request["VersionId"] = event.version_id
+    try:
+        reply = client("s3").get_object(**request)
+        if reply.get("ContentLength", 0) > MAX_FILE_BYTES:
+            return b""  # parse refuses it with a clear reason
+        return bytes(reply["Body"].read())
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] in {"NoSuchKey", "NoSuchVersion", "404", "NoSuchBucket"}:
+            return None
+        raise AwsUnavailable(f"S3 get_object {event.key}: {exc}") from exc
+    except BotoCoreError as exc:
+        raise AwsUnavailable(f"S3 get_object {event.key}: {exc}") from exc
+
+
+def _refuse(
+    event: ObjectEvent,
+    source: FeedKey,
+    kind: str,
+    reason: str,
+    watch: _Stopwatch,
+    *,
+    error: ParseError | None = None,
+    size: int | None = None,
+) -> FileOutcome:
+    """Quarantine with the reason, count it, and mark the object done."""
+    quarantine_record(
+        event=event, feed=source.feed, kind=kind, reason=reason, error=error, size=size
+    )
+    failure_record(feed=source.feed, kind=kind)
+    metrics_emit(
+        feed=source.feed,
+        metrics={"ParseErrors" if error else "MissingObjects": (1, "Count")},
+        properties={"Key": event.key},
+    )
+    now = time.time()
+    ingest_record(
+        IngestRecord(
+            feed=source.feed,
+            object_id=event.object_id,
+            key=event.key,
+            file_time=source.file_time,
+            event_time=event.event_time,
+            received_at=now,
+            finished_at=now,
+            stages_ms=watch.stages,
+            status=kind,
+            rows=0,
+            chunk=source.chunk,
+            chunks=source.chunks,
+        )
+    )
+    log.warning("quarantined %s: %s", event.key, reason)
+    return FileOutcome(
+        "quarantined" if error else "missing", event.key, source.feed, watch.stages, reason
+    )
+
+
+def _market_inputs(parsed: ParsedFile) -> MarketInputs | None:
+    """Spot-risk Greeks need the future's mid (if this file lacks it) and vtexp."""
+    if parsed.feed is not Feed.SPOT_RISK:
+        return None
+    store = state_store()
+    try:
+        vtexp = store.hgetall(key(Feed.VTEXP, "rows"))
+        future = (
+            None
+            if future_mid_of(parsed.spot_risk)
+            else store.get(key(Feed.SPOT_RISK, "future_mid"))
+        )
+    except Exception as exc:
+        raise StateStoreUnavailable(f"state store: {exc}") from exc
+    days = {k.decode(): Decimal(json.loads(v)["days"]) for k, v in vtexp.items()}
+    return MarketInputs(future_mid=Decimal(future.decode()) if future else None, vtexp_days=days)
+
+
+def _remember_future(parsed: ParsedFile, applied: ApplyResult) -> None:
+    if parsed.feed is not Feed.SPOT_RISK or applied.status != "applied":
+        return
+    mid = future_mid_of(parsed.spot_risk)
+    if mid is not None:
+        state_store().set(key(Feed.SPOT_RISK, "future_mid"), str(mid))
+
+
+def _meta(event: ObjectEvent, source: FeedKey) -> dict[str, object]:
+    return {
+        "key": event.key,
+        "version_id": event.version_id,
+        "file_time": source.file_time.isoformat() if source.file_time else None,
+        "s3_event_time": event.event_time.isoformat() if event.event_time else None,
+        "chunk": source.chunk,
+        "chunks": source.chunks,
+    }
+
+
+def _history(event: ObjectEvent, source: FeedKey, derived: DerivedFile) -> None:
+    day = source.trading_date or (event.event_time or datetime.now(UTC)).date()
+    history_write(
+        feed=source.feed,
+        trading_date=day,
+        file_time=source.file_time or event.event_time,
+        object_key=event.key,
+        version_id=event.version_id,
+        rows=derived.rows,
+        metrics=derived.metrics,
+        attributes={
+            "s3_event_time": event.event_time.isoformat() if event.event_time else None,
+            "chunk": source.chunk,
+            "chunks": source.chunks,
+        },
+    )
+
+
+def _publish(
+    event: ObjectEvent,
+    source: FeedKey,
+    derived: DerivedFile,
+    applied: ApplyResult,
+    version: str,
+    finished: float,
+) -> None:
+    if applied.status == "stale":
+        return  # history has it; browsers keep the newer state
+    # "same": an earlier delivery applied it but died before publishing: push again.
+    changed = applied.changed if applied.status == "applied" else tuple(derived.rows)
+    removed = {
+        row_id: group_of(source.feed, json.loads(old)) for row_id, old in applied.removed.items()
+    }
+    changes = changes_by_group(
+        changed_ids=changed, rows=derived.rows, groups=derived.groups, removed_groups=removed
+    )
+    sequences = group_sequences_next(feed=source.feed, groups=changes)
+    updates_publish(
+        updates_build(
+            feed=source.feed,
+            changes=changes,
+            sequences=sequences,
+            version=version,
+            key=event.key,
+            file_time=source.file_time.isoformat() if source.file_time else None,
+            s3_event_time=event.event_time.isoformat() if event.event_time else None,
+            ingested_at=finished,
+        )
+    )
+
+
+def _emit(record: IngestRecord) -> None:
+    metrics: dict = {"FilesIngested": (1, "Count")}
+    if record.latency_ms is not None:
+        metrics["EndToEndLatency"] = (record.latency_ms, "Milliseconds")
+    for stage, millis in record.stages_ms.items():
+        metrics[f"Stage{stage.capitalize()}"] = (millis, "Milliseconds")
+    metrics_emit(
+        feed=record.feed, metrics=metrics, properties={"Key": record.key, "Status": record.status}
+    )

@@ -1,0 +1,73 @@
+"""Publish feed updates to the channel layer: one message per changed group."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from feeds.messages import FeedUpdate, feed_all_group_name, feed_group_name
+
+
+def changes_by_group(
+    *,
+    changed_ids: tuple[str, ...],
+    rows: Mapping[str, str],
+    groups: Mapping[str, str],
+    removed_groups: Mapping[str, str],
+) -> dict[str, dict[str, Any]]:
+    """Changed rows per group; a removed row is sent as None in its last group."""
+    by_group: dict[str, dict[str, Any]] = defaultdict(dict)
+    for row_id in changed_ids:
+        by_group[groups[row_id]][row_id] = json.loads(rows[row_id])
+    for row_id, group in removed_groups.items():
+        by_group[group][row_id] = None
+    return dict(by_group)
+
+
+def updates_build(
+    *,
+    feed: str,
+    changes: Mapping[str, dict[str, Any]],
+    sequences: Mapping[str, int],
+    version: str,
+    key: str,
+    file_time: str | None,
+    s3_event_time: str | None,
+    ingested_at: float,
+) -> list[FeedUpdate]:
+    return [
+        FeedUpdate(
+            type="feed.update",
+            feed=feed,
+            group=group,
+            seq=sequences.get(group, 0),
+            version=version,
+            key=key,
+            changed=changed,
+            file_time=file_time,
+            s3_event_time=s3_event_time,
+            ingested_at=ingested_at,
+        )
+        for group, changed in sorted(changes.items())
+    ]
+
+
+def updates_publish(updates: list[FeedUpdate]) -> None:
+    """Send each update to its group and to the feed's all-updates group."""
+    if not updates:
+        return
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    async_to_sync(_send_all)(layer, updates)
+
+
+async def _send_all(layer: object, updates: list[FeedUpdate]) -> None:
+    for update in updates:
+        await layer.group_send(feed_group_name(update["feed"], update["group"]), update)  # type: ignore[attr-defined]
+        await layer.group_send(feed_all_group_name(update["feed"]), update)  # type: ignore[attr-defined]

@@ -1,0 +1,245 @@
+"""Latest state, claims, dedupe markers and feed health in the state store.
+
+Every key of a feed carries the feed's hash tag (``frgm:{spot-risk}:...``), so
+one Lua script or pipeline touches one cluster slot: MemoryDB's rule.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from redis.exceptions import RedisError
+
+from feeds.derive import DerivedFile
+from feeds.records import Feed
+from feeds.redis_clients import StateStoreUnavailable, state_store
+
+DONE_TTL_S = 3600  # a redelivered notification comes within minutes
+# A crashed worker's claim lapses when its message becomes visible again.
+CLAIM_TTL_S = 10
+MINUTE_BUCKET_TTL_S = 2 * 3600
+RECENT_FILES = 100
+SEQUENCER_WIDTH = 40
+
+
+def key(feed: Feed | str, *parts: str) -> str:
+    return ":".join(("frgm", f"{{{feed}}}", *parts))
+
+
+def state_version(*, file_time: datetime | None, sequencer: str, object_key: str) -> str:
+    """A string that sorts like (file time, S3 sequencer, key): the CAS order.
+
+    Sequencers are hex of varying length; left-padding makes them sort as numbers.
+    """
+    stamp = file_time.astimezone(UTC).strftime("%Y%m%dT%H%M%S") if file_time else "0" * 15
+    return f"{stamp}|{sequencer.upper().rjust(SEQUENCER_WIDTH, '0')}|{object_key}"
+
+
+# KEYS: rows, rowver, meta. ARGV: mode, version, meta json, then id/value pairs.
+# Returns {status} when nothing was applied: same (this version is the one
+# applied already) or stale (a newer one is); else {'applied', n, n changed
+# ids, then (id, old value) of each removed row}.
+_APPLY = """
+local mode, version, meta = ARGV[1], ARGV[2], ARGV[3]
+local current = redis.call('HGET', KEYS[3], 'version')
+local changed = {}
+local removed = {}
+if mode == 'replace' then
+  if current and current >= version then
+    if current == version then return {'same'} end
+    return {'stale'}
+  end
+  local new = {}
+  for i = 4, #ARGV, 2 do new[ARGV[i]] = ARGV[i + 1] end
+  local old = redis.call('HGETALL', KEYS[1])
+  local seen = {}
+  for i = 1, #old, 2 do
+    seen[old[i]] = true
+    if new[old[i]] == nil then
+      table.insert(removed, old[i])
+      table.insert(removed, old[i + 1])
+    elseif new[old[i]] ~= old[i + 1] then
+      table.insert(changed, old[i])
+    end
+  end
+  for i = 4, #ARGV, 2 do
+    if not seen[ARGV[i]] then table.insert(changed, ARGV[i]) end
+  end
+  redis.call('DEL', KEYS[1])
+  for i = 4, #ARGV, 200 do
+    redis.call('HSET', KEYS[1], unpack(ARGV, i, math.min(i + 199, #ARGV)))
+  end
+else
+  local applied_any = false
+  for i = 4, #ARGV, 2 do
+    local id, value = ARGV[i], ARGV[i + 1]
+    local row_version = redis.call('HGET', KEYS[2], id)
+    if (not row_version) or row_version < version then
+      applied_any = true
+      if redis.call('HGET', KEYS[1], id) ~= value then table.insert(changed, id) end
+      redis.call('HSET', KEYS[1], id, value)
+      redis.call('HSET', KEYS[2], id, version)
+    end
+  end
+  if not applied_any then
+    if current == version then return {'same'} end
+    return {'stale'}
+  end
+end
+if (not current) or current < version then
+  redis.call('HSET', KEYS[3], 'version', version, 'meta', meta)
+end
+return changed
+"""
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    status: str  # applied | same | stale
+    changed: tuple[str, ...] = ()  # ids whose row was added or changed
+    removed: dict[str, str] = field(default_factory=dict)  # id -> its last row, now gone
+
+
+def _store_call(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return fn(*args, **kwargs)
+    except RedisError as exc:
+        raise StateStoreUnavailable(f"state store: {type(exc).__name__}: {exc}") from exc
+
+
+def latest_apply(*, derived: DerivedFile, version: str, meta: dict[str, Any]) -> ApplyResult:
+    """Compare-and-set the feed's latest rows: an older file never overwrites a newer one."""
+    feed = derived.feed
+    script = state_store().register_script(_APPLY)
+    argv: list[str] = [derived.mode.value, version, json.dumps(meta, default=str)]
+    for row_id, value in derived.rows.items():
+        argv += [row_id, value]
+    keys = [key(feed, "rows"), key(feed, "rowver"), key(feed, "meta")]
+    reply = [
+        item.decode() if isinstance(item, bytes) else item
+        for item in _store_call(script, keys=keys, args=argv)
+    ]
+    if reply[0] != "applied":
+        return ApplyResult(status=reply[0])
+    count = int(reply[1])
+    changed = tuple(reply[2 : 2 + count])
+    rest = reply[2 + count :]
+    return ApplyResult("applied", changed, dict(zip(rest[::2], rest[1::2], strict=True)))
+
+
+def claim_take(*, feed: Feed, object_id: str, worker: str) -> bool:
+    """True when this worker may process the object: not done, not claimed by another."""
+    store = state_store()
+    if _store_call(store.exists, key(feed, "done", object_id)):
+        return False
+    return bool(
+        _store_call(store.set, key(feed, "claim", object_id), worker, nx=True, ex=CLAIM_TTL_S)
+    )
+
+
+def already_done(*, feed: Feed, object_id: str) -> bool:
+    return bool(_store_call(state_store().exists, key(feed, "done", object_id)))
+
+
+def claim_release(*, feed: Feed, object_id: str) -> None:
+    _store_call(state_store().delete, key(feed, "claim", object_id))
+
+
+def group_sequences_next(*, feed: Feed, groups: Iterable[str]) -> dict[str, int]:
+    """The next sequence number of each group, for gap detection in browsers."""
+    ordered = sorted(set(groups))
+    if not ordered:
+        return {}
+    pipe = state_store().pipeline(transaction=False)
+    for group in ordered:
+        pipe.hincrby(key(feed, "seq"), group, 1)
+    return dict(zip(ordered, _store_call(pipe.execute), strict=True))
+
+
+@dataclass(frozen=True)
+class IngestRecord:
+    """What feed health keeps of one ingested file."""
+
+    feed: Feed
+    object_id: str
+    key: str
+    file_time: datetime | None
+    event_time: datetime | None
+    received_at: float  # epoch seconds the message was received
+    finished_at: float  # epoch seconds the file was done
+    stages_ms: dict[str, float]
+    status: str  # applied | same | stale
+    rows: int
+    chunk: int | None = None
+    chunks: int | None = None
+
+    @property
+    def latency_ms(self) -> float | None:
+        if self.event_time is None:
+            return None
+        return round((self.finished_at - self.event_time.timestamp()) * 1000, 1)
+
+
+def ingest_record(record: IngestRecord) -> None:
+    """Mark the file done and update its feed's health, in one round trip."""
+    feed = record.feed
+    minute = int(record.finished_at // 60)
+    entry = {
+        "key": record.key,
+        "file_time": _iso(record.file_time),
+        "event_time": _iso(record.event_time),
+        "received_at": record.received_at,
+        "finished_at": record.finished_at,
+        "latency_ms": record.latency_ms,
+        "stages_ms": record.stages_ms,
+        "status": record.status,
+        "rows": record.rows,
+    }
+    pipe = state_store().pipeline(transaction=False)
+    pipe.set(key(feed, "done", record.object_id), 1, ex=DONE_TTL_S)
+    pipe.delete(key(feed, "claim", record.object_id))
+    pipe.hset(
+        key(feed, "health"),
+        mapping={
+            "last_key": record.key,
+            "last_file_time": _iso(record.file_time) or "",
+            "last_event_time": _iso(record.event_time) or "",
+            "last_ingested_at": str(record.finished_at),
+            "last_latency_ms": "" if record.latency_ms is None else str(record.latency_ms),
+            "last_stages_ms": json.dumps(record.stages_ms),
+        },
+    )
+    pipe.hincrby(key(feed, "health"), "files_total", 1)
+    pipe.incr(key(feed, "files", str(minute)))
+    pipe.expire(key(feed, "files", str(minute)), MINUTE_BUCKET_TTL_S)
+    pipe.lpush(key(feed, "recent"), json.dumps(entry))
+    pipe.ltrim(key(feed, "recent"), 0, RECENT_FILES - 1)
+    if record.chunks is not None and record.file_time is not None:
+        batch = record.file_time.strftime("%Y%m%d_%H%M%S")
+        pipe.hset(
+            key(feed, "batch", batch),
+            mapping={f"chunk_{record.chunk:02d}": 1, "total": record.chunks},
+        )
+        pipe.expire(key(feed, "batch", batch), 24 * 3600)
+        pipe.zadd(key(feed, "batches"), {batch: record.file_time.timestamp()})
+        pipe.zremrangebyscore(key(feed, "batches"), 0, record.finished_at - 24 * 3600)
+    _store_call(pipe.execute)
+
+
+def failure_record(*, feed: Feed | str, kind: str, now: float | None = None) -> None:
+    """Count a parse error, a missing object or an ignored key for feed health."""
+    minute = int((now or time.time()) // 60)
+    pipe = state_store().pipeline(transaction=False)
+    pipe.hincrby(key(feed, "health"), f"{kind}_total", 1)
+    pipe.incr(key(feed, kind, str(minute)))
+    pipe.expire(key(feed, kind, str(minute)), MINUTE_BUCKET_TTL_S)
+    _store_call(pipe.execute)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

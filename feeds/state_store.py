@@ -94,7 +94,10 @@ end
 if (not current) or current < version then
   redis.call('HSET', KEYS[3], 'version', version, 'meta', meta)
 end
-return changed
+local reply = {'applied', #changed}
+for _, id in ipairs(changed) do table.insert(reply, id) end
+for _, item in ipairs(removed) do table.insert(reply, item) end
+return reply
 """
 
 
@@ -132,18 +135,14 @@ def latest_apply(*, derived: DerivedFile, version: str, meta: dict[str, Any]) ->
     return ApplyResult("applied", changed, dict(zip(rest[::2], rest[1::2], strict=True)))
 
 
-def claim_take(*, feed: Feed, object_id: str, worker: str) -> bool:
-    """True when this worker may process the object: not done, not claimed by another."""
+def claim_take(*, feed: Feed, object_id: str, worker: str) -> str:
+    """``taken`` when this worker may process the object; ``done`` when it was
+    ingested already; ``busy`` while another worker holds it (ask again later)."""
     store = state_store()
     if _store_call(store.exists, key(feed, "done", object_id)):
-        return False
-    return bool(
-        _store_call(store.set, key(feed, "claim", object_id), worker, nx=True, ex=CLAIM_TTL_S)
-    )
-
-
-def already_done(*, feed: Feed, object_id: str) -> bool:
-    return bool(_store_call(state_store().exists, key(feed, "done", object_id)))
+        return "done"
+    taken = _store_call(store.set, key(feed, "claim", object_id), worker, nx=True, ex=CLAIM_TTL_S)
+    return "taken" if taken else "busy"
 
 
 def claim_release(*, feed: Feed, object_id: str) -> None:

@@ -44,10 +44,17 @@ class FeedQueue:
         return client("s3").put_object(Bucket=settings.FRGM_FEED_BUCKET, Key=key, Body=body)
 
     def receive(self, wait_s: int = 1) -> list[dict[str, Any]]:
-        return client("sqs").receive_message(
-            QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_s,
-            VisibilityTimeout=5, MessageSystemAttributeNames=["ApproximateReceiveCount"],
-        ).get("Messages", [])
+        return (
+            client("sqs")
+            .receive_message(
+                QueueUrl=self.url,
+                MaxNumberOfMessages=10,
+                WaitTimeSeconds=wait_s,
+                VisibilityTimeout=5,
+                MessageSystemAttributeNames=["ApproximateReceiveCount"],
+            )
+            .get("Messages", [])
+        )
 
     def drain(self, *, idle_rounds: int = 1) -> list[bool]:
         """Handle every message until the queue is quiet; True per deleted message."""
@@ -57,8 +64,11 @@ class FeedQueue:
             messages = self.receive()
             quiet = 0 if messages else quiet + 1
             for message in messages:
-                results.append(message_handle(message, received_at=time.time(),
-                                              worker="test", queue_url=self.url))
+                results.append(
+                    message_handle(
+                        message, received_at=time.time(), worker="test", queue_url=self.url
+                    )
+                )
         return results
 
     def depth(self, url: str | None = None) -> int:
@@ -67,16 +77,19 @@ class FeedQueue:
             AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
         )["Attributes"]
         return int(attrs["ApproximateNumberOfMessages"]) + int(
-            attrs["ApproximateNumberOfMessagesNotVisible"])
+            attrs["ApproximateNumberOfMessagesNotVisible"]
+        )
 
 
 @pytest.fixture
 def feed_queue(stack, db) -> Iterator[FeedQueue]:
-    """A bucket and queues of this test's own (SQS allows one purge a minute)."""
+    """A bucket, queues and table of this test's own (SQS allows one purge a minute)."""
     suffix = uuid.uuid4().hex[:10]
     with override_settings(
-        FRGM_FEED_BUCKET=f"feed-{suffix}", FRGM_FEED_QUEUE=f"events-{suffix}",
+        FRGM_FEED_BUCKET=f"feed-{suffix}",
+        FRGM_FEED_QUEUE=f"events-{suffix}",
         FRGM_FEED_DLQ=f"events-{suffix}-dlq",
+        FRGM_HISTORY_TABLE=f"history-{suffix}",
     ):
         local_resources_ensure()
         yield FeedQueue()

@@ -27,7 +27,9 @@ def test_a_spot_risk_file_reaches_redis_dynamodb_and_browsers(feed_queue, channe
     rows = latest_rows("spot-risk")
     future = rows["XCME.ZN.SEP25"]
     assert (Decimal(future["bid"]), Decimal(future["ask"])) == (
-        Decimal("111.15625"), Decimal("111.171875"))
+        Decimal("111.15625"),
+        Decimal("111.171875"),
+    )
     assert "XCME.ZN" not in rows  # the product row carries nothing
     call = rows["XCME.OZN.AUG25.110:25.C"]
     assert call["greeks"]["vol"] > 0
@@ -62,8 +64,9 @@ def test_tt_positions_and_orders_reach_redis_per_instrument(feed_queue, channel_
 def test_feed_health_records_times_and_stages(feed_queue):
     feed_queue.put(SPOT_KEY, sample("actant/bav_analysis_20250721_203007.csv"))
     feed_queue.drain()
-    health = {k.decode(): v.decode() for k, v in
-              state_store().hgetall("frgm:{spot-risk}:health").items()}
+    health = {
+        k.decode(): v.decode() for k, v in state_store().hgetall("frgm:{spot-risk}:health").items()
+    }
     assert health["last_key"] == SPOT_KEY
     assert health["files_total"] == "1"
     assert float(health["last_latency_ms"]) >= 0

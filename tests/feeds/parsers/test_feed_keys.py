@@ -64,7 +64,9 @@ def test_it_reads_chunk_and_chunk_count_from_a_chunked_spot_risk_key():
 
 
 def test_it_reads_the_last_chunk_of_a_batch():
-    found = feed_key_parse("actant/spot-risk/2025-07-29/bav_analysis_20250729_151211_chunk_16_of_16.csv")
+    found = feed_key_parse(
+        "actant/spot-risk/2025-07-29/bav_analysis_20250729_151211_chunk_16_of_16.csv"
+    )
     assert found is not None
     assert (found.chunk, found.chunks) == (16, 16)
 

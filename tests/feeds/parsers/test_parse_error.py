@@ -18,13 +18,19 @@ def test_it_reads_file_row_column_and_reason():
 
 
 def test_it_leaves_out_the_row_and_column_when_the_whole_file_is_wrong():
-    error = ParseError("the file is empty", file="actant/vtexp/2025-07-21/vtexp_20250721_203256.csv")
+    error = ParseError(
+        "the file is empty", file="actant/vtexp/2025-07-21/vtexp_20250721_203256.csv"
+    )
     assert str(error) == "vtexp_20250721_203256.csv: the file is empty"
 
 
 def test_it_names_row_zero_for_the_first_item_of_a_tt_array():
-    error = ParseError("positions[0] has no netPosition", file="positions_x.json", row=0, column="netPosition")
-    assert str(error) == "positions_x.json row 0 column netPosition: positions[0] has no netPosition"
+    error = ParseError(
+        "positions[0] has no netPosition", file="positions_x.json", row=0, column="netPosition"
+    )
+    assert (
+        str(error) == "positions_x.json row 0 column netPosition: positions[0] has no netPosition"
+    )
 
 
 def test_it_is_a_value_error():

@@ -3,8 +3,8 @@ dataclass would, or steps aside when it cannot."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
-import pickle
 from decimal import Decimal
 
 import pytest
@@ -26,7 +26,8 @@ def test_it_builds_an_equal_frozen_record_with_the_same_defaults():
     assert type(built) is Quote
     assert built == Quote("ZN", Decimal("110.5"))
     assert hash(built) == hash(Quote("ZN", Decimal("110.5")))
-    assert pickle.loads(pickle.dumps(built)) == built
+    assert copy.deepcopy(built) == built
+    assert dataclasses.replace(built, size=2) == Quote("ZN", Decimal("110.5"), size=2)
     with pytest.raises(dataclasses.FrozenInstanceError):
         built.bid = None  # type: ignore[misc]
 

@@ -36,7 +36,12 @@ def test_it_reads_the_future_row_bid_and_ask_exactly(single):
     assert future.bid == Decimal("111.15625")
     assert future.ask == Decimal("111.171875")
     assert future.mid == Decimal("111.1640625")
-    assert (future.itype, future.product, future.expiry, future.strike) == ("F", "ZN", "SEP25", None)
+    assert (future.itype, future.product, future.expiry, future.strike) == (
+        "F",
+        "ZN",
+        "SEP25",
+        None,
+    )
 
 
 def test_it_reads_a_leading_dot_price_as_an_exact_decimal(single):
@@ -87,7 +92,12 @@ def test_it_reads_option_product_expiry_and_type_from_the_key(single):
 
 def test_it_reads_the_product_row_with_every_value_missing(single):
     product = row(single, "XCME.ZN")
-    assert (product.itype, product.product, product.expiry, product.strike) == ("N", "ZN", None, None)
+    assert (product.itype, product.product, product.expiry, product.strike) == (
+        "N",
+        "ZN",
+        None,
+        None,
+    )
     assert (product.bid, product.ask, product.theo) == (None, None, None)
 
 
@@ -140,7 +150,9 @@ def test_every_row_equals_a_frozen_record_built_the_ordinary_way(single, chunk):
     # very same records, as frozen as any other.
     for parsed in (single, chunk):
         for built in parsed.spot_risk:
-            ordinary = SpotRiskRow(**{f.name: getattr(built, f.name) for f in dataclasses.fields(built)})
+            ordinary = SpotRiskRow(
+                **{f.name: getattr(built, f.name) for f in dataclasses.fields(built)}
+            )
             assert type(built) is SpotRiskRow
             assert built == ordinary
             assert hash(built) == hash(ordinary)

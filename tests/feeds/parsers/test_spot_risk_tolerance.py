@@ -76,19 +76,30 @@ def test_it_ignores_an_unknown_extra_column_with_a_warning(real):
     key, data = real
     rows = table(data)
     extended = [[*rows[0][:3], "DELTA", *rows[0][3:]]]
-    extended += [[*cells[:3], "VAR_DOUBLE" if cells[0] == "Type" else "0.5", *cells[3:]] for cells in rows[1:]]
+    extended += [
+        [*cells[:3], "VAR_DOUBLE" if cells[0] == "Type" else "0.5", *cells[3:]]
+        for cells in rows[1:]
+    ]
     same_rows(key, data, written(extended))
-    assert file_parse(key=key, data=written(extended)).warnings == ("ignored unknown column 'DELTA'",)
+    assert file_parse(key=key, data=written(extended)).warnings == (
+        "ignored unknown column 'DELTA'",
+    )
 
 
 def test_it_reads_spaces_around_values(sample):
-    data = sample(CHUNK).replace(b",111.3906250,", b", 111.3906250 ,").replace(b"INVALID", b" INVALID")
+    data = (
+        sample(CHUNK).replace(b",111.3906250,", b", 111.3906250 ,").replace(b"INVALID", b" INVALID")
+    )
     future = file_parse(key=CHUNK_KEY, data=data).spot_risk[0]
     assert (future.bid, future.strike) == (Decimal("111.390625"), None)
 
 
 def test_it_reads_a_whole_position_written_with_a_decimal_point(sample):
-    data = sample(SINGLE).replace(b",C,.9283016,417.3747239,526.1930844,479.3074107,0,0,", b",C,.9283016,417.3747239,526.1930844,479.3074107,3.0,-2,", 1)
+    data = sample(SINGLE).replace(
+        b",C,.9283016,417.3747239,526.1930844,479.3074107,0,0,",
+        b",C,.9283016,417.3747239,526.1930844,479.3074107,3.0,-2,",
+        1,
+    )
     call = file_parse(key=SINGLE_KEY, data=data).spot_risk[0]
     assert (call.key, call.position, call.sod_position) == ("XCME.OZN.AUG25.110:25.C", 3, -2)
     assert type(call.position) is int

@@ -84,7 +84,12 @@ def test_it_reads_the_nanosecond_time_as_aware_utc(orders):
 
 @pytest.mark.parametrize(
     ("code", "order_type"),
-    [("2", OrderType.LIMIT), ("3", OrderType.STOP), ("4", OrderType.STOP_LIMIT), ("1", OrderType.OTHER)],
+    [
+        ("2", OrderType.LIMIT),
+        ("3", OrderType.STOP),
+        ("4", OrderType.STOP_LIMIT),
+        ("1", OrderType.OTHER),
+    ],
 )
 def test_it_maps_tt_order_type_codes(response, code, order_type):
     child = response["orders"][0]

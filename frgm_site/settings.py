@@ -233,7 +233,8 @@ LOGGING = {
         "urllib3": {"level": "WARNING"},
         "frgm.emf": {
             "handlers": ["emf"],
-            "level": "INFO" if env_bool("FRGM_EMF", True) else "WARNING",
+            # EMF lines feed CloudWatch in AWS; locally they only crowd the terminal.
+            "level": "INFO" if env_bool("FRGM_EMF", PRODUCTION) else "WARNING",
             "propagate": False,
         },
     },

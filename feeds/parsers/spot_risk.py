@@ -191,8 +191,12 @@ def _row_reader(layout: _Layout) -> Callable[[list[str]], SpotRiskRow]:
     expiries: set[str] = set()  # option expiry tokens, once checked
     key_at, itype_at, strike_at = layout.key, layout.itype, layout.strike
     values_of = itemgetter(*layout.values)
-    money_of = itemgetter(*layout.money) if layout.money else None
-    positions_of = itemgetter(layout.position, layout.sod_position) if money_of else None
+    # The position block (POS.*, UTOTAL.*) reads the same on most rows (the
+    # desk holds few of the listed options): read each distinct block once.
+    block_of = (
+        itemgetter(layout.position, layout.sod_position, *layout.money) if layout.money else None
+    )
+    blocks: dict[tuple[str, ...], tuple[int | Decimal | None, ...]] = {}
 
     def record(cells: list[str]) -> SpotRiskRow:
         key = cells[key_at].strip()
@@ -217,18 +221,14 @@ def _row_reader(layout: _Layout) -> Callable[[list[str]], SpotRiskRow]:
             product, expiry, strike = _instrument(
                 key, parts, itype, cells[strike_at], strike, strikes, expiries
             )
-        if money_of is None or positions_of is None:
-            return _row_new(key, itype, product, expiry, strike, *map(decimal, values_of(cells)))
-        return _row_new(
-            key,
-            itype,
-            product,
-            expiry,
-            strike,
-            *map(decimal, values_of(cells)),
-            *map(whole, positions_of(cells)),
-            *map(decimal, money_of(cells)),
-        )
+        values = map(decimal, values_of(cells))
+        if block_of is None:
+            return _row_new(key, itype, product, expiry, strike, *values)
+        texts = block_of(cells)
+        block = blocks.get(texts)
+        if block is None:
+            block = blocks[texts] = (whole(texts[0]), whole(texts[1]), *map(decimal, texts[2:]))
+        return _row_new(key, itype, product, expiry, strike, *values, *block)
 
     return record
 

@@ -54,7 +54,7 @@ def test_an_older_file_arriving_late_lands_in_history_but_not_in_latest(
     [position] = latest_rows("tt-positions").values()
     assert position["net_position"] == 300
     assert history_count("tt-positions", "2025-07-21") == 2
-    assert [list(p["changed"].values())[0]["net_position"] for p in pushes()] == [300]
+    assert [next(iter(p["changed"].values()))["net_position"] for p in pushes()] == [300]
 
 
 def test_a_newer_file_replaces_rows_and_removes_what_it_lacks(feed_queue, channel_listener):

@@ -1,0 +1,156 @@
+"""Timing hooks around the real worker code, installed by patching module names.
+
+Nothing in feeds/ changes: the benchmark replaces three names the consumer and
+pipeline look up at call time, and each replacement calls the original.
+
+- ``feeds.sqs_consumer.feed_file_ingest``: the whole file (stages and the
+  un-staged rest: claim, ingest record, metrics line) and its ``stages_ms``;
+- ``feeds.pipeline.ingest_record``: called right after publish, so its entry is
+  the moment the channel-layer publish finished; carries the S3 event time;
+- ``feeds.sqs_consumer.client("sqs")``: times ``delete_message`` and
+  ``receive_message``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FileSample:
+    key: str
+    feed: str
+    status: str
+    stages_ms: dict[str, float]
+    total_ms: float  # feed_file_ingest, start to return
+
+
+@dataclass(frozen=True)
+class RecordSample:
+    key: str
+    feed: str
+    status: str  # applied | same | stale | parse_error | missing_object
+    event_time: float | None  # epoch seconds, from the S3 notification's eventTime
+    event_microsecond: int | None
+    received_at: float  # the consumer received the SQS message
+    finished_at: float  # what the pipeline records (before publish)
+    published_at: float  # publish finished (ingest_record called)
+    latency_ms: float | None  # the pipeline's own figure: event time -> finished_at
+
+
+class Recorder:
+    """Thread-safe collection of one phase's samples; ``done`` fires at ``target`` deletes."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.reset(0)
+
+    def reset(self, target: int) -> None:
+        with self.lock:
+            self.files: list[FileSample] = []
+            self.records: dict[str, RecordSample] = {}
+            self.deletes_ms: list[float] = []
+            self.receives: list[tuple[float, int]] = []  # (ms, messages) per call
+            self.deleted = 0
+            self.target = target
+            self.last_delete = 0.0  # perf_counter of the latest delete
+            self.done = threading.Event()
+
+    def file(self, sample: FileSample) -> None:
+        with self.lock:
+            self.files.append(sample)
+
+    def record(self, sample: RecordSample) -> None:
+        with self.lock:
+            self.records.setdefault(sample.key, sample)
+
+    def delete(self, millis: float) -> None:
+        with self.lock:
+            self.deletes_ms.append(millis)
+            self.deleted += 1
+            self.last_delete = time.perf_counter()
+            if self.target and self.deleted >= self.target:
+                self.done.set()
+
+    def receive(self, millis: float, count: int) -> None:
+        with self.lock:
+            self.receives.append((millis, count))
+
+
+class _TimedSqs:
+    """The real SQS client, with delete and receive timed."""
+
+    def __init__(self, real: Any, recorder: Recorder) -> None:
+        self._real = real
+        self._recorder = recorder
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real(), name)
+
+    def delete_message(self, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        reply = self._real().delete_message(**kwargs)
+        self._recorder.delete((time.perf_counter() - started) * 1000)
+        return reply
+
+    def receive_message(self, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        reply = self._real().receive_message(**kwargs)
+        self._recorder.receive(
+            (time.perf_counter() - started) * 1000, len(reply.get("Messages", []))
+        )
+        return reply
+
+
+def hooks_install(recorder: Recorder) -> None:
+    import feeds.pipeline as pipeline
+    import feeds.sqs_consumer as consumer
+    from feeds.aws import client as real_client
+    from feeds.state_store import IngestRecord
+
+    ingest = consumer.feed_file_ingest
+    record_write = pipeline.ingest_record
+
+    def timed_ingest(*, event: Any, received_at: float, worker: str = "") -> Any:
+        started = time.perf_counter()
+        outcome = ingest(event=event, received_at=received_at, worker=worker)
+        recorder.file(
+            FileSample(
+                key=event.key,
+                feed=str(outcome.feed or ""),
+                status=outcome.status,
+                stages_ms=dict(outcome.stages_ms),
+                total_ms=(time.perf_counter() - started) * 1000,
+            )
+        )
+        return outcome
+
+    def timed_record(record: IngestRecord) -> None:
+        published_at = time.time()
+        record_write(record)
+        event = record.event_time
+        recorder.record(
+            RecordSample(
+                key=record.key,
+                feed=str(record.feed),
+                status=record.status,
+                event_time=event.timestamp() if event else None,
+                event_microsecond=event.microsecond if event else None,
+                received_at=record.received_at,
+                finished_at=record.finished_at,
+                published_at=published_at,
+                latency_ms=record.latency_ms,
+            )
+        )
+
+    sqs = _TimedSqs(lambda: real_client("sqs"), recorder)
+
+    def client(service: str, **kwargs: Any) -> Any:
+        return sqs if service == "sqs" else real_client(service, **kwargs)
+
+    consumer.feed_file_ingest = timed_ingest  # type: ignore[assignment]
+    pipeline.ingest_record = timed_record  # type: ignore[assignment]
+    consumer.client = client  # type: ignore[assignment]

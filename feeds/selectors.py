@@ -1,0 +1,148 @@
+"""Read-side queries over feed state: health, recent files, latest rows, quarantine.
+
+What ``ops/``, ``ladder/`` and the terminal commands read. Nothing here writes.
+Per-minute counters are buckets keyed by the epoch minute a file finished
+(feeds.state_store), so "the last minute" and "the last hour" are estimated
+as sliding windows over those buckets: the whole buckets inside the window
+plus the part of the oldest bucket that still overlaps it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypedDict
+
+from redis.exceptions import RedisError
+
+from feeds.models import QuarantinedFile
+from feeds.records import Feed
+from feeds.redis_clients import StateStoreUnavailable, state_store
+from feeds.state_store import key
+
+MINUTE_S = 60
+HOUR_MINUTES = 60
+
+
+@dataclass(frozen=True)
+class FeedHealth:
+    feed: Feed
+    last_key: str | None
+    last_file_time: datetime | None  # from the file's name (the feed server's clock)
+    last_event_time: datetime | None  # when S3 saw the object
+    last_ingested_at: datetime | None  # when the worker finished it
+    age_s: float | None  # seconds since the last file was ingested; None before any
+    files_last_minute: int
+    files_last_hour: int
+    last_latency_ms: float | None  # S3 event to worker done, for the last file
+    parse_errors_last_hour: int
+    totals: dict[str, int] = field(default_factory=dict)  # files, parse_error, missing_object
+
+    @property
+    def files_total(self) -> int:
+        return self.totals.get("files", 0)
+
+
+class RecentFile(TypedDict):
+    """One entry of a feed's ``recent`` list, as ``ingest_record`` wrote it."""
+
+    key: str
+    file_time: str | None
+    event_time: str | None
+    received_at: float
+    finished_at: float
+    latency_ms: float | None
+    stages_ms: dict[str, float]
+    status: str  # applied | same | stale | parse_error | missing_object
+    rows: int
+
+
+def feed_health(*, feed: Feed, now: float | None = None) -> FeedHealth:
+    """The health of one feed, read in one round trip (all its keys share a slot)."""
+    now = time.time() if now is None else now
+    minute = int(now // MINUTE_S)
+    minutes = [str(m) for m in range(minute - HOUR_MINUTES, minute + 1)]  # 61 buckets
+    pipe = state_store().pipeline(transaction=False)
+    pipe.hgetall(key(feed, "health"))
+    pipe.mget([key(feed, "files", m) for m in minutes])
+    pipe.mget([key(feed, "parse_error", m) for m in minutes])
+    raw_health, raw_files, raw_errors = _read(pipe.execute)
+    health = {k.decode(): v.decode() for k, v in raw_health.items()}
+    files = [int(v or 0) for v in raw_files]
+    errors = [int(v or 0) for v in raw_errors]
+    ingested = _float(health.get("last_ingested_at"))
+    return FeedHealth(
+        feed=feed,
+        last_key=health.get("last_key") or None,
+        last_file_time=_time(health.get("last_file_time")),
+        last_event_time=_time(health.get("last_event_time")),
+        last_ingested_at=None if ingested is None else datetime.fromtimestamp(ingested, UTC),
+        age_s=None if ingested is None else round(max(0.0, now - ingested), 1),
+        files_last_minute=_window(files, minutes=1, now=now),
+        files_last_hour=_window(files, minutes=HOUR_MINUTES, now=now),
+        last_latency_ms=_float(health.get("last_latency_ms")),
+        parse_errors_last_hour=_window(errors, minutes=HOUR_MINUTES, now=now),
+        totals={
+            name.removesuffix("_total"): int(value)
+            for name, value in sorted(health.items())
+            if name.endswith("_total")
+        },
+    )
+
+
+def feed_health_all(*, now: float | None = None) -> list[FeedHealth]:
+    return [feed_health(feed=feed, now=now) for feed in Feed]
+
+
+def recent_files(*, feed: Feed, limit: int = 20) -> list[RecentFile]:
+    """The feed's last ``limit`` files (at most 100 are kept), newest first."""
+    if limit <= 0:
+        return []
+    raw = _read(state_store().lrange, key(feed, "recent"), 0, limit - 1)
+    return [json.loads(entry) for entry in raw]
+
+
+def latest_rows(*, feed: Feed) -> dict[str, dict[str, Any]]:
+    """The feed's latest state: row id -> row."""
+    raw = _read(state_store().hgetall, key(feed, "rows"))
+    return {row_id.decode(): json.loads(value) for row_id, value in raw.items()}
+
+
+def quarantined_recent(*, limit: int = 20) -> list[QuarantinedFile]:
+    """The files refused most recently, newest first."""
+    return list(QuarantinedFile.objects.order_by("-first_seen", "-pk")[:limit])
+
+
+def _window(buckets: list[int], *, minutes: int, now: float) -> int:
+    """Events in the last ``minutes`` minutes, from per-minute buckets ending with now's.
+
+    The current bucket is partial; the one ``minutes`` back counts for the share
+    of it the window still covers (the usual sliding-window estimate).
+    """
+    inside = buckets[-minutes:]
+    oldest = buckets[-minutes - 1] if len(buckets) > minutes else 0
+    elapsed = (now % MINUTE_S) / MINUTE_S
+    return round(sum(inside) + oldest * (1 - elapsed))
+
+
+def _read(fn: Any, *args: Any) -> Any:
+    try:
+        return fn(*args)
+    except RedisError as exc:
+        raise StateStoreUnavailable(f"state store: {type(exc).__name__}: {exc}") from exc
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
+def _time(value: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None

@@ -43,6 +43,8 @@ from bench.stats import (
     command_version,
     cpu_model,
     fmt,
+    load_average,
+    machine_busy_s,
     memory_gib,
     p50_p99,
     percentile,
@@ -73,32 +75,37 @@ class Options:
     duration_s: float
     spot_share: float
     seed: int
-    profile: int
+    profile: bool
     keep: bool
+    quick: bool
     json_out: Path | None
 
 
 def options_parse(argv: Sequence[str] | None = None) -> Options:
-    parser = argparse.ArgumentParser(prog="python -m bench.ingest", description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="short run: fewer files, 5 s phases")
-    parser.add_argument("--parse-runs", type=int, help="parse repetitions (default 500; quick 200)")
-    parser.add_argument("--files", type=int, help="files per throughput run (default 300; quick 60)")
-    parser.add_argument("--in-flight", default="1,4,8", help="consumer in_flight values, e.g. 1,4,8")
-    parser.add_argument("--rates", default="1,10", help="steady upload rates in files/s, e.g. 1,10")
-    parser.add_argument("--duration", type=float, help="seconds per steady rate (default 30; quick 5)")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.ingest", description=(__doc__ or "").split("\n")[0]
+    )
+    add = parser.add_argument
+    add("--quick", action="store_true", help="short run: fewer files, 5 s phases")
+    add("--parse-runs", type=int, help="parse repetitions (default 500; quick 200)")
+    add("--files", type=int, help="files per throughput run (default 240; quick 60)")
+    add("--in-flight", default="1,4,8", help="consumer in_flight values, e.g. 1,4,8")
+    add("--rates", default="1,10", help="steady upload rates in files/s, e.g. 1,10")
+    add("--duration", type=float, help="seconds per steady rate (default 30; quick 5)")
     parser.add_argument("--spot-share", type=float, default=0.6, help="share of spot-risk files")
     parser.add_argument("--seed", type=int, default=7, help="simulator seed")
     parser.add_argument(
-        "--profile", type=int, default=0, metavar="N",
-        help="also ingest N files serially under cProfile and print the hot spots",
-    )  # fmt: skip
+        "--profile",
+        action="store_true",
+        help="run the one-file-at-a-time phase under cProfile and print the hot spots",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the run directory (logs)")
     parser.add_argument("--json", type=Path, help="also write the raw figures to this JSON file")
     args = parser.parse_args(argv)
     quick = args.quick
     return Options(
         parse_runs=args.parse_runs or (200 if quick else 500),
-        files=args.files or (60 if quick else 300),
+        files=args.files or (60 if quick else 240),
         in_flight=[int(v) for v in args.in_flight.split(",") if v.strip()],
         rates=[float(v) for v in args.rates.split(",") if v.strip()],
         duration_s=args.duration or (5.0 if quick else 30.0),
@@ -106,6 +113,7 @@ def options_parse(argv: Sequence[str] | None = None) -> Options:
         seed=args.seed,
         profile=args.profile,
         keep=args.keep,
+        quick=quick,
         json_out=args.json,
     )
 
@@ -137,16 +145,22 @@ class Bench:
         base = self.run_dir / "stack"
         self.servers.append(
             redis_start(
-                name="state", port=free_port(), data_dir=base / "state", cluster=True,
+                name="state",
+                port=free_port(),
+                data_dir=base / "state",
+                cluster=True,
                 durable=False,
             )
-        )  # fmt: skip
+        )
         self.servers.append(
             redis_start(
-                name="messaging", port=free_port(), data_dir=base / "messaging", cluster=False,
+                name="messaging",
+                port=free_port(),
+                data_dir=base / "messaging",
+                cluster=False,
                 durable=False,
             )
-        )  # fmt: skip
+        )
         self.servers.append(moto_start(port=free_port(), log_dir=base))
         self.stack = Stack(*self.servers)
         self._django_point_at_stack()
@@ -204,6 +218,7 @@ class Bench:
             ("web stand-in", self.listener.pid),
         ):
             found[name] = process_cpu_s(pid) or 0.0
+        found["machine"] = machine_busy_s() or 0.0
         return found
 
     def stop(self) -> None:
@@ -263,9 +278,9 @@ class FileSource:
         self.simulator = Simulator(
             seed=seed, now=lambda: self.clock, config=SimulatorConfig(layout="single")
         )
-        self.ratio = (1 - spot_share) / spot_share
-        self.spot = 0
-        self.tt = 0
+        # Each TT feed may have this many files per spot-risk file.
+        self.ratio = (1 - spot_share) / spot_share / len(TT_FEEDS)
+        self.counts: Counter[str] = Counter()
         self.preamble = self._tick()  # instrument, vtexp and the first round
 
     def _tick(self) -> list[Any]:
@@ -278,12 +293,9 @@ class FileSource:
         while len(chosen) < count:
             for item in self._tick():
                 feed = _feed_of(item.key)
-                if feed == "spot-risk":
-                    self.spot += 1
-                elif feed in TT_FEEDS:
-                    if self.tt >= self.spot * self.ratio:
-                        continue
-                    self.tt += 1
+                if feed in TT_FEEDS and self.counts[feed] >= self.counts["spot-risk"] * self.ratio:
+                    continue
+                self.counts[feed] += 1
                 chosen.append(item)
         return chosen[:count]
 
@@ -296,9 +308,11 @@ def _upload(files: Sequence[Any]) -> None:
     s3 = client("s3")
     for item in files:
         s3.put_object(
-            Bucket=settings.FRGM_FEED_BUCKET, Key=item.key, Body=item.body,
+            Bucket=settings.FRGM_FEED_BUCKET,
+            Key=item.key,
+            Body=item.body,
             ContentType=item.content_type,
-        )  # fmt: skip
+        )
 
 
 def _queue_url() -> str:
@@ -522,11 +536,20 @@ def bench_latency(bench: Bench, source: FileSource, rate: float, duration_s: flo
     return phase
 
 
-# --- profile (optional) -----------------------------------------------------------------
+# --- 3b. serial: where one file's time and CPU go; optional profile ------------------------
 
 
-def bench_profile(bench: Bench, source: FileSource, count: int) -> str:
-    """Ingest ``count`` files one by one in this thread under cProfile."""
+@dataclass
+class Serial:
+    phase: Phase
+    handle_cpu_ms: dict[str, float]  # message id -> CPU of message_handle (ingest + delete)
+    receive_cpu_ms: float  # per message
+    profile: str = ""
+
+
+def bench_serial(bench: Bench, source: FileSource, count: int, *, profile: bool) -> Serial:
+    """Ingest ``count`` files one at a time in this thread (no consumer threads
+    running), so the process's CPU time per stage is this file's alone."""
     import cProfile
     import io
     import pstats
@@ -538,26 +561,45 @@ def bench_profile(bench: Bench, source: FileSource, count: int) -> str:
     _upload(files)
     _wait_for_depth(count)
     url = _queue_url()
+    phase = Phase(label="serial", files=count)
     bench.recorder.reset(count)
-    profiler = cProfile.Profile()
-    handled = 0
-    profiler.enable()
-    while handled < count:
+    profiler = cProfile.Profile() if profile else None
+    handle_cpu: dict[str, float] = {}
+    receive_cpu = 0.0
+    cpu_before = bench.cpu()
+    started = time.perf_counter()
+    if profiler:
+        profiler.enable()
+    while len(handle_cpu) < count:
+        cpu = time.process_time()
         reply = client("sqs").receive_message(
-            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1, VisibilityTimeout=30,
+            QueueUrl=url,
+            MaxNumberOfMessages=10,
+            WaitTimeSeconds=1,
+            VisibilityTimeout=30,
             MessageSystemAttributeNames=["ApproximateReceiveCount"],
-        )  # fmt: skip
+        )
+        receive_cpu += time.process_time() - cpu
         for message in reply.get("Messages", []):
-            message_handle(message, received_at=time.time(), worker="bench-profile", queue_url=url)
-            handled += 1
-    profiler.disable()
-    path = bench.run_dir / "ingest.prof"
-    profiler.dump_stats(str(path))
-    text = io.StringIO()
-    stats = pstats.Stats(profiler, stream=text).strip_dirs()
-    stats.sort_stats("tottime").print_stats(30)
-    stats.sort_stats("cumulative").print_stats(45)
-    return f"profile of {count} files ingested serially (saved to {path}):\n{text.getvalue()}"
+            cpu = time.process_time()
+            message_handle(message, received_at=time.time(), worker="bench-serial", queue_url=url)
+            handle_cpu[message["MessageId"]] = (time.process_time() - cpu) * 1000
+    if profiler:
+        profiler.disable()
+    phase.wall_s = time.perf_counter() - started
+    cpu_after = bench.cpu()
+    phase.cpu_s = {name: cpu_after[name] - cpu_before[name] for name in cpu_after}
+    _collect(bench, phase)
+    text = ""
+    if profiler:
+        path = bench.run_dir / "ingest.prof"
+        profiler.dump_stats(str(path))
+        buffer = io.StringIO()
+        stats = pstats.Stats(profiler, stream=buffer).strip_dirs()
+        stats.sort_stats("tottime").print_stats(30)
+        stats.sort_stats("cumulative").print_stats(40)
+        text = f"cProfile of {count} files ingested serially ({path}):\n{buffer.getvalue()}"
+    return Serial(phase, handle_cpu, receive_cpu * 1000 / max(1, count), text)
 
 
 # --- reporting ---------------------------------------------------------------------------
@@ -578,7 +620,13 @@ def machine_report(bench: Bench) -> list[tuple[str, str]]:
         ("redis-server", command_version("redis-server", "--version")),
         ("moto", moto.__version__),
         ("boto3 / redis-py", f"{boto3.__version__} / {redis.__version__}"),
+        ("load average", f"{load_average()} (1, 5, 15 min) at start"),
     ]
+
+
+def _pairs(pairs: Sequence[tuple[str, str]]) -> str:
+    width = max(len(name) for name, _ in pairs)
+    return "\n".join(f"{name.ljust(width)}  {value}" for name, value in pairs)
 
 
 def _event_resolution(phases: Sequence[Phase]) -> str:
@@ -613,7 +661,9 @@ def _stage_values(samples: Sequence[FileSample], stage: str) -> list[float]:
     return [s.stages_ms[stage] for s in samples if stage in s.stages_ms]
 
 
-def stage_table(columns: Sequence[tuple[str, Phase, Sequence[FileSample]]]) -> str:
+def stage_table(
+    columns: Sequence[tuple[str, Phase, Sequence[FileSample]]], *, sqs: bool = True
+) -> str:
     rows = []
     for stage, label in (
         *((s, s) for s in STAGES),
@@ -621,13 +671,14 @@ def stage_table(columns: Sequence[tuple[str, Phase, Sequence[FileSample]]]) -> s
         ("total", "file total (ingest)"),
     ):
         rows.append([label, *(p50_p99(_stage_values(samples, stage)) for _, _, samples in columns)])
-    rows.append(["sqs delete", *(p50_p99(phase.deletes_ms) for _, phase, _ in columns)])
-    rows.append(
-        [
-            "sqs receive (per call)",
-            *(p50_p99([ms for ms, n in phase.receives if n]) for _, phase, _ in columns),
-        ]
-    )
+    if sqs:
+        rows.append(["sqs delete", *(p50_p99(phase.deletes_ms) for _, phase, _ in columns)])
+        rows.append(
+            [
+                "sqs receive (per call) *",
+                *(p50_p99([ms for ms, n in phase.receives if n]) for _, phase, _ in columns),
+            ]
+        )
     return table(["stage, ms (median / p99)", *(label for label, _, _ in columns)], rows)
 
 
@@ -653,12 +704,92 @@ def _latencies(phase: Phase) -> dict[str, list[float]]:
     }
 
 
+def _median(values: Sequence[float]) -> float | None:
+    return percentile(values, 50)
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def serial_report(serial: Serial) -> list[str]:
+    phase = serial.phase
+    done = [s for s in phase.samples if s.status == "ingested"]
+    groups = [(feed, [s for s in done if s.feed == feed]) for feed in ("spot-risk", *TT_FEEDS)]
+
+    def cell(wall: float | None, cpu: float | None) -> str:
+        return f"{fmt(wall)} / {fmt(cpu)}"
+
+    rows = []
+    for stage, label in (*((s, s) for s in STAGES), ("rest", "claim + record + metrics")):
+
+        def wall_of(s: FileSample, stage: str = stage) -> float:
+            if stage == "rest":
+                return s.total_ms - sum(s.stages_ms.values())
+            return s.stages_ms.get(stage, 0.0)
+
+        def cpu_of(s: FileSample, stage: str = stage) -> float:
+            if stage == "rest":
+                return s.cpu_total_ms - sum(s.cpu_ms.values())
+            return s.cpu_ms.get(stage, 0.0)
+
+        rows.append(
+            [
+                label,
+                *(
+                    cell(_median([wall_of(s) for s in g]), _median([cpu_of(s) for s in g]))
+                    for _, g in groups
+                ),
+                cell(_mean([wall_of(s) for s in done]), _mean([cpu_of(s) for s in done])),
+            ]
+        )
+    rows.append(
+        [
+            "file total (ingest)",
+            *(
+                cell(_median([s.total_ms for s in g]), _median([s.cpu_total_ms for s in g]))
+                for _, g in groups
+            ),
+            cell(_mean([s.total_ms for s in done]), _mean([s.cpu_total_ms for s in done])),
+        ]
+    )
+    handle = list(serial.handle_cpu_ms.values())
+    delete_cpu = (_mean(handle) or 0.0) - (_mean([s.cpu_total_ms for s in phase.samples]) or 0.0)
+    rows.append(["sqs delete", "", "", "", cell(_mean(phase.deletes_ms), delete_cpu)])
+    rows.append(["sqs receive (per message)", "", "", "", cell(None, serial.receive_cpu_ms)])
+    per_file_cpu = (_mean(handle) or 0.0) + serial.receive_cpu_ms
+    stand_ins = ", ".join(
+        f"{name} {phase.cpu_s.get(name, 0.0) * 1000 / max(1, len(phase.samples)):.1f}"
+        for name in ("moto", "redis state", "redis messaging", "web stand-in")
+    )
+    return [
+        f"3b. One file at a time ({len(phase.samples)} files, one thread, no consumer threads): "
+        "median wall ms / median worker CPU ms",
+        table(["stage", *(f"{feed} ({len(g)})" for feed, g in groups), "mix (mean)"], rows),
+        f"   serial rate {phase.files_per_s:.1f} files/s. Worker CPU per file, mix mean incl. "
+        f"SQS receive and delete: {per_file_cpu:.1f} ms, so one worker process (one "
+        f"interpreter lock) tops out near {1000 / per_file_cpu:.0f} files/s on this CPU "
+        "whatever in_flight is.",
+        f"   CPU per file spent by the stand-ins (ms): {stand_ins}. Other processes' load "
+        f"meanwhile: {_others_pct(phase)}.",
+    ]
+
+
+OURS = ("worker", "moto", "redis state", "redis messaging", "web stand-in")
+
+
+def _others_pct(phase: Phase) -> str:
+    """Share of the machine's CPU that processes outside this benchmark used."""
+    machine = phase.cpu_s.get("machine", 0.0)
+    if not machine or not phase.wall_s:
+        return "-"
+    others = max(0.0, machine - sum(phase.cpu_s.get(name, 0.0) for name in OURS))
+    return f"{100 * others / (phase.wall_s * (os.cpu_count() or 1)):.0f}%"
+
+
 def _cpu_cells(phase: Phase) -> list[str]:
     per = max(1, len(phase.samples))
-    return [
-        fmt(phase.cpu_s.get(name, 0.0) * 1000 / per)
-        for name in ("worker", "moto", "redis state", "redis messaging", "web stand-in")
-    ]
+    return [fmt(phase.cpu_s.get(name, 0.0) * 1000 / per) for name in OURS]
 
 
 def report(
@@ -667,10 +798,12 @@ def report(
     parses: list[ParseResult],
     throughput: list[Phase],
     latency: list[Phase],
+    serial: Serial | None,
+    parse_load: Phase | None = None,
 ) -> tuple[str, list[tuple[str, str, str, bool]]]:
     out: list[str] = []
     out.append("FRGM Live ingest benchmark (python -m bench.ingest)")
-    out.append(table(["machine", ""], machine))
+    out.append(_pairs(machine))
     out.append("")
     out.append("1. Parse + validate, pure, in-process (file_parse), ms")
     out.append(
@@ -678,14 +811,20 @@ def report(
             ["file", "rows", "KB", "runs", "median", "p99", "max"],
             [
                 [
-                    p.label, p.rows, f"{p.size / 1024:.0f}", len(p.times_ms),
-                    fmt(percentile(p.times_ms, 50), 2), fmt(percentile(p.times_ms, 99), 2),
+                    p.label,
+                    p.rows,
+                    f"{p.size / 1024:.0f}",
+                    len(p.times_ms),
+                    fmt(percentile(p.times_ms, 50), 2),
+                    fmt(percentile(p.times_ms, 99), 2),
                     fmt(max(p.times_ms), 2),
                 ]
                 for p in parses
             ],
-        )  # fmt: skip
+        )
     )
+    if parse_load is not None:
+        out.append(f"   other processes' load on the machine meanwhile: {_others_pct(parse_load)}")
     out.append("")
     if throughput:
         mix = throughput[0].feeds()
@@ -697,32 +836,45 @@ def report(
         out.append(
             table(
                 [
-                    "consumer", "files", "wall s", "files/s", "CPU ms/file: worker", "moto",
-                    "redis state", "redis msg", "web stand-in", "statuses",
+                    "consumer",
+                    "files",
+                    "wall s",
+                    "files/s",
+                    "CPU ms/file: worker",
+                    "moto",
+                    "redis state",
+                    "redis msg",
+                    "web stand-in",
+                    "statuses",
                 ],
                 [
                     [
-                        p.label + ("" if p.complete else " (INCOMPLETE)"), len(p.samples),
-                        fmt(p.wall_s, 2), fmt(p.files_per_s), *_cpu_cells(p),
+                        p.label + ("" if p.complete else " (INCOMPLETE)"),
+                        len(p.samples),
+                        fmt(p.wall_s, 2),
+                        fmt(p.files_per_s),
+                        *_cpu_cells(p),
                         " ".join(f"{k}={v}" for k, v in sorted(p.statuses().items())),
                     ]
                     for p in throughput
                 ],
-            )  # fmt: skip
+            )
         )
         out.append("")
         out.append("3. Per-stage time per file, ms (median / p99)")
         columns = [(p.label, p, p.samples) for p in throughput]
         columns += [(f"steady {p.label}", p, p.samples) for p in latency]
         out.append(stage_table(columns))
-        serial = next((p for p in throughput if p.label == "in_flight=1"), throughput[0])
-        by_feed = [
-            (feed, serial, [s for s in serial.samples if s.feed == feed])
-            for feed in ("spot-risk", *TT_FEEDS)
-        ]
+        out.append(
+            "   * calls that returned messages; in steady runs this includes the long-poll wait."
+        )
+        out.append(
+            "   download, dynamodb and sqs are HTTP calls to moto; redis and publish go to the "
+            "local redis-servers; derive includes two state-store reads (vtexp, future mid)."
+        )
         out.append("")
-        out.append(f"   by feed, {serial.label} (no contention between files):")
-        out.append(stage_table(by_feed))
+    if serial is not None:
+        out.extend(serial_report(serial))
         out.append("")
     if latency:
         out.append(
@@ -730,46 +882,77 @@ def report(
             "server stand-in uploading from its own process"
         )
         out.append("   " + _event_resolution(latency))
-        rows = []
+        main_rows, parts_rows = [], []
         for p in latency:
             lat = _latencies(p)
-            sent = len(p.puts)
-            span = (
-                max(x["put_start"] for x in p.puts.values())
-                - min(x["put_start"] for x in p.puts.values())
-                if sent > 1
-                else 0
-            )
+            starts = sorted(x["put_start"] for x in p.puts.values())
+            span = starts[-1] - starts[0] if len(starts) > 1 else 0.0
             e2e = lat["event_to_published"]
-            rows.append(
+            statuses = Counter(r.status for r in p.records.values() if r.key in p.puts)
+            label = p.label + ("" if p.complete else " (INCOMPLETE)")
+            main_rows.append(
                 [
-                    p.label + ("" if p.complete else " (INCOMPLETE)"),
-                    f"{len(e2e)}/{p.files}",
-                    fmt((sent - 1) / span if span else None),
-                    fmt(percentile(e2e, 50)), fmt(percentile(e2e, 90)), fmt(percentile(e2e, 99)),
+                    label,
+                    f"{len(p.puts)}/{p.files}",
+                    fmt((len(starts) - 1) / span if span else None),
+                    " ".join(f"{k}={v}" for k, v in sorted(statuses.items())),
+                    fmt(percentile(e2e, 50)),
+                    fmt(percentile(e2e, 90)),
+                    fmt(percentile(e2e, 99)),
                     fmt(max(e2e) if e2e else None),
-                    p50_p99(lat["recorded"]), p50_p99(lat["queue_wait"]),
-                    p50_p99(lat["put_to_published"]), p50_p99(lat["event_to_web"]),
-                    p50_p99(lat["put_ms"]),
+                    _others_pct(p),
                 ]
-            )  # fmt: skip
+            )
+            parts_rows.append(
+                [
+                    label,
+                    p50_p99(lat["put_ms"]),
+                    p50_p99(lat["queue_wait"]),
+                    p50_p99(lat["recorded"]),
+                    p50_p99(e2e),
+                    p50_p99(lat["event_to_web"]),
+                    p50_p99(lat["put_to_published"]),
+                ]
+            )
         out.append(
             table(
                 [
-                    "rate", "published", "sent/s", "event->published p50", "p90", "p99", "max",
-                    "event->finished_at", "event->received", "PUT start->published",
-                    "event->web process", "PUT itself",
+                    "rate",
+                    "uploaded",
+                    "sent/s",
+                    "statuses",
+                    "event->published p50",
+                    "p90",
+                    "p99",
+                    "max",
+                    "other load",
                 ],
-                rows,
-            )  # fmt: skip
+                main_rows,
+            )
+        )
+        out.append("")
+        out.append("   the same files, milestones (median / p99, ms):")
+        out.append(
+            table(
+                [
+                    "rate",
+                    "PUT itself",
+                    "event->received",
+                    "event->finished_at",
+                    "event->published",
+                    "event->web process",
+                    "PUT start->published",
+                ],
+                parts_rows,
+            )
         )
         out.append(
             "   event->published: S3 eventTime to the end of the channel-layer publish (the "
-            "headline).\n"
-            "   event->finished_at: the pipeline's own latency_ms (stops before publish).\n"
+            "headline; stale files publish nothing and are left out).\n"
             "   event->received: until the consumer had the SQS message (queueing + receive).\n"
+            "   event->finished_at: the pipeline's own latency_ms (stops before publish).\n"
             "   event->web process: until a stand-in web process subscribed to the feed's "
-            "group had the update."
+            "group had the file's first update."
         )
         out.append("")
     checks = _targets(parses, throughput, latency)
@@ -790,9 +973,13 @@ def _targets(
     if parses:
         p99 = percentile(parses[0].times_ms, 99) or 0.0
         checks.append(
-            ("spot-risk parse + validate p99", f"<= {TARGET_PARSE_P99_MS:g} ms", f"{p99:.2f} ms",
-             p99 <= TARGET_PARSE_P99_MS)
-        )  # fmt: skip
+            (
+                "spot-risk parse + validate p99",
+                f"<= {TARGET_PARSE_P99_MS:g} ms",
+                f"{p99:.2f} ms",
+                p99 <= TARGET_PARSE_P99_MS,
+            )
+        )
     if throughput:
         default = next(
             (p for p in throughput if p.label == f"in_flight={DEFAULT_IN_FLIGHT}"), throughput[0]
@@ -800,17 +987,29 @@ def _targets(
         best = max(throughput, key=lambda p: p.files_per_s)
         got = f"{default.files_per_s:.1f} files/s ({default.label}); best {best.files_per_s:.1f}"
         checks.append(
-            ("files/s, one worker", f">= {TARGET_FILES_PER_S:g}", got,
-             default.files_per_s >= TARGET_FILES_PER_S and default.complete)
-        )  # fmt: skip
+            (
+                "files/s, one worker",
+                f">= {TARGET_FILES_PER_S:g}",
+                got,
+                default.files_per_s >= TARGET_FILES_PER_S and default.complete,
+            )
+        )
     for p in latency:
         if p.rate is not None and p.rate >= 10:
             p99 = percentile(_latencies(p)["event_to_published"], 99)
             checks.append(
-                (f"end-to-end p99 at {p.label}", f"<= {TARGET_LATENCY_P99_MS:g} ms",
-                 f"{fmt(p99)} ms", p99 is not None and p99 <= TARGET_LATENCY_P99_MS)
-            )  # fmt: skip
+                (
+                    f"end-to-end p99 at {p.label}",
+                    f"<= {TARGET_LATENCY_P99_MS:g} ms",
+                    f"{fmt(p99)} ms",
+                    p99 is not None and p99 <= TARGET_LATENCY_P99_MS,
+                )
+            )
     return checks
+
+
+def _p50_p99(values: Sequence[float]) -> dict[str, float | None]:
+    return {"p50": percentile(values, 50), "p99": percentile(values, 99)}
 
 
 def _raw(
@@ -834,20 +1033,21 @@ def _raw(
                 }
                 for stage in (*STAGES, "rest", "total")
             },
-            "sqs_delete": {"p50": percentile(p.deletes_ms, 50), "p99": percentile(p.deletes_ms, 99)},
-            "latency": (
-                {k: {"p50": percentile(v, 50), "p99": percentile(v, 99)} for k, v in _latencies(p).items()}
-                if p.puts else None
-            ),
-        }  # fmt: skip
+            "sqs_delete": _p50_p99(p.deletes_ms),
+            "latency": ({k: _p50_p99(v) for k, v in _latencies(p).items()} if p.puts else None),
+        }
 
     return {
         "machine": dict(machine),
         "parse": [
-            {"label": p.label, "rows": p.rows, "p50": percentile(p.times_ms, 50),
-             "p99": percentile(p.times_ms, 99)}
+            {
+                "label": p.label,
+                "rows": p.rows,
+                "p50": percentile(p.times_ms, 50),
+                "p99": percentile(p.times_ms, 99),
+            }
             for p in parses
-        ],  # fmt: skip
+        ],
         "throughput": [phase_dict(p) for p in throughput],
         "latency": [phase_dict(p) for p in latency],
     }
@@ -876,6 +1076,8 @@ def run(opts: Options) -> int:
     run_dir = Path(tempfile.mkdtemp(prefix="frgm-bench-ingest-"))
     bench = Bench(run_dir)
     parses: list[ParseResult] = []
+    parse_load: Phase | None = None
+    serial: Serial | None = None
     throughput: list[Phase] = []
     latency: list[Phase] = []
     began = time.monotonic()
@@ -884,10 +1086,14 @@ def run(opts: Options) -> int:
             _say(f"starting a private stack (run directory {run_dir}) ...")
             bench.start()
             machine = machine_report(bench)
-            _say(table(["machine", ""], machine))
+            _say(_pairs(machine))
             start = datetime.now(UTC) - timedelta(hours=3)
             _say(f"1/4 parse + validate, {opts.parse_runs} runs ...")
+            cpu_before, began_parse = bench.cpu(), time.perf_counter()
             parses = bench_parse(opts, start)
+            parse_load = Phase(label="parse", files=0, wall_s=time.perf_counter() - began_parse)
+            cpu_after = bench.cpu()
+            parse_load.cpu_s = {k: cpu_after[k] - cpu_before[k] for k in cpu_after}
             source = FileSource(seed=opts.seed, start=start, spot_share=opts.spot_share)
             _say("    warm-up: instrument, vtexp and a few files, unmeasured ...")
             _drain(bench, source.preamble + source.take(12))
@@ -896,6 +1102,10 @@ def run(opts: Options) -> int:
                 phase = bench_throughput(bench, source, in_flight, opts.files)
                 throughput.append(phase)
                 _say(f"    {phase.files_per_s:.1f} files/s in {phase.wall_s:.2f} s")
+            count = min(opts.files, 30 if opts.quick else 80)
+            _say(f"3/4 one file at a time: {count} files, CPU per stage ...")
+            serial = bench_serial(bench, source, count, profile=opts.profile)
+            _say(f"    {serial.phase.files_per_s:.1f} files/s serial")
             bench.consumer = _consumer(DEFAULT_IN_FLIGHT, 2)
             bench.consumer.start()
             for rate in opts.rates:
@@ -903,21 +1113,25 @@ def run(opts: Options) -> int:
                 phase = bench_latency(bench, source, rate, opts.duration_s)
                 latency.append(phase)
                 e2e = _latencies(phase)["event_to_published"]
-                _say(
-                    f"    p50 {fmt(percentile(e2e, 50))} ms, p99 {fmt(percentile(e2e, 99))} ms"
-                )
+                _say(f"    p50 {fmt(percentile(e2e, 50))} ms, p99 {fmt(percentile(e2e, 99))} ms")
             bench.consumer.stop()
             bench.consumer = None
-            profile = bench_profile(bench, source, opts.profile) if opts.profile else ""
-            text, checks = report(opts, machine, parses, throughput, latency)
+            text, _checks = report(opts, machine, parses, throughput, latency, serial, parse_load)
             _say("")
             _say(text)
-            _say(f"\n(total run time {time.monotonic() - began:.0f} s)")
-            if profile:
-                _say("\n" + profile)
+            _say(
+                f"\n(total run time {time.monotonic() - began:.0f} s; load average at end "
+                f"{load_average()})"
+            )
+            if serial.profile:
+                _say("\n" + serial.profile)
             if opts.json_out:
                 opts.json_out.write_text(
-                    json.dumps(_raw(machine, parses, throughput, latency), indent=2, default=str)
+                    json.dumps(
+                        _raw(machine, parses, [*throughput, serial.phase], latency),
+                        indent=2,
+                        default=str,
+                    )
                 )
             return 0
     except KeyboardInterrupt:

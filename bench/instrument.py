@@ -8,15 +8,21 @@ pipeline look up at call time, and each replacement calls the original.
 - ``feeds.pipeline.ingest_record``: called right after publish, so its entry is
   the moment the channel-layer publish finished; carries the S3 event time;
 - ``feeds.sqs_consumer.client("sqs")``: times ``delete_message`` and
-  ``receive_message``.
+  ``receive_message``;
+- ``feeds.pipeline._Stopwatch``: also notes the process's CPU time per stage
+  (meaningful only when one file is processed at a time).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
+
+_current = threading.local()  # the stopwatch of the file this thread is ingesting
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,8 @@ class FileSample:
     status: str
     stages_ms: dict[str, float]
     total_ms: float  # feed_file_ingest, start to return
+    cpu_ms: dict[str, float] = field(default_factory=dict)  # process CPU per stage
+    cpu_total_ms: float = 0.0  # process CPU, start to return
 
 
 @dataclass(frozen=True)
@@ -113,10 +121,30 @@ def hooks_install(recorder: Recorder) -> None:
 
     ingest = consumer.feed_file_ingest
     record_write = pipeline.ingest_record
+    stopwatch = pipeline._Stopwatch
+    stage = stopwatch.stage
+
+    class CpuStopwatch(stopwatch):  # type: ignore[misc, valid-type]
+        def __init__(self) -> None:
+            super().__init__()
+            self.cpu: dict[str, float] = {}
+            _current.watch = self
+
+        @contextmanager
+        def stage(self, name: str) -> Iterator[None]:
+            cpu = time.process_time()
+            try:
+                with stage(self, name):
+                    yield
+            finally:
+                self.cpu[name] = (time.process_time() - cpu) * 1000
 
     def timed_ingest(*, event: Any, received_at: float, worker: str = "") -> Any:
-        started = time.perf_counter()
+        _current.watch = None
+        started, cpu = time.perf_counter(), time.process_time()
         outcome = ingest(event=event, received_at=received_at, worker=worker)
+        cpu_total = (time.process_time() - cpu) * 1000
+        watch = _current.watch
         recorder.file(
             FileSample(
                 key=event.key,
@@ -124,6 +152,8 @@ def hooks_install(recorder: Recorder) -> None:
                 status=outcome.status,
                 stages_ms=dict(outcome.stages_ms),
                 total_ms=(time.perf_counter() - started) * 1000,
+                cpu_ms=dict(watch.cpu) if watch is not None else {},
+                cpu_total_ms=cpu_total,
             )
         )
         return outcome
@@ -154,3 +184,4 @@ def hooks_install(recorder: Recorder) -> None:
     consumer.feed_file_ingest = timed_ingest  # type: ignore[assignment]
     pipeline.ingest_record = timed_record  # type: ignore[assignment]
     consumer.client = client  # type: ignore[assignment]
+    pipeline._Stopwatch = CpuStopwatch  # type: ignore[misc]

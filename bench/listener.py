@@ -11,6 +11,7 @@ per-channel work it does in production.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import sys
 import time
@@ -40,10 +41,8 @@ async def listen(url: str, out_path: str, groups: list[str]) -> None:
 def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     url, out_path, *groups = sys.argv[1:]
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(listen(url, out_path, groups))
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

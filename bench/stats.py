@@ -88,4 +88,25 @@ def command_version(*args: str) -> str:
         done = subprocess.run(args, capture_output=True, text=True, timeout=10, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"unknown ({exc})"
-    return (done.stdout or done.stderr).strip().splitlines()[0] if done.stdout or done.stderr else ""
+    text = (done.stdout or done.stderr).strip()
+    return text.splitlines()[0] if text else ""
+
+
+def machine_busy_s() -> float | None:
+    """CPU seconds all cores have spent busy since boot (Linux /proc/stat), or None."""
+    try:
+        first = Path("/proc/stat").read_text().splitlines()[0].split()
+    except (OSError, IndexError):
+        return None
+    # cpu user nice system idle iowait irq softirq steal ...
+    values = [int(v) for v in first[1:9]]
+    busy = values[0] + values[1] + values[2] + values[5] + values[6] + values[7]
+    return busy / CLOCK_TICKS
+
+
+def load_average() -> str:
+    try:
+        one, five, fifteen = os.getloadavg()
+    except OSError:
+        return "unknown"
+    return f"{one:.2f} {five:.2f} {fifteen:.2f}"

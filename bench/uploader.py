@@ -32,7 +32,10 @@ def main(manifest_path: str, out_path: str) -> int:
     )
     bucket = manifest["bucket"]
     s3.head_bucket(Bucket=bucket)  # open the connection before the clock starts
-    bodies = [(f["key"], Path(f["path"]).read_bytes(), f["content_type"]) for f in manifest["files"]]
+    bodies = [
+        (item["key"], Path(item["path"]).read_bytes(), item["content_type"])
+        for item in manifest["files"]
+    ]
     interval = 1.0 / float(manifest["rate"])
     start = time.monotonic() + 0.2
     with Path(out_path).open("w") as out:

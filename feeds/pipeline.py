@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from botocore.exceptions import BotoCoreError, ClientError
+from redis.exceptions import RedisError
 
 from feeds.aws import AwsUnavailable, client
 from feeds.derive import DerivedFile, MarketInputs, file_derive, future_mid_of, group_of
@@ -219,10 +220,14 @@ def _market_inputs(parsed: ParsedFile) -> MarketInputs | None:
             if future_mid_of(parsed.spot_risk)
             else store.get(key(Feed.SPOT_RISK, "future_mid"))
         )
-    except Exception as exc:
+    except RedisError as exc:
         raise StateStoreUnavailable(f"state store: {exc}") from exc
-    days = {k.decode(): Decimal(json.loads(v)["days"]) for k, v in vtexp.items()}
-    return MarketInputs(future_mid=Decimal(future.decode()) if future else None, vtexp_days=days)
+    days = {_text(k): Decimal(json.loads(v)["days"]) for k, v in vtexp.items()}
+    return MarketInputs(future_mid=Decimal(_text(future)) if future else None, vtexp_days=days)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def _remember_future(parsed: ParsedFile, applied: ApplyResult) -> None:

@@ -64,14 +64,15 @@ def feed_health(*, feed: Feed, now: float | None = None) -> FeedHealth:
     now = time.time() if now is None else now
     minute = int(now // MINUTE_S)
     minutes = [str(m) for m in range(minute - HOUR_MINUTES, minute + 1)]  # 61 buckets
-    pipe = state_store().pipeline(transaction=False)
+    pipe = state_store().pipeline(transaction=False)  # the cluster client pipelines no MGET
     pipe.hgetall(key(feed, "health"))
-    pipe.mget([key(feed, "files", m) for m in minutes])
-    pipe.mget([key(feed, "parse_error", m) for m in minutes])
-    raw_health, raw_files, raw_errors = _read(pipe.execute)
+    for kind in ("files", "parse_error"):
+        for m in minutes:
+            pipe.get(key(feed, kind, m))
+    raw_health, *raw_counts = _read(pipe.execute)
     health = {k.decode(): v.decode() for k, v in raw_health.items()}
-    files = [int(v or 0) for v in raw_files]
-    errors = [int(v or 0) for v in raw_errors]
+    counts = [int(v or 0) for v in raw_counts]
+    files, errors = counts[: len(minutes)], counts[len(minutes) :]
     ingested = _float(health.get("last_ingested_at"))
     return FeedHealth(
         feed=feed,

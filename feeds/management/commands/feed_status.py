@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -86,7 +86,7 @@ def _quarantine_table(quarantined: list[QuarantinedFile]) -> str:
 
 
 def _columns(
-    header: tuple[str, ...], rows: list[tuple[str, ...]], *, right: Iterable[int] = ()
+    header: tuple[str, ...], rows: Sequence[tuple[str, ...]], *, right: Iterable[int] = ()
 ) -> str:
     widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
     aligned = set(right)

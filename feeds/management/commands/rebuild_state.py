@@ -1,0 +1,61 @@
+"""Rebuild the latest state in the state store from DynamoDB history."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from feeds.aws import AwsUnavailable
+from feeds.feed_keys import trading_date_for
+from feeds.management.commands.replay import date_argument
+from feeds.rebuild import FeedRebuild, latest_state_rebuild
+from feeds.records import Feed
+from feeds.redis_clients import StateStoreUnavailable
+
+
+class Command(BaseCommand):
+    help = (
+        "Write each feed's newest snapshot of a trading day from DynamoDB history into the "
+        "latest state. Never overwrites a newer live state."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--date",
+            type=date_argument,
+            default=None,
+            help="the trading date, YYYY-MM-DD (default: today's trading date)",
+        )
+        parser.add_argument(
+            "--feed",
+            action="append",
+            choices=[feed.value for feed in Feed],
+            default=None,
+            help="a feed to rebuild (repeatable; default: every feed)",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        day: date = options["date"] or trading_date_for(datetime.now(UTC))
+        feeds = [Feed(name) for name in options["feed"]] if options["feed"] else list(Feed)
+        try:
+            report = latest_state_rebuild(feeds=feeds, day=day)
+        except (AwsUnavailable, StateStoreUnavailable) as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(f"Latest state from the history of {day.isoformat()}:")
+        for result in report.feeds:
+            self.stdout.write(f"  {result.feed.value:<15} {_describe(result)}")
+
+
+def _describe(result: FeedRebuild) -> str:
+    if result.status == "empty":
+        return "no history that day: left as it was"
+    newest = result.keys[-1]
+    also = f" (+{len(result.keys) - 1} older, merged under it)" if len(result.keys) > 1 else ""
+    if result.status == "kept":
+        verdict = "kept: the live state is as new or newer than"
+    else:
+        verdict = f"rebuilt ({result.applied} applied) from"
+    warning = "; stopped reading early, the state may lack rows" if result.truncated else ""
+    return f"{verdict} {newest}{also}; {result.rows} rows{warning}"

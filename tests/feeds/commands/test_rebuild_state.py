@@ -1,0 +1,130 @@
+"""rebuild_state: the latest state again from DynamoDB history, never over a newer one."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date
+from io import StringIO
+
+from django.conf import settings
+from django.core.management import call_command
+
+from feeds.aws import client
+from feeds.rebuild import latest_state_rebuild
+from feeds.records import Feed
+from feeds.redis_clients import state_store
+from tests.feeds.commands.conftest import DAY, INSTRUMENT_KEY, SPOT_KEY, day_ingest, raw_state
+from tests.feeds.ingest.conftest import latest_rows, sample
+
+CHUNK = "actant/spot-risk/2025-07-21/bav_analysis_20250721_2030{second}_chunk_{n:02d}_of_02.csv"
+
+
+def _arrival_day(key: str) -> date:
+    """The UTC day S3 took the object: where the pipeline files undated history."""
+    head = client("s3").head_object(Bucket=settings.FRGM_FEED_BUCKET, Key=key)
+    return head["LastModified"].astimezone(UTC).date()
+
+
+def _spot_risk_state() -> tuple[dict[bytes, bytes], dict[bytes, bytes]]:
+    state = raw_state()
+    return state["spot-risk"], state["future_mid"]
+
+
+def _chunks() -> tuple[bytes, bytes]:
+    """The chunk sample cut in two: the future and two options, then three options."""
+    header, *rows = sample("actant/bav_analysis_20250729_151211_chunk_01_of_16.csv").splitlines()
+    return b"\n".join([header, *rows[:3]]), b"\n".join([header, *rows[3:]])
+
+
+def test_a_rebuild_after_a_flush_restores_the_same_rows(feed_queue):
+    day_ingest(feed_queue)
+    before = raw_state()
+    state_store().flushall()
+
+    report = latest_state_rebuild(feeds=list(Feed), day=DAY)
+
+    # Byte for byte, with the future mid that chunks price with; instrument
+    # files have no date folder, so their history is under the day they arrived.
+    assert raw_state() == {**before, "tt-instruments": {}}
+    spot = next(r for r in report.feeds if r.feed is Feed.SPOT_RISK)
+    assert (spot.status, spot.keys, spot.applied) == ("rebuilt", (SPOT_KEY,), 1)
+    arrived = _arrival_day(INSTRUMENT_KEY)
+    [instruments] = latest_state_rebuild(feeds=[Feed.TT_INSTRUMENTS], day=arrived).feeds
+    assert instruments.keys == (INSTRUMENT_KEY,)
+    assert raw_state() == before
+
+
+def test_the_newest_batchs_chunks_are_merged_over_the_last_whole_file(feed_queue):
+    first, _ = _chunks()
+    day_ingest(feed_queue, bad=False)
+    feed_queue.put(CHUNK.format(second="10", n=1), first)  # its second chunk never came
+    assert all(feed_queue.drain())
+    before = _spot_risk_state()
+    state_store().flushall()
+
+    [spot] = latest_state_rebuild(feeds=[Feed.SPOT_RISK], day=DAY).feeds
+
+    assert _spot_risk_state() == before
+    assert spot.keys == (SPOT_KEY, CHUNK.format(second="10", n=1))
+
+
+def test_a_complete_batch_stands_for_the_whole_book(feed_queue):
+    first, second = _chunks()
+    feed_queue.put(CHUNK.format(second="09", n=1), first)
+    feed_queue.put(CHUNK.format(second="09", n=2), second)
+    feed_queue.put(CHUNK.format(second="10", n=1), first.replace(b".1718750,", b".1562500,"))
+    assert all(feed_queue.drain())
+    before = raw_state()
+    assert latest_rows("spot-risk")["XCME.ZN1.01AUG25.111.P"]["bid"] == "0.1562500"
+    state_store().flushall()
+
+    [spot] = latest_state_rebuild(feeds=[Feed.SPOT_RISK], day=DAY).feeds
+
+    assert raw_state() == before
+    assert spot.keys == (
+        CHUNK.format(second="09", n=1),
+        CHUNK.format(second="09", n=2),
+        CHUNK.format(second="10", n=1),  # merged over the complete batch
+    )
+
+
+def test_a_rebuild_never_overwrites_a_newer_live_state(feed_queue):
+    day_ingest(feed_queue, bad=False)
+    body = json.loads(sample("tt/positions_response.json"))
+    body["positions"][0]["netPosition"] = 500.0
+    feed_queue.put(
+        "tt/positions/2025-07-22/positions_20250722_083000.json", json.dumps(body).encode()
+    )
+    assert all(feed_queue.drain())
+    live = raw_state()
+
+    report = latest_state_rebuild(feeds=list(Feed), day=DAY)
+
+    assert raw_state() == live  # not even the same files, ingested live, are rewritten
+    assert {r.status for r in report.feeds} == {"kept", "empty"}
+    [position] = latest_rows("tt-positions").values()
+    assert position["net_position"] == 500
+
+
+def test_the_command_reports_each_feed(feed_queue):
+    day_ingest(feed_queue, bad=False)
+    state_store().flushall()
+    out = StringIO()
+
+    call_command("rebuild_state", "--date", "2025-07-21", stdout=out)
+
+    text = out.getvalue()
+    assert "Latest state from the history of 2025-07-21:" in text
+    assert f"spot-risk       rebuilt (1 applied) from {SPOT_KEY}" in text
+    assert "tt-instruments  no history that day" in text
+    assert latest_rows("tt-orders")
+
+
+def test_the_command_rebuilds_only_the_feeds_named(feed_queue):
+    day_ingest(feed_queue, bad=False)
+    state_store().flushall()
+
+    call_command("rebuild_state", "--date", "2025-07-21", "--feed", "tt-orders", stdout=StringIO())
+
+    assert latest_rows("tt-orders")
+    assert not latest_rows("spot-risk")

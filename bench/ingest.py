@@ -1119,6 +1119,12 @@ def run(opts: Options) -> int:
             text, _checks = report(opts, machine, parses, throughput, latency, serial, parse_load)
             _say("")
             _say(text)
+            if bench.listener.poll() is not None:
+                _say(
+                    f"\nWARNING: the web stand-in exited early (code {bench.listener.returncode}); "
+                    f"its columns are incomplete. See {run_dir}/listener.log (kept)."
+                )
+                opts.keep = True
             _say(
                 f"\n(total run time {time.monotonic() - began:.0f} s; load average at end "
                 f"{load_average()})"

@@ -73,8 +73,14 @@ class _Stopwatch:
             self.stages[name] = round((time.perf_counter() - started) * 1000, 3)
 
 
-def feed_file_ingest(*, event: ObjectEvent, received_at: float, worker: str = "") -> FileOutcome:
-    """Ingest one object exactly once in effect, however often it is delivered."""
+def feed_file_ingest(
+    *, event: ObjectEvent, received_at: float, worker: str = "", replay: bool = False
+) -> FileOutcome:
+    """Ingest one object exactly once in effect, however often it is delivered.
+
+    ``replay``: an archived file re-ingested by hand; it updates state and
+    history but not the feed's live health or metrics.
+    """
     source = feed_key_parse(event.key)
     if source is None:
         failure_record(feed="other", kind="ignored")
@@ -87,7 +93,9 @@ def feed_file_ingest(*, event: ObjectEvent, received_at: float, worker: str = ""
             return FileOutcome("duplicate", event.key, feed)
         if claim == "busy":
             raise TransientIngestError(f"{event.key} is being ingested by another worker")
-        outcome = _ingest_claimed(event=event, source=source, received_at=received_at)
+        outcome = _ingest_claimed(
+            event=event, source=source, received_at=received_at, replay=replay
+        )
     except (StateStoreUnavailable, AwsUnavailable) as exc:
         _release_quietly(feed, event.object_id)
         raise TransientIngestError(str(exc)) from exc
@@ -104,7 +112,9 @@ def _release_quietly(feed: Feed, object_id: str) -> None:
         claim_release(feed=feed, object_id=object_id)
 
 
-def _ingest_claimed(*, event: ObjectEvent, source: FeedKey, received_at: float) -> FileOutcome:
+def _ingest_claimed(
+    *, event: ObjectEvent, source: FeedKey, received_at: float, replay: bool
+) -> FileOutcome:
     watch = _Stopwatch()
     with watch.stage("download"):
         data = _download(event)
@@ -142,8 +152,9 @@ def _ingest_claimed(*, event: ObjectEvent, source: FeedKey, received_at: float) 
         chunk=source.chunk,
         chunks=source.chunks,
     )
-    ingest_record(record)
-    _emit(record)
+    ingest_record(record, live=not replay)
+    if not replay:
+        _emit(record)
     status = "ingested" if applied.status != "stale" else "stale"
     return FileOutcome(status, event.key, source.feed, watch.stages)
 

@@ -11,14 +11,24 @@ from functools import cache
 import redis
 from django.conf import settings
 from redis.cluster import RedisCluster
+from redis.exceptions import RedisClusterException, RedisError
 
 
 class StateStoreUnavailable(RuntimeError):
     """The state store could not be reached."""
 
 
-@cache
 def state_store() -> RedisCluster:
+    """The cluster client; it maps the slots on creation, so an unreachable
+    store fails here, as ``StateStoreUnavailable``."""
+    try:
+        return _state_store()
+    except (RedisError, RedisClusterException) as exc:
+        raise StateStoreUnavailable(f"state store: {type(exc).__name__}: {exc}") from exc
+
+
+@cache
+def _state_store() -> RedisCluster:
     return RedisCluster.from_url(
         settings.FRGM_STATE_REDIS_URL,
         socket_timeout=settings.FRGM_REDIS_TIMEOUT_S,
@@ -37,7 +47,7 @@ def messaging() -> redis.Redis:
 
 
 def redis_clients_reset() -> None:
-    for factory in (state_store, messaging):
+    for factory in (_state_store, messaging):
         if factory.cache_info().currsize:
             factory().close()
         factory.cache_clear()

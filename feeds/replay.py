@@ -23,6 +23,13 @@ What is replayed, in this order:
    name, then its key.
 Only the current version of each key is replayed; a key whose current version
 is a delete marker was deleted on purpose and is left alone.
+
+The synthetic event's time is the object's LastModified, which S3 does not
+promise equals the notification's eventTime. Dated files are filed in history
+by their own name, so that does not matter; an instrument file's history item
+is keyed by event time, so a replay may add a second item for it when the two
+fall in different seconds. Replayed files also update feed health (last file,
+and a "latency" that is the archive's age).
 """
 
 from __future__ import annotations
@@ -97,7 +104,9 @@ def day_replay(
         progress(0, len(objects))
     for done, obj in enumerate(objects, start=1):
         try:
-            outcome = feed_file_ingest(event=_event(obj), received_at=time.time(), worker=worker)
+            outcome = feed_file_ingest(
+                event=_event(obj), received_at=time.time(), worker=worker, replay=True
+            )
         except TransientIngestError as exc:
             report.failed.append((obj.key, str(exc)))
         else:

@@ -184,9 +184,16 @@ class IngestRecord:
         return round((self.finished_at - self.event_time.timestamp()) * 1000, 1)
 
 
-def ingest_record(record: IngestRecord) -> None:
-    """Mark the file done and update its feed's health, in one round trip."""
+def ingest_record(record: IngestRecord, *, live: bool = True) -> None:
+    """Mark the file done and, for a live file, update its feed's health, in one
+    round trip. A replayed archive file must not make a stalled feed look fresh."""
     feed = record.feed
+    if not live:
+        pipe = state_store().pipeline(transaction=False)
+        pipe.set(key(feed, "done", record.object_id), 1, ex=DONE_TTL_S)
+        pipe.delete(key(feed, "claim", record.object_id))
+        _store_call(pipe.execute)
+        return
     minute = int(record.finished_at // 60)
     entry = {
         "key": record.key,

@@ -58,4 +58,5 @@ def _describe(result: FeedRebuild) -> str:
     else:
         verdict = f"rebuilt ({result.applied} applied) from"
     warning = "; stopped reading early, the state may lack rows" if result.truncated else ""
-    return f"{verdict} {newest}{also}; {result.rows} rows{warning}"
+    rows = f"{result.rows} row" + ("" if result.rows == 1 else "s")
+    return f"{verdict} {newest}{also}; {rows}{warning}"

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from argparse import ArgumentTypeError
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -31,7 +28,10 @@ class Command(BaseCommand):
             "--date", required=True, type=date_argument, help="the trading date, YYYY-MM-DD"
         )
         parser.add_argument(
-            "--feed", choices=[feed.value for feed in Feed], default=None, help="one feed only"
+            "--feed",
+            choices=[feed.value for feed in Feed],
+            default=None,
+            help="one feed only (tt-instruments: every instrument file, they have no date)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -39,8 +39,7 @@ class Command(BaseCommand):
         feed = Feed(options["feed"]) if options["feed"] else None
         bar = _ProgressLine(self.stderr) if self.stderr.isatty() else None
         try:
-            with _ingest_metrics_muted():
-                report = day_replay(day=day, feed=feed, progress=bar)
+            report = day_replay(day=day, feed=feed, progress=bar)
         except AwsUnavailable as exc:
             raise CommandError(str(exc)) from exc
         finally:
@@ -56,19 +55,6 @@ def date_argument(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise ArgumentTypeError(f"{value!r} is not a date: expected YYYY-MM-DD") from None
-
-
-@contextmanager
-def _ingest_metrics_muted() -> Iterator[None]:
-    """Replayed files are not live traffic: their "end-to-end latency" is the age of
-    the archive, and counting them would trip the latency and throughput alarms."""
-    emf = logging.getLogger("frgm.emf")
-    level = emf.level
-    emf.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        emf.setLevel(level)
 
 
 class _ProgressLine:

@@ -145,3 +145,13 @@ def test_the_command_shows_progress_and_a_summary(feed_queue):
 def test_the_command_refuses_a_date_that_is_not_one(feed_queue):
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("replay", "--date", "21/07/2025")
+
+
+def test_a_replay_does_not_make_a_silent_feed_look_live(feed_queue):
+    """Archived files restore state and history, but not the feed's last-file time,
+    latency or counters: a stalled feed must still look stalled to on-call."""
+    day_ingest(feed_queue)
+    state_store().flushall()
+    day_replay(day=DAY)
+    assert latest_rows("tt-positions")
+    assert state_store().hgetall("frgm:{tt-positions}:health") == {}

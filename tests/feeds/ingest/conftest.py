@@ -43,25 +43,25 @@ class FeedQueue:
     def put(self, key: str, body: bytes) -> dict[str, Any]:
         return client("s3").put_object(Bucket=settings.FRGM_FEED_BUCKET, Key=key, Body=body)
 
-    def receive(self, wait_s: int = 1) -> list[dict[str, Any]]:
+    def receive(self, wait_s: int = 1, visibility_s: int = 5) -> list[dict[str, Any]]:
         return (
             client("sqs")
             .receive_message(
                 QueueUrl=self.url,
                 MaxNumberOfMessages=10,
                 WaitTimeSeconds=wait_s,
-                VisibilityTimeout=5,
+                VisibilityTimeout=visibility_s,
                 MessageSystemAttributeNames=["ApproximateReceiveCount"],
             )
             .get("Messages", [])
         )
 
-    def drain(self, *, idle_rounds: int = 1) -> list[bool]:
+    def drain(self, *, idle_rounds: int = 1, visibility_s: int = 5) -> list[bool]:
         """Handle every message until the queue is quiet; True per deleted message."""
         results: list[bool] = []
         quiet = 0
         while quiet < idle_rounds:
-            messages = self.receive()
+            messages = self.receive(visibility_s=visibility_s)
             quiet = 0 if messages else quiet + 1
             for message in messages:
                 results.append(

@@ -46,3 +46,19 @@ def test_a_file_is_retried_while_redis_is_down_then_ingested(feed_queue, own_sta
     assert feed_queue.depth() == 0
     [position] = latest_rows("tt-positions").values()
     assert position["net_position"] == 219
+
+
+def test_a_message_that_keeps_failing_goes_to_the_dlq_after_five_receives(
+    feed_queue, own_state_store
+):
+    server, _ = own_state_store
+    feed_queue.put(POSITIONS_KEY, sample("tt/positions_response.json"))
+    server.stop()
+    redis_clients_reset()
+    with override_settings(FRGM_CONSUMER_VISIBILITY_S=1):  # retry after 1 s, not 2**n
+        deadline = time.monotonic() + 30
+        while feed_queue.depth(feed_queue.dlq_url) == 0 and time.monotonic() < deadline:
+            feed_queue.drain(visibility_s=1)
+            time.sleep(0.5)
+    assert feed_queue.depth(feed_queue.dlq_url) == 1  # kept, visible to ops, not dropped
+    assert feed_queue.depth() == 0

@@ -1,0 +1,60 @@
+"""The in-worker consumer: several files in flight, slow files kept invisible."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+
+import feeds.sqs_consumer as consumer_module
+from feeds.sqs_consumer import NotificationConsumer
+from tests.feeds.ingest.conftest import POSITIONS_KEY, history_count, latest_rows, sample
+
+
+def _consumer(visibility_s: int) -> NotificationConsumer:
+    return NotificationConsumer(
+        queue_name=settings.FRGM_FEED_QUEUE, in_flight=4, wait_s=1, visibility_s=visibility_s
+    )
+
+
+def test_a_slow_file_keeps_its_message_invisible_until_done(feed_queue, monkeypatch):
+    real_ingest = consumer_module.feed_file_ingest
+    deliveries: list[str] = []
+
+    def slow_ingest(**kwargs):
+        deliveries.append(kwargs["event"].key)
+        time.sleep(3)  # a file that takes three times its message's visibility timeout
+        return real_ingest(**kwargs)
+
+    monkeypatch.setattr(consumer_module, "feed_file_ingest", slow_ingest)
+    feed_queue.put(POSITIONS_KEY, sample("tt/positions_response.json"))
+    consumer = _consumer(visibility_s=1)
+    consumer.start()
+    try:
+        deadline = time.monotonic() + 15
+        while feed_queue.depth() and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        consumer.stop()
+    # Had the message become visible mid-file, the poller would have taken it again.
+    assert deliveries == [POSITIONS_KEY]
+    assert latest_rows("tt-positions")
+    assert feed_queue.depth() == 0
+
+
+def test_a_burst_is_ingested_with_several_files_in_flight(feed_queue):
+    for second in range(12):
+        feed_queue.put(
+            f"tt/positions/2025-07-21/positions_20250721_2032{second:02d}.json",
+            sample("tt/positions_response.json"),
+        )
+    consumer = _consumer(visibility_s=5)
+    consumer.start()
+    try:
+        deadline = time.monotonic() + 20
+        while feed_queue.depth() and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        consumer.stop()
+    assert feed_queue.depth() == 0
+    assert history_count("tt-positions", "2025-07-21") == 12  # each file once

@@ -138,25 +138,46 @@ def _ingest_claimed(
     finished = time.time()
     with watch.stage("publish"):
         _publish(event, source, derived, applied, version, finished)
-    record = IngestRecord(
-        feed=source.feed,
-        object_id=event.object_id,
-        key=event.key,
-        file_time=source.file_time,
-        event_time=event.event_time,
+    record = _record(
+        event,
+        source,
         received_at=received_at,
         finished_at=finished,
         stages_ms=watch.stages,
         status=applied.status,
         rows=len(derived.rows),
-        chunk=source.chunk,
-        chunks=source.chunks,
     )
     ingest_record(record, live=not replay)
     if not replay:
         _emit(record)
     status = "ingested" if applied.status != "stale" else "stale"
     return FileOutcome(status, event.key, source.feed, watch.stages)
+
+
+def _record(
+    event: ObjectEvent,
+    source: FeedKey,
+    *,
+    received_at: float,
+    finished_at: float,
+    stages_ms: dict[str, float],
+    status: str,
+    rows: int,
+) -> IngestRecord:
+    return IngestRecord(
+        feed=source.feed,
+        object_id=event.object_id,
+        key=event.key,
+        file_time=source.file_time,
+        event_time=event.event_time,
+        received_at=received_at,
+        finished_at=finished_at,
+        stages_ms=stages_ms,
+        status=status,
+        rows=rows,
+        chunk=source.chunk,
+        chunks=source.chunks,
+    )
 
 
 def _download(event: ObjectEvent) -> bytes | None:
@@ -198,19 +219,14 @@ def _refuse(
     )
     now = time.time()
     ingest_record(
-        IngestRecord(
-            feed=source.feed,
-            object_id=event.object_id,
-            key=event.key,
-            file_time=source.file_time,
-            event_time=event.event_time,
+        _record(
+            event,
+            source,
             received_at=now,
             finished_at=now,
             stages_ms=watch.stages,
             status=kind,
             rows=0,
-            chunk=source.chunk,
-            chunks=source.chunks,
         )
     )
     log.warning("quarantined %s: %s", event.key, reason)

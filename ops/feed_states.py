@@ -1,0 +1,100 @@
+"""Is a feed up, late, stalled, never seen, paused or closed? Pure; the clock is passed in.
+
+A feed is judged only while its market trades: outside CME Globex hours a
+silent feed is "closed", not stalled, so nothing pages anyone at the close.
+After the open, the time since the open counts, not the night before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+CHICAGO = ZoneInfo("America/Chicago")
+GLOBEX_OPEN = time(17, 0)  # Sunday-Thursday evening: the session for the next day opens
+GLOBEX_CLOSE = time(16, 0)  # Monday-Friday afternoon; 16:00-17:00 is the daily break
+
+
+class FeedState(StrEnum):
+    UP = "up"
+    LATE = "late"
+    STALLED = "stalled"
+    NEVER_SEEN = "never seen"
+    PAUSED = "paused"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class FeedExpectation:
+    """How often a feed should send a file; None means it is not expected on a clock."""
+
+    interval_s: float | None
+    grace_s: float
+
+
+# Spot risk and TT arrive every 1-2 s; vtexp a few times an hour; instrument
+# files only when an instrument appears. Admins can override these (ops models).
+DEFAULT_EXPECTATIONS: dict[str, FeedExpectation] = {
+    "spot-risk": FeedExpectation(interval_s=5, grace_s=60),
+    "tt-positions": FeedExpectation(interval_s=5, grace_s=60),
+    "tt-orders": FeedExpectation(interval_s=5, grace_s=60),
+    "vtexp": FeedExpectation(interval_s=30 * 60, grace_s=90 * 60),
+    "tt-instruments": FeedExpectation(interval_s=None, grace_s=0),
+}
+
+
+def trading_date(at: datetime) -> date:
+    """CME's trading date: the session that opens at 17:00 belongs to the next day."""
+    local = at.astimezone(CHICAGO)
+    return local.date() + timedelta(days=1) if local.time() >= GLOBEX_OPEN else local.date()
+
+
+def globex_open(at: datetime, *, holidays: Collection[date] = ()) -> bool:
+    """Whether ZN trades at ``at``: Sunday 17:00 to Friday 16:00 Chicago, less the
+    16:00-17:00 daily break and any session an admin marked as a holiday."""
+    local = at.astimezone(CHICAGO)
+    weekday, clock = local.weekday(), local.time()  # Monday is 0
+    if weekday == 5:
+        return False
+    if weekday == 6 and clock < GLOBEX_OPEN:
+        return False
+    if weekday == 4 and clock >= GLOBEX_CLOSE:
+        return False
+    if GLOBEX_CLOSE <= clock < GLOBEX_OPEN:
+        return False
+    return trading_date(at) not in holidays
+
+
+def session_opened_at(at: datetime) -> datetime:
+    """The most recent 17:00 Chicago at or before ``at``: when this session opened."""
+    local = at.astimezone(CHICAGO)
+    opened = datetime.combine(local.date(), GLOBEX_OPEN, tzinfo=CHICAGO)
+    return opened if local >= opened else opened - timedelta(days=1)
+
+
+def feed_state(
+    *,
+    last_file_at: datetime | None,
+    now: datetime,
+    expectation: FeedExpectation,
+    holidays: Collection[date] = (),
+    paused_until: datetime | None = None,
+) -> FeedState:
+    if paused_until is not None and now < paused_until:
+        return FeedState.PAUSED
+    if expectation.interval_s is None:
+        return FeedState.UP if last_file_at is not None else FeedState.NEVER_SEEN
+    if not globex_open(now, holidays=holidays):
+        return FeedState.CLOSED
+    if last_file_at is None:
+        return FeedState.NEVER_SEEN
+    since = max(last_file_at, session_opened_at(now))
+    age_s = (now - since).total_seconds()
+    if age_s <= expectation.interval_s:
+        return FeedState.UP
+    if age_s <= expectation.grace_s:
+        return FeedState.LATE
+    return FeedState.STALLED

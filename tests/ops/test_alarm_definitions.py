@@ -1,0 +1,67 @@
+"""Each alarm at its threshold edges, and the catalogue's own rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from ops.alarms import ALARMS, ALARMS_BY_ID, AlarmState, Severity, alarm_evaluate
+
+# (alarm id, value just inside, value just breaching)
+EDGES = [
+    ("feed-stalled-spot-risk", 0, 1),
+    ("ingest-errors", 0, 1),
+    ("dlq-not-empty", 0, 1),
+    ("redis-memory-high", 80, 80.01),
+    ("redis-evictions", 0, 1),
+    ("dynamodb-throttling", 0, 1),
+    ("worker-not-running", 1, 0),
+    ("web-targets-unhealthy", 0, 1),
+    ("e2e-latency-high", 2000, 2000.1),
+    ("secret-rotation-overdue", 0, 1),
+]
+
+
+@pytest.mark.parametrize(("alarm_id", "fine", "breach"), EDGES)
+def test_each_alarm_fires_just_past_its_threshold_and_not_at_it(alarm_id, fine, breach):
+    alarm = ALARMS_BY_ID[alarm_id]
+    periods = alarm.evaluation_periods
+    assert alarm_evaluate(alarm, [fine] * periods) is AlarmState.OK
+    assert alarm_evaluate(alarm, [breach] * periods) is AlarmState.ALARM
+
+
+def test_it_takes_every_evaluation_period_to_breach():
+    unhealthy = ALARMS_BY_ID["web-targets-unhealthy"]  # 3 periods of 1 minute
+    assert alarm_evaluate(unhealthy, [1, 1]) is AlarmState.OK  # third period missing: fine
+    assert alarm_evaluate(unhealthy, [1, 0, 1]) is AlarmState.OK
+    assert alarm_evaluate(unhealthy, [0, 1, 1, 1]) is AlarmState.ALARM
+
+
+def test_a_silent_worker_is_an_alarm_but_silent_errors_are_not():
+    assert alarm_evaluate(ALARMS_BY_ID["worker-not-running"], [None, None]) is AlarmState.ALARM
+    assert alarm_evaluate(ALARMS_BY_ID["ingest-errors"], [None]) is AlarmState.OK
+
+
+def test_the_catalogue_covers_what_on_call_needs():
+    ids = set(ALARMS_BY_ID)
+    assert {f"feed-stalled-{f}" for f in ("spot-risk", "vtexp", "tt-positions", "tt-orders")} <= ids
+    assert {
+        "ingest-errors",
+        "dlq-not-empty",
+        "redis-memory-high",
+        "redis-evictions",
+        "dynamodb-throttling",
+        "worker-not-running",
+        "web-targets-unhealthy",
+        "e2e-latency-high",
+        "secret-rotation-overdue",
+    } <= ids
+    assert len(ids) == len(ALARMS)  # ids are unique
+
+
+def test_every_alarm_names_metric_period_severity_and_runbook():
+    for alarm in ALARMS:
+        assert alarm.metric
+        assert alarm.period_s >= 60
+        assert alarm.period_s % 60 == 0  # CloudWatch periods are whole minutes here
+        assert isinstance(alarm.severity, Severity)
+        assert alarm.runbook

@@ -30,7 +30,8 @@ def emf_line(
             "CloudWatchMetrics": [
                 {
                     "Namespace": NAMESPACE,
-                    "Dimensions": [sorted(dimensions)],
+                    # Per feed, and across all feeds (the empty set) for fleet-wide alarms.
+                "Dimensions": [sorted(dimensions), []],
                     "Metrics": [
                         {"Name": name, "Unit": unit} for name, (_, unit) in metrics.items()
                     ],

@@ -15,7 +15,7 @@ def test_an_emf_line_declares_each_metric_with_its_unit_and_dimension() -> None:
     document = json.loads(line)
     [directive] = document["_aws"]["CloudWatchMetrics"]
     assert directive["Namespace"] == "FRGM/Ingest"
-    assert directive["Dimensions"] == [["Feed"]]
+    assert directive["Dimensions"] == [["Feed"], []]  # per feed and fleet-wide
     assert {m["Name"]: m["Unit"] for m in directive["Metrics"]} == {
         "FilesIngested": "Count",
         "EndToEndLatency": "Milliseconds",

@@ -121,6 +121,13 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "frgm_site" / "static"]
+# plotly.js for the analytics charts comes from the installed plotly package (no
+# CDN); this finder publishes only plotly/plotly.min.js from it.
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "ladder.plotly_finder.PlotlyJsFinder",
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -256,3 +263,9 @@ FRGM_CONSUMER_WAIT_S = env_int("FRGM_CONSUMER_WAIT_S", 20)
 # Short, so a crashed worker's message is redelivered well within the 15 s
 # recovery target; the consumer extends it while a file is in flight.
 FRGM_CONSUMER_VISIBILITY_S = env_int("FRGM_CONSUMER_VISIBILITY_S", 10)
+
+# --- Ops --------------------------------------------------------------------------
+# Slack incoming webhook for alarm changes; a secret: environment only, never stored.
+FRGM_SLACK_WEBHOOK_URL = env_str("FRGM_SLACK_WEBHOOK_URL", "")
+# Where people reach the portal, for links in notifications.
+FRGM_PUBLIC_URL = env_str("FRGM_PUBLIC_URL", "http://127.0.0.1:8000")

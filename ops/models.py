@@ -1,0 +1,186 @@
+"""What on-call and admins keep: feed settings, silences, alarm states, incidents,
+the audit trail and references to secrets (never their values)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class FeedSettings(models.Model):
+    """Per-feed expectations, editable by admins; defaults in ops.feed_states."""
+
+    feed = models.CharField(max_length=64, unique=True)
+    interval_s = models.PositiveIntegerField(
+        null=True, blank=True, help_text="A file is expected at least this often (seconds)."
+    )
+    grace_s = models.PositiveIntegerField(help_text="Silent this long: the feed is stalled.")
+
+    class Meta:
+        verbose_name_plural = "feed settings"
+
+    def __str__(self) -> str:
+        return self.feed
+
+
+class Holiday(models.Model):
+    """A trading date on which CME Globex does not trade ZN."""
+
+    day = models.DateField(unique=True)
+    name = models.CharField(max_length=128)
+
+    class Meta:
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.name}"
+
+
+class Silence(models.Model):
+    """Maintenance: a feed or an alarm that must not alarm until a chosen time."""
+
+    class Target(models.TextChoices):
+        FEED = "feed", "Feed"
+        ALARM = "alarm", "Alarm"
+
+    target = models.CharField(max_length=8, choices=Target.choices)
+    name = models.CharField(max_length=128, help_text="A feed name or an alarm id.")
+    until = models.DateTimeField()
+    reason = models.CharField(max_length=255)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-until"]
+        indexes = [models.Index(fields=["target", "name", "until"])]
+
+    def __str__(self) -> str:
+        return f"{self.target} {self.name} until {self.until:%Y-%m-%d %H:%M}"
+
+
+class AlarmStatus(models.Model):
+    """The current state of each alarm, and since when."""
+
+    alarm_id = models.CharField(max_length=64, unique=True)
+    state = models.CharField(max_length=24)
+    since = models.DateTimeField()
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name_plural = "alarm statuses"
+
+    def __str__(self) -> str:
+        return f"{self.alarm_id}: {self.state}"
+
+
+class AlarmTransition(models.Model):
+    """Every state change of an alarm: its history, and the notification outbox."""
+
+    alarm_id = models.CharField(max_length=64, db_index=True)
+    old_state = models.CharField(max_length=24)
+    new_state = models.CharField(max_length=24)
+    reason = models.TextField(blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+    notify_attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.alarm_id} {self.old_state} -> {self.new_state}"
+
+
+class Incident(models.Model):
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        RESOLVED = "resolved", "Resolved"
+
+    alarm_id = models.CharField(max_length=64, db_index=True)
+    title = models.CharField(max_length=255)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.OPEN)
+    opened_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title} ({self.state})"
+
+    @property
+    def duration(self) -> timedelta:
+        return (self.resolved_at or timezone.now()) - self.opened_at
+
+
+class IncidentEvent(models.Model):
+    """The incident's timeline: alarm changes, acknowledgements, notes, resolution."""
+
+    class Kind(models.TextChoices):
+        ALARM = "alarm", "Alarm"
+        ACK = "ack", "Acknowledged"
+        NOTE = "note", "Note"
+        RESOLVE = "resolve", "Resolved"
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    text = models.TextField(blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.at:%H:%M:%S}"
+
+
+class AuditEvent(models.Model):
+    """Who did what, when: admin actions, redrives, acks, secret verifications."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+    )
+    action = models.CharField(max_length=64, db_index=True)
+    target = models.CharField(max_length=255, blank=True)
+    detail = models.TextField(blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor} {self.action} {self.target}"
+
+
+class SecretReference(models.Model):
+    """Where a secret lives and who uses it. Never its value."""
+
+    name = models.CharField(max_length=128, unique=True)
+    arn = models.CharField(max_length=2048, unique=True)
+    purpose = models.CharField(max_length=255)
+    used_by = models.CharField(max_length=255, help_text="Services that read it, e.g. web, worker.")
+    rotation_days = models.PositiveIntegerField(default=90)
+    owner = models.CharField(max_length=128)
+    last_rotated = models.DateTimeField(null=True, blank=True)
+    last_accessed = models.DateTimeField(null=True, blank=True)
+    last_verified = models.DateTimeField(null=True, blank=True)
+    verify_error = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def rotation_overdue(self, now: datetime | None = None) -> bool:
+        """Past its rotation period; a verified secret never rotated counts as overdue."""
+        if self.last_rotated is None:
+            return self.last_verified is not None
+        return (now or timezone.now()) - self.last_rotated > timedelta(days=self.rotation_days)

@@ -21,7 +21,9 @@ from django.db import close_old_connections
 from feeds.aws import client
 from feeds.models import QuarantinedFile
 from feeds.pipeline import TransientIngestError, feed_file_ingest
+from feeds.redis_clients import StateStoreUnavailable
 from feeds.s3_events import BadNotification, s3_events_decode
+from feeds.state_store import worker_heartbeat
 
 log = logging.getLogger(__name__)
 
@@ -71,9 +73,13 @@ class NotificationConsumer:
     def _poll_loop(self) -> None:
         while not self._stop.is_set():
             try:
+                worker_heartbeat(name=self.worker)
                 self.poll_once()
             except (ClientError, BotoCoreError) as exc:
                 log.warning("SQS receive failed (%s); retrying in 2 s", exc)
+                self._stop.wait(2)
+            except StateStoreUnavailable as exc:
+                log.warning("state store unreachable (%s); retrying in 2 s", exc)
                 self._stop.wait(2)
 
     def _url(self) -> str:

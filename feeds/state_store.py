@@ -249,3 +249,16 @@ def failure_record(*, feed: Feed | str, kind: str, now: float | None = None) -> 
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+WORKER_HEARTBEATS = "frgm:{workers}:heartbeats"
+
+
+def worker_heartbeat(*, name: str, now: float | None = None) -> None:
+    """Each consumer says "I am consuming" on every poll; ops counts the fresh ones."""
+    _store_call(state_store().hset, WORKER_HEARTBEATS, name, str(now or time.time()))
+
+
+def workers_alive(*, now: float, fresh_s: float = 60) -> int:
+    beats = _store_call(state_store().hgetall, WORKER_HEARTBEATS)
+    return sum(1 for value in beats.values() if float(value) >= now - fresh_s)

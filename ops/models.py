@@ -68,6 +68,8 @@ class AlarmStatus(models.Model):
     state = models.CharField(max_length=24)
     since = models.DateTimeField()
     reason = models.TextField(blank=True)
+    # The last few periods' values, oldest first, for "N out of N" evaluation.
+    recent = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name_plural = "alarm statuses"

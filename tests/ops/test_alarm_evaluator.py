@@ -1,0 +1,110 @@
+"""The local evaluator: a silent feed alarms, opens an incident, and recovers."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from django.contrib.auth.models import User
+
+from feeds.redis_clients import state_store
+from feeds.state_store import worker_heartbeat
+from ops.evaluator import alarm_states_update, local_alarm_values
+from ops.feed_states import CHICAGO
+from ops.models import AlarmStatus, AlarmTransition, Incident, Silence
+
+pytestmark = pytest.mark.django_db
+TUESDAY_10AM = datetime(2025, 7, 22, 10, 0, tzinfo=CHICAGO)  # Globex trades
+
+
+def _file_ingested(at: datetime) -> None:
+    """What the pipeline writes into feed health when it finishes a file."""
+    state_store().hset(
+        "frgm:{spot-risk}:health",
+        mapping={
+            "last_key": "actant/spot-risk/x.csv",
+            "last_ingested_at": str(at.timestamp()),
+        },
+    )
+
+
+def _evaluate(at: datetime) -> list[AlarmTransition]:
+    worker_heartbeat(name="worker@test", now=at.timestamp())
+    return alarm_states_update(values=local_alarm_values(now=at), now=at)
+
+
+def _state(alarm_id: str) -> str:
+    return AlarmStatus.objects.get(alarm_id=alarm_id).state
+
+
+def test_a_silent_feed_alarms_after_its_grace_and_recovers_with_the_next_file(stack):
+    start = TUESDAY_10AM
+    _file_ingested(start)
+    _evaluate(start + timedelta(seconds=3))
+    assert _state("feed-stalled-spot-risk") == "OK"
+    _evaluate(start + timedelta(seconds=30))  # late, not stalled
+    assert _state("feed-stalled-spot-risk") == "OK"
+    changes = _evaluate(start + timedelta(seconds=61))
+    assert [c.alarm_id for c in changes if c.new_state == "ALARM"] == ["feed-stalled-spot-risk"]
+    incident = Incident.objects.get(alarm_id="feed-stalled-spot-risk")
+    assert incident.state == "open"
+    assert _evaluate(start + timedelta(seconds=90)) == []  # the state holds: no new change
+    assert Incident.objects.count() == 1
+    _file_ingested(start + timedelta(seconds=95))
+    back = _evaluate(start + timedelta(seconds=96))
+    assert [(c.alarm_id, c.new_state) for c in back] == [("feed-stalled-spot-risk", "OK")]
+    timeline = [event.text for event in incident.events.all()]
+    assert timeline[0].startswith("OK -> ALARM")
+    assert timeline[1].startswith("ALARM -> OK")
+    incident.refresh_from_db()
+    assert incident.state == "open"  # resolving is on-call's decision
+
+
+def test_a_silent_feed_at_the_weekend_alarms_no_one(stack):
+    friday_close = datetime(2025, 7, 25, 15, 59, tzinfo=CHICAGO)
+    _file_ingested(friday_close)
+    _evaluate(datetime(2025, 7, 26, 12, 0, tzinfo=CHICAGO))
+    assert _state("feed-stalled-spot-risk") == "OK"
+    assert not Incident.objects.exists()
+
+
+def test_a_silenced_feed_changes_no_state_and_pages_no_one(stack):
+    user = User.objects.create_user("ops-person")
+    Silence.objects.create(
+        target="feed",
+        name="spot-risk",
+        reason="feed server upgrade",
+        until=TUESDAY_10AM + timedelta(hours=1),
+        created_by=user,
+    )
+    _file_ingested(TUESDAY_10AM)
+    _evaluate(TUESDAY_10AM + timedelta(minutes=10))
+    assert _state("feed-stalled-spot-risk") == "OK"
+    assert not Incident.objects.exists()
+
+
+def test_a_silenced_alarm_still_shows_its_state_but_notifies_and_opens_nothing(stack):
+    user = User.objects.create_user("ops-person")
+    Silence.objects.create(
+        target="alarm",
+        name="feed-stalled-spot-risk",
+        reason="known",
+        until=TUESDAY_10AM + timedelta(hours=1),
+        created_by=user,
+    )
+    _file_ingested(TUESDAY_10AM)
+    _evaluate(TUESDAY_10AM + timedelta(minutes=5))
+    assert _state("feed-stalled-spot-risk") == "ALARM"
+    transition = AlarmTransition.objects.get(alarm_id="feed-stalled-spot-risk", new_state="ALARM")
+    assert transition.notified_at is not None  # marked as handled: no Slack post
+    assert not Incident.objects.exists()
+
+
+def test_no_worker_heartbeat_for_two_periods_is_an_alarm(stack):
+    at = TUESDAY_10AM
+    alarm_states_update(values=local_alarm_values(now=at), now=at)
+    later = at + timedelta(seconds=15)
+    alarm_states_update(values=local_alarm_values(now=later), now=later)
+    assert _state("worker-not-running") == "ALARM"
+    _evaluate(later + timedelta(seconds=15))
+    assert _state("worker-not-running") == "OK"

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db import transaction
@@ -37,26 +38,39 @@ from ops.models import (
 log = logging.getLogger(__name__)
 
 
-def feed_expectation(feed: str) -> FeedExpectation:
-    row = FeedSettings.objects.filter(feed=feed).first()
-    if row is None:
-        return DEFAULT_EXPECTATIONS[feed]
-    return FeedExpectation(interval_s=row.interval_s, grace_s=row.grace_s)
+@dataclass(frozen=True)
+class FeedContext:
+    """What judging feeds needs from the database, read once per evaluation or page."""
+
+    expectations: dict[str, FeedExpectation]
+    holidays: frozenset[date]
+    paused_until: dict[str, datetime]
 
 
-def feed_state_now(feed: str, *, now: datetime) -> FeedState:
-    health = feed_health(feed=Feed(feed), now=now.timestamp())
-    silence = (
-        Silence.objects.filter(target=Silence.Target.FEED, name=feed, until__gt=now)
-        .order_by("-until")
-        .first()
+def feed_context_load(*, now: datetime) -> FeedContext:
+    expectations = dict(DEFAULT_EXPECTATIONS)
+    for row in FeedSettings.objects.all():
+        expectations[row.feed] = FeedExpectation(interval_s=row.interval_s, grace_s=row.grace_s)
+    paused: dict[str, datetime] = {}
+    for name, until in Silence.objects.filter(
+        target=Silence.Target.FEED, until__gt=now
+    ).values_list("name", "until"):
+        paused[name] = max(until, paused.get(name, until))
+    return FeedContext(
+        expectations=expectations,
+        holidays=frozenset(Holiday.objects.values_list("day", flat=True)),
+        paused_until=paused,
     )
+
+
+def feed_state_now(feed: str, *, now: datetime, context: FeedContext) -> FeedState:
+    health = feed_health(feed=Feed(feed), now=now.timestamp())
     return feed_state(
         last_file_at=health.last_ingested_at,
         now=now,
-        expectation=feed_expectation(feed),
-        holidays=set(Holiday.objects.values_list("day", flat=True)),
-        paused_until=silence.until if silence else None,
+        expectation=context.expectations[feed],
+        holidays=context.holidays,
+        paused_until=context.paused_until.get(feed),
     )
 
 
@@ -108,8 +122,9 @@ def _secrets_overdue(now: datetime) -> float:
 def local_alarm_values(*, now: datetime) -> dict[str, float | None]:
     """This period's value of each alarm's metric; None where nothing measures it locally
     (ALB targets, DynamoDB throttling and evictions exist only in AWS)."""
+    context = feed_context_load(now=now)
     readers: dict[str, Callable[[], float | None]] = {
-        **{f"feed-stalled-{feed}": _stalled_reader(feed, now) for feed in WATCHED_FEEDS},
+        **{f"feed-stalled-{feed}": _stalled_reader(feed, now, context) for feed in WATCHED_FEEDS},
         "ingest-errors": lambda: _parse_errors_5min(now),
         "dlq-not-empty": _dlq_depth,
         "redis-memory-high": _redis_memory_pct,
@@ -126,8 +141,8 @@ def local_alarm_values(*, now: datetime) -> dict[str, float | None]:
     return values
 
 
-def _stalled_reader(feed: str, now: datetime) -> Callable[[], float]:
-    return lambda: float(feed_state_now(feed, now=now) is FeedState.STALLED)
+def _stalled_reader(feed: str, now: datetime, context: FeedContext) -> Callable[[], float]:
+    return lambda: float(feed_state_now(feed, now=now, context=context) is FeedState.STALLED)
 
 
 def alarm_silenced(alarm_id: str, *, now: datetime) -> bool:

@@ -5,4 +5,10 @@ from ops import views
 app_name = "ops"
 urlpatterns = [
     path("", views.health_page, name="health"),
+    path("feeds/<str:feed>/", views.feed_detail, name="feed"),
+    path("quarantine/<int:pk>/raw/", views.quarantine_download, name="quarantine_raw"),
+    path("dlq/redrive/", views.dlq_redrive, name="dlq_redrive"),
+    path("silences/", views.silence_create, name="silence_create"),
+    path("alarms/", views.alarms_page, name="alarms"),
+    path("incidents/<int:pk>/", views.incident_detail, name="incident"),
 ]

@@ -1,9 +1,169 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Ops pages: thin adapters over ops.selectors and ops.services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import Role, role_required
+from feeds.aws import AwsUnavailable, client
+from feeds.models import QuarantinedFile
+from feeds.records import Feed
+from feeds.selectors import recent_files
+from ops import selectors, services
+from ops.alarms import ALARMS_BY_ID
+from ops.forms import NoteForm, SilenceForm
+from ops.models import AlarmTransition, Incident
+
+oncall = role_required(Role.ONCALL)
 
 
-@role_required(Role.ONCALL)
+@oncall
+@require_GET
 def health_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "ops/health.html", {"active": "ops"})
+    now = timezone.now()
+    return render(
+        request,
+        "ops/health.html",
+        {
+            "active": "ops",
+            "rows": selectors.feed_rows(now=now),
+            "alarms": [
+                (status, ALARMS_BY_ID.get(status.alarm_id)) for status in selectors.alarm_statuses()
+            ],
+            "incidents": selectors.open_incidents(),
+            "silences": selectors.active_silences(now=now),
+            "silence_form": SilenceForm(),
+        },
+    )
+
+
+@oncall
+@require_GET
+def feed_detail(request: HttpRequest, feed: str) -> HttpResponse:
+    try:
+        feed_enum = Feed(feed)
+    except ValueError:
+        raise Http404(f"no feed named {feed}") from None
+    try:
+        dlq = services.dlq_depth()
+    except AwsUnavailable:
+        dlq = None
+    return render(
+        request,
+        "ops/feed_detail.html",
+        {
+            "active": "ops",
+            "feed": feed_enum.value,
+            "files": recent_files(feed=feed_enum, limit=50),
+            "quarantined": QuarantinedFile.objects.filter(feed=feed)[:50],
+            "batches": selectors.incomplete_batches(now=timezone.now())
+            if feed_enum is Feed.SPOT_RISK
+            else [],
+            "dlq_depth": dlq,
+        },
+    )
+
+
+@oncall
+@require_GET
+def quarantine_download(request: HttpRequest, pk: int) -> HttpResponse:
+    record = get_object_or_404(QuarantinedFile, pk=pk, kind=QuarantinedFile.Kind.PARSE_ERROR)
+    params = {"Bucket": record.bucket, "Key": record.key}
+    if record.version_id:
+        params["VersionId"] = record.version_id
+    url = client("s3").generate_presigned_url("get_object", Params=params, ExpiresIn=300)
+    services.audit_record(actor=request.user, action="quarantine.download", target=record.key)
+    return HttpResponseRedirect(url)
+
+
+@oncall
+@require_POST
+def dlq_redrive(request: HttpRequest) -> HttpResponse:
+    if request.POST.get("confirm") != "redrive":
+        messages.error(request, "Type redrive to confirm.")
+        return redirect(request.POST.get("next") or "ops:health")
+    try:
+        moved = services.dlq_redrive(user=request.user)
+    except AwsUnavailable as exc:
+        messages.error(request, f"Redrive failed: {exc}")
+    else:
+        messages.success(request, f"Moved {moved} message(s) back to the feed queue.")
+    return redirect(request.POST.get("next") or "ops:health")
+
+
+@oncall
+@require_POST
+def silence_create(request: HttpRequest) -> HttpResponse:
+    form = SilenceForm(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(f"{field}: {' '.join(errs)}" for field, errs in form.errors.items())
+        messages.error(request, f"Not silenced. {errors}")
+        return redirect("ops:health")
+    target, name = form.target_and_name()
+    services.silence_create(
+        user=request.user,
+        target=target,
+        name=name,
+        until=form.cleaned_data["until"],
+        reason=form.cleaned_data["reason"],
+    )
+    messages.success(request, f"Silenced {name} until {form.cleaned_data['until']:%a %H:%M}.")
+    return redirect("ops:health")
+
+
+@oncall
+@require_GET
+def alarms_page(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "ops/alarms.html",
+        {
+            "active": "ops",
+            "alarms": [
+                (status, ALARMS_BY_ID.get(status.alarm_id)) for status in selectors.alarm_statuses()
+            ],
+            "history": AlarmTransition.objects.all()[:100],
+        },
+    )
+
+
+@oncall
+def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = get_object_or_404(Incident, pk=pk)
+    if request.method == "POST":
+        return _incident_action(request, incident)
+    return render(
+        request,
+        "ops/incident.html",
+        {
+            "active": "ops",
+            "incident": incident,
+            "alarm": ALARMS_BY_ID.get(incident.alarm_id),
+            "events": incident.events.select_related("by"),
+            "note_form": NoteForm(),
+        },
+    )
+
+
+def _incident_action(request: HttpRequest, incident: Incident) -> HttpResponse:
+    action = request.POST.get("action")
+    try:
+        if action == "ack":
+            services.incident_acknowledge(incident=incident, user=request.user)
+        elif action == "note":
+            services.incident_note_add(
+                incident=incident, user=request.user, text=request.POST.get("text", "")
+            )
+        elif action == "resolve":
+            services.incident_resolve(
+                incident=incident, user=request.user, text=request.POST.get("text", "")
+            )
+        else:
+            messages.error(request, f"Unknown action {action!r}.")
+    except services.ActionRefused as exc:
+        messages.error(request, str(exc).capitalize() + ".")
+    return redirect("ops:incident", pk=incident.pk)

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from feeds.records import Feed
+from ops.alarms import ALARMS
+from ops.models import Silence
+
+TARGETS = [(f"feed:{f.value}", f"Feed {f.value}") for f in Feed] + [
+    (f"alarm:{a.id}", f"Alarm {a.title}") for a in ALARMS
+]
+
+
+class SilenceForm(forms.Form):
+    what = forms.ChoiceField(choices=TARGETS, label="Silence")
+    until = forms.DateTimeField(
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="Local time of the desk (America/Chicago).",
+    )
+    reason = forms.CharField(max_length=255)
+
+    def clean_until(self) -> Any:
+        until = self.cleaned_data["until"]
+        if until <= timezone.now():
+            raise forms.ValidationError("Choose a time in the future.")
+        return until
+
+    def target_and_name(self) -> tuple[str, str]:
+        target, name = self.cleaned_data["what"].split(":", 1)
+        return str(Silence.Target.FEED if target == "feed" else Silence.Target.ALARM), name
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)

@@ -1,0 +1,123 @@
+"""What on-call does: acknowledge, note, resolve, silence, redrive. Every action is audited."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from feeds.aws import AwsUnavailable, client
+from ops.models import AuditEvent, Incident, IncidentEvent, Silence
+
+
+class ActionRefused(ValueError):
+    """The action does not apply in the object's current state."""
+
+
+def audit_record(
+    *, actor: AbstractBaseUser | None, action: str, target: str = "", detail: str = ""
+) -> AuditEvent:
+    return AuditEvent.objects.create(actor=actor, action=action, target=target, detail=detail)
+
+
+@transaction.atomic
+def incident_acknowledge(*, incident: Incident, user: AbstractBaseUser) -> Incident:
+    if incident.state != Incident.State.OPEN:
+        raise ActionRefused(f"incident #{incident.pk} is {incident.state}, not open")
+    incident.state = Incident.State.ACKNOWLEDGED
+    incident.save(update_fields=["state"])
+    IncidentEvent.objects.create(incident=incident, kind=IncidentEvent.Kind.ACK, by=user)
+    audit_record(actor=user, action="incident.ack", target=f"incident #{incident.pk}")
+    return incident
+
+
+@transaction.atomic
+def incident_note_add(*, incident: Incident, user: AbstractBaseUser, text: str) -> IncidentEvent:
+    if not text.strip():
+        raise ActionRefused("a note needs some text")
+    event = IncidentEvent.objects.create(
+        incident=incident, kind=IncidentEvent.Kind.NOTE, by=user, text=text.strip()
+    )
+    audit_record(actor=user, action="incident.note", target=f"incident #{incident.pk}")
+    return event
+
+
+@transaction.atomic
+def incident_resolve(*, incident: Incident, user: AbstractBaseUser, text: str = "") -> Incident:
+    if incident.state == Incident.State.RESOLVED:
+        raise ActionRefused(f"incident #{incident.pk} is resolved already")
+    incident.state = Incident.State.RESOLVED
+    incident.resolved_at = timezone.now()
+    incident.save(update_fields=["state", "resolved_at"])
+    IncidentEvent.objects.create(
+        incident=incident, kind=IncidentEvent.Kind.RESOLVE, by=user, text=text.strip()
+    )
+    audit_record(actor=user, action="incident.resolve", target=f"incident #{incident.pk}")
+    return incident
+
+
+def silence_create(
+    *, user: AbstractBaseUser, target: str, name: str, until: datetime, reason: str
+) -> Silence:
+    if until <= timezone.now():
+        raise ActionRefused("a silence must end in the future")
+    silence = Silence.objects.create(
+        target=target, name=name, until=until, reason=reason, created_by=user
+    )
+    audit_record(
+        actor=user,
+        action="silence.create",
+        target=f"{target} {name}",
+        detail=f"until {until.isoformat()}: {reason}",
+    )
+    return silence
+
+
+def dlq_depth() -> int:
+    sqs = client("sqs", attempts=1)
+    try:
+        url = sqs.get_queue_url(QueueName=settings.FRGM_FEED_DLQ)["QueueUrl"]
+        attrs = sqs.get_queue_attributes(
+            QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"]
+        )["Attributes"]
+    except (ClientError, BotoCoreError) as exc:
+        raise AwsUnavailable(f"SQS: {exc}") from exc
+    return int(attrs["ApproximateNumberOfMessages"])
+
+
+def dlq_redrive(*, user: AbstractBaseUser, limit: int = 1000) -> int:
+    """Move dead-lettered notifications back to the feed queue; returns how many.
+
+    Each message is sent to the queue before it is deleted from the DLQ, so a
+    failure half-way duplicates at worst, and the pipeline ignores duplicates.
+    """
+    sqs = client("sqs")
+    try:
+        dlq = sqs.get_queue_url(QueueName=settings.FRGM_FEED_DLQ)["QueueUrl"]
+        queue = sqs.get_queue_url(QueueName=settings.FRGM_FEED_QUEUE)["QueueUrl"]
+        moved = 0
+        while moved < limit:
+            batch = sqs.receive_message(
+                QueueUrl=dlq, MaxNumberOfMessages=10, WaitTimeSeconds=0, VisibilityTimeout=30
+            )
+            messages = batch.get("Messages", [])
+            if not messages:
+                break
+            for message in messages:
+                sqs.send_message(QueueUrl=queue, MessageBody=message["Body"])
+                sqs.delete_message(QueueUrl=dlq, ReceiptHandle=message["ReceiptHandle"])
+                moved += 1
+    except (ClientError, BotoCoreError) as exc:
+        raise AwsUnavailable(f"SQS: {exc}") from exc
+    audit_record(
+        actor=user,
+        action="dlq.redrive",
+        target=settings.FRGM_FEED_DLQ,
+        detail=json.dumps({"moved": moved}),
+    )
+    return moved

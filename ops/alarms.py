@@ -104,7 +104,7 @@ ALARMS: tuple[AlarmDefinition, ...] = (
         period_s=300,
         evaluation_periods=1,
         severity=Severity.WARNING,
-        runbook="dlq-and-poison-files",
+        runbook="ingest-errors",
         description="At least one file was quarantined in the last 5 minutes.",
     ),
     AlarmDefinition(
@@ -118,7 +118,7 @@ ALARMS: tuple[AlarmDefinition, ...] = (
         period_s=60,
         evaluation_periods=1,
         severity=Severity.WARNING,
-        runbook="dlq-and-poison-files",
+        runbook="dlq-poison-files",
         dimensions={"QueueName": "FRGM_FEED_DLQ"},
     ),
     AlarmDefinition(
@@ -186,7 +186,7 @@ ALARMS: tuple[AlarmDefinition, ...] = (
         period_s=60,
         evaluation_periods=3,
         severity=Severity.CRITICAL,
-        runbook="web-unhealthy-and-rollback",
+        runbook="web-unhealthy-rollback",
     ),
     AlarmDefinition(
         id="e2e-latency-high",
@@ -199,7 +199,7 @@ ALARMS: tuple[AlarmDefinition, ...] = (
         period_s=300,
         evaluation_periods=1,
         severity=Severity.WARNING,
-        runbook="latency-high",
+        runbook="e2e-latency-high",
         description="S3 event to browser push, in milliseconds.",
     ),
     AlarmDefinition(
@@ -213,7 +213,7 @@ ALARMS: tuple[AlarmDefinition, ...] = (
         period_s=3600,
         evaluation_periods=1,
         severity=Severity.WARNING,
-        runbook="secret-rotation",
+        runbook="secret-rotation-overdue",
     ),
 )
 ALARMS_BY_ID = {alarm.id: alarm for alarm in ALARMS}

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import Role, role_required
@@ -13,7 +14,7 @@ from feeds.aws import AwsUnavailable, client
 from feeds.models import QuarantinedFile
 from feeds.records import Feed
 from feeds.selectors import recent_files
-from ops import selectors, services
+from ops import runbooks, selectors, services
 from ops.alarms import ALARMS_BY_ID
 from ops.forms import NoteForm, SilenceForm
 from ops.models import AlarmTransition, Incident
@@ -167,3 +168,32 @@ def _incident_action(request: HttpRequest, incident: Incident) -> HttpResponse:
     except services.ActionRefused as exc:
         messages.error(request, str(exc).capitalize() + ".")
     return redirect("ops:incident", pk=incident.pk)
+
+
+@oncall
+@require_GET
+def runbooks_page(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    found = runbooks.runbooks_search(query) if query else runbooks.runbooks_all()
+    return render(
+        request, "ops/runbooks.html", {"active": "ops", "runbooks": found, "query": query}
+    )
+
+
+@oncall
+@require_GET
+def runbook_page(request: HttpRequest, slug: str) -> HttpResponse:
+    runbook = runbooks.runbook_get(slug)
+    if runbook is None:
+        raise Http404(f"no runbook named {slug}")
+    return render(
+        request,
+        "ops/runbook.html",
+        {
+            "active": "ops",
+            "runbook": runbook,
+            # runbook_html sanitises: the only HTML we mark safe.
+            "html": mark_safe(runbooks.runbook_html(runbook)),  # noqa: S308
+            "alarms": [ALARMS_BY_ID[a] for a in runbook.alarms if a in ALARMS_BY_ID],
+        },
+    )

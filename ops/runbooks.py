@@ -24,6 +24,7 @@ import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import markdown
 import nh3
@@ -83,8 +84,14 @@ def runbook_parse(text: str, *, name: str) -> Runbook:
     except StopIteration:
         raise RunbookError(f"{name}: front matter has no closing '---' line") from None
     fields = _front_matter(lines[1:end], name=name)
-    body = "\n".join(lines[end + 1 :]).strip() + "\n"
-    return Runbook(slug=slug, body=body, **fields)  # type: ignore[arg-type]
+    return Runbook(
+        slug=slug,
+        title=str(fields["title"]),
+        alarms=tuple(cast(list[str], fields["alarms"])),  # checked by _front_matter_check
+        severity=str(fields["severity"]),
+        owner=str(fields["owner"]),
+        body="\n".join(lines[end + 1 :]).strip() + "\n",
+    )
 
 
 def _front_matter(lines: list[str], *, name: str) -> dict[str, object]:
@@ -142,7 +149,7 @@ def _front_matter_check(fields: dict[str, object], *, name: str) -> dict[str, ob
             raise RunbookError(f"{name}: alarm id {alarm!r} is not like 'feed-stalled-vtexp'")
     if len(set(alarms)) != len(alarms):
         raise RunbookError(f"{name}: an alarm id is listed twice")
-    return {**fields, "alarms": tuple(alarms)}
+    return fields
 
 
 @functools.cache

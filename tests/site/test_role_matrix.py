@@ -19,6 +19,9 @@ AREAS = {
         "roleless": 403,
     },
 }
+# Pages read the state store: give them a running one.
+pytestmark = pytest.mark.usefixtures("stack")
+
 CASES = [(url, persona, code) for url, codes in AREAS.items() for persona, code in codes.items()]
 
 

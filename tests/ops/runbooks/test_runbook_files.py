@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.management import get_commands
+from django.core.management import get_commands, load_command_class
 
 from ops.runbooks import KEYS, RUNBOOK_DIR, SEVERITIES, runbook_get, runbooks_all
 
@@ -35,7 +35,8 @@ def test_every_runbook_file_parses_with_every_front_matter_key() -> None:
     for runbook in runbooks:
         for name in KEYS:
             assert getattr(runbook, name) is not None, (runbook.slug, name)
-        assert runbook.title and runbook.owner, runbook.slug
+        assert runbook.title, runbook.slug
+        assert runbook.owner, runbook.slug
         assert runbook.severity in SEVERITIES, runbook.slug
         assert runbook.body.strip(), runbook.slug
 
@@ -70,9 +71,7 @@ def test_every_alarm_runbook_has_the_on_call_sections() -> None:
 def test_every_manage_py_command_in_a_runbook_exists() -> None:
     commands = set(get_commands())
     mentioned = {
-        (runbook.slug, name)
-        for runbook in runbooks_all()
-        for name in _MANAGE.findall(runbook.body)
+        (runbook.slug, name) for runbook in runbooks_all() for name in _MANAGE.findall(runbook.body)
     }
     assert mentioned, "the runbooks mention no manage.py command at all"
     unknown = sorted(item for item in mentioned if item[1] not in commands)
@@ -87,3 +86,32 @@ def test_runbooks_never_show_how_to_read_a_secret_value() -> None:
                     runbook.slug,
                     line,
                 )
+
+
+def test_code_fences_start_at_the_margin() -> None:
+    # Python-Markdown's fenced_code ignores indented fences: inside a list item
+    # a code block must be an indented block (8 spaces) instead.
+    for runbook in runbooks_all():
+        for number, line in enumerate(runbook.body.splitlines(), 1):
+            assert not re.match(r"^\s+(```|~~~)", line), (runbook.slug, number, line)
+
+
+def test_every_option_given_to_our_commands_exists() -> None:
+    commands = get_commands()
+    usage = re.compile(r"manage\.py (\w+)([^`\n]*)")
+    for runbook in runbooks_all():
+        for name, rest in usage.findall(runbook.body):
+            command = load_command_class(commands[name], name)
+            known = set(command.create_parser("manage.py", name)._option_string_actions)
+            for option in re.findall(r"(?<!\S)(--[a-z][a-z-]*)", rest):
+                assert option in known, (runbook.slug, name, option)
+
+
+def test_the_alarm_definitions_and_the_runbooks_agree() -> None:
+    from ops.alarms import ALARMS
+
+    assert {alarm.id for alarm in ALARMS} == set(ALARM_IDS)
+    for alarm in ALARMS:
+        runbook = runbook_get(alarm.runbook)
+        assert runbook is not None, (alarm.id, alarm.runbook)
+        assert alarm.id in runbook.alarms, (alarm.id, alarm.runbook)

@@ -59,11 +59,11 @@ def test_quoted_values_lose_their_quotes() -> None:
     ],
 )
 def test_a_bad_front_matter_is_an_error_naming_the_file(text: str, message: str) -> None:
-    with pytest.raises(RunbookError, match="^broken-runbook.md: ") as caught:
+    with pytest.raises(RunbookError, match=r"^broken-runbook\.md: ") as caught:
         runbook_parse(text, name="broken-runbook.md")
     assert message in str(caught.value)
 
 
 def test_a_bad_file_name_is_an_error() -> None:
-    with pytest.raises(RunbookError, match="Feed Stalled.md"):
+    with pytest.raises(RunbookError, match=r"Feed Stalled\.md"):
         runbook_parse(GOOD, name="Feed Stalled.md")

@@ -191,7 +191,7 @@ def _alarm_update(
         transition.notified_at = now  # maintenance, or nothing to say: no post, no page
         transition.save(update_fields=["notified_at"])
     if not silenced:
-        _incident_record(alarm, transition)
+        incident_record(alarm, transition)
     return transition
 
 
@@ -204,7 +204,7 @@ def _reason(alarm: AlarmDefinition, value: float | None) -> str:
     )
 
 
-def _incident_record(alarm: AlarmDefinition, transition: AlarmTransition) -> None:
+def incident_record(alarm: AlarmDefinition, transition: AlarmTransition) -> None:
     """Into ALARM: open an incident, or join the open one. Back to OK: note it there;
     resolving stays a person's decision."""
     open_incident = (

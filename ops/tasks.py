@@ -6,6 +6,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from ops.cloudwatch import cloudwatch_states_sync
 from ops.evaluator import alarm_states_update, local_alarm_values
 from ops.notify import transitions_notify
 
@@ -14,11 +15,11 @@ from ops.notify import transitions_notify
 def alarms_evaluate() -> int:
     """Evaluate every alarm on the local metrics, record changes, post them to Slack.
 
-    In AWS CloudWatch evaluates the same definitions, so this runs only where
-    FRGM_ALARM_SOURCE is "local".
+    In AWS CloudWatch evaluates the same definitions and notifies through SNS;
+    there (FRGM_ALARM_SOURCE "cloudwatch") this only mirrors their states.
     """
-    if settings.FRGM_ALARM_SOURCE != "local":
-        return 0
+    if settings.FRGM_ALARM_SOURCE == "cloudwatch":
+        return len(cloudwatch_states_sync())
     now = timezone.now()
     changes = alarm_states_update(values=local_alarm_values(now=now), now=now)
     transitions_notify(now=now)

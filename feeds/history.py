@@ -23,6 +23,8 @@ from feeds.aws import AwsUnavailable, client
 from feeds.records import Feed
 
 METRICS_PREFIX = "metrics#"
+# Level 3 takes half the CPU of 6 for ~16 % more bytes; items stay far below 400 KB.
+ZLIB_LEVEL = 3
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ def history_write(
         feed=feed, trading_date=trading_date, file_time=file_time, object_key=object_key
     )
     body = zlib.compress(
-        ("{" + ",".join(f"{json.dumps(k)}:{v}" for k, v in rows.items()) + "}").encode(), 6
+        ("{" + ",".join(f"{json.dumps(k)}:{v}" for k, v in rows.items()) + "}").encode(), ZLIB_LEVEL
     )
     common = {
         "object_key": {"S": object_key},

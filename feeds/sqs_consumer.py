@@ -65,8 +65,13 @@ class NotificationConsumer:
     def stop(self, timeout_s: float = 25.0) -> None:
         """Stop receiving, finish the files in flight, then return."""
         self._stop.set()
+        # The poller first: a receive in progress must hand its messages to a
+        # pool that still takes work, not to one already shut down.
+        poller, *others = self._threads or [None]
+        if poller is not None:
+            poller.join(timeout=min(timeout_s, self.wait_s + 1))
         self._pool.shutdown(wait=True)
-        for thread in self._threads:
+        for thread in others:
             thread.join(timeout=min(timeout_s, self.wait_s + 1))
         log.info("notification consumer stopped")
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from frgm_site.channel_layers import channel_layers_config
 from frgm_site.env import (
     ConfigError,
     env_bool,
@@ -173,12 +174,7 @@ FRGM_MESSAGING_REDIS_URL = env_secret(
 )
 FRGM_REDIS_TIMEOUT_S = env_float("FRGM_REDIS_TIMEOUT_S", 2.0)
 
-CHANNEL_LAYERS = {
-    "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [FRGM_MESSAGING_REDIS_URL], "capacity": 200, "expiry": 10},
-    }
-}
+CHANNEL_LAYERS = channel_layers_config(FRGM_MESSAGING_REDIS_URL)
 
 # --- AWS (moto's server stands in locally) --------------------------------
 # boto3's standard variable, so one code path talks to the stand-in and to AWS.

@@ -12,6 +12,7 @@ from django.test import Client, override_settings
 
 from feeds.aws import clients_reset
 from feeds.redis_clients import redis_clients_reset
+from frgm_site.channel_layers import channel_layers_config
 from tests.stack import Stack, stack_start
 
 
@@ -22,12 +23,7 @@ def stack_settings(stack: Stack) -> dict[str, object]:
         "FRGM_MESSAGING_REDIS_URL": stack.messaging_url,
         "AWS_ENDPOINT_URL": stack.aws_url,
         "CELERY_BROKER_URL": stack.messaging_url,
-        "CHANNEL_LAYERS": {
-            "default": {
-                "BACKEND": "channels_redis.core.RedisChannelLayer",
-                "CONFIG": {"hosts": [stack.messaging_url], "capacity": 200, "expiry": 10},
-            }
-        },
+        "CHANNEL_LAYERS": channel_layers_config(stack.messaging_url),
     }
 
 

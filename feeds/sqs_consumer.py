@@ -67,9 +67,9 @@ class NotificationConsumer:
         self._stop.set()
         # The poller first: a receive in progress must hand its messages to a
         # pool that still takes work, not to one already shut down.
-        poller, *others = self._threads or [None]
-        if poller is not None:
-            poller.join(timeout=min(timeout_s, self.wait_s + 1))
+        poller, others = self._threads[:1], self._threads[1:]
+        for thread in poller:
+            thread.join(timeout=min(timeout_s, self.wait_s + 1))
         self._pool.shutdown(wait=True)
         for thread in others:
             thread.join(timeout=min(timeout_s, self.wait_s + 1))

@@ -66,6 +66,8 @@ class Recorder:
             self.target = target
             self.last_delete = 0.0  # perf_counter of the latest delete
             self.done = threading.Event()
+            self.errors = 0
+            self.first_error: str | None = None
 
     def file(self, sample: FileSample) -> None:
         with self.lock:
@@ -82,6 +84,13 @@ class Recorder:
             self.last_delete = time.perf_counter()
             if self.target and self.deleted >= self.target:
                 self.done.set()
+
+    def error(self, exc: BaseException) -> None:
+        """An ingest raised: transient ones (busy claims) are normal, a flood is not."""
+        with self.lock:
+            self.errors += 1
+            if self.first_error is None:
+                self.first_error = f"{type(exc).__name__}: {exc}"
 
     def receive(self, millis: float, count: int) -> None:
         with self.lock:
@@ -124,7 +133,7 @@ def hooks_install(recorder: Recorder) -> None:
     stopwatch = pipeline._Stopwatch
     stage = stopwatch.stage
 
-    class CpuStopwatch(stopwatch):  # type: ignore[misc, valid-type]
+    class CpuStopwatch(stopwatch):  # type: ignore[misc, valid-type, name-defined]
         def __init__(self) -> None:
             super().__init__()
             self.cpu: dict[str, float] = {}
@@ -139,10 +148,15 @@ def hooks_install(recorder: Recorder) -> None:
             finally:
                 self.cpu[name] = (time.process_time() - cpu) * 1000
 
-    def timed_ingest(*, event: Any, received_at: float, worker: str = "") -> Any:
+    def timed_ingest(*args: Any, **kwargs: Any) -> Any:
+        event = kwargs["event"] if "event" in kwargs else args[0]
         _current.watch = None
         started, cpu = time.perf_counter(), time.process_time()
-        outcome = ingest(event=event, received_at=received_at, worker=worker)
+        try:
+            outcome = ingest(*args, **kwargs)
+        except Exception as exc:
+            recorder.error(exc)
+            raise
         cpu_total = (time.process_time() - cpu) * 1000
         watch = _current.watch
         recorder.file(
@@ -158,9 +172,9 @@ def hooks_install(recorder: Recorder) -> None:
         )
         return outcome
 
-    def timed_record(record: IngestRecord) -> None:
+    def timed_record(record: IngestRecord, *args: Any, **kwargs: Any) -> None:
         published_at = time.time()
-        record_write(record)
+        record_write(record, *args, **kwargs)
         event = record.event_time
         recorder.record(
             RecordSample(

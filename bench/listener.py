@@ -21,7 +21,12 @@ from channels_redis.core import RedisChannelLayer
 
 
 async def listen(url: str, out_path: str, groups: list[str]) -> None:
-    layer = RedisChannelLayer(hosts=[url], capacity=1000, expiry=10)
+    # redis-py >= 8 reads with a 5 s socket timeout by default, the same as
+    # channels_redis's blocking BZPOPMIN: an idle receive() then raises
+    # TimeoutError (django/channels_redis#422). Allow the block to finish.
+    layer = RedisChannelLayer(
+        hosts=[{"address": url, "socket_timeout": 15}], capacity=1000, expiry=10
+    )
     channel = await layer.new_channel()
     for group in groups:
         await layer.group_add(group, channel)

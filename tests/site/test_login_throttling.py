@@ -12,7 +12,9 @@ from django.urls import reverse
 def test_an_account_is_locked_after_repeated_failures(client, trader) -> None:
     for _ in range(3):
         client.post(reverse("login"), {"username": "tina-trader", "password": "wrong"})
-    locked = client.post(reverse("login"), {"username": "tina-trader", "password": "pw-tina-trader"})
+    locked = client.post(
+        reverse("login"), {"username": "tina-trader", "password": "pw-tina-trader"}
+    )
     assert locked.status_code == 429
     assert b"Too many failed logins" in locked.content
 
@@ -22,7 +24,8 @@ def test_an_account_is_locked_after_repeated_failures(client, trader) -> None:
 def test_a_few_mistakes_then_the_right_password_still_logs_in(client, trader) -> None:
     for _ in range(2):
         client.post(reverse("login"), {"username": "tina-trader", "password": "wrong"})
-    response = client.post(reverse("login"),
-                           {"username": "tina-trader", "password": "pw-tina-trader"})
+    response = client.post(
+        reverse("login"), {"username": "tina-trader", "password": "pw-tina-trader"}
+    )
     assert response.status_code == 302
     assert response["Location"] == reverse("home")

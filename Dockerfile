@@ -38,4 +38,5 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
     CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status != 200)"
 # The worker service overrides this with: celery -A frgm_site worker --loglevel INFO
 CMD ["uvicorn", "frgm_site.asgi:application", "--host", "0.0.0.0", "--port", "8000", \
-     "--ws-per-message-deflate", "false", "--proxy-headers", "--forwarded-allow-ips", "*"]
+     "--ws", "websockets-sansio", "--ws-per-message-deflate", "false", \
+     "--proxy-headers", "--forwarded-allow-ips", "*"]

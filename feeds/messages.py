@@ -5,7 +5,7 @@ Publisher (feeds.publish) and consumers (ladder/, ops/) share these types.
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 
 class FeedUpdate(TypedDict):
@@ -21,14 +21,12 @@ class FeedUpdate(TypedDict):
     file_time: str | None
     s3_event_time: str | None
     ingested_at: float  # epoch seconds the worker finished writing
-
-
-def feed_group_name(feed: str, group: str) -> str:
-    """Channel-layer group: ASCII letters, digits, '-', '_', '.' only, < 100 chars."""
-    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in group)
-    return f"feed.{feed}.{safe}"[:99]
+    # This update is part ``part`` (1-based) of ``parts`` the file produced: a
+    # subscriber can wait for a whole file before it tells browsers (one frame).
+    part: NotRequired[int]
+    parts: NotRequired[int]
 
 
 def feed_all_group_name(feed: str) -> str:
-    """Every update of a feed, whatever its group (ops pages, fan-out)."""
+    """The channel-layer group of a feed's updates: each web process's hub joins it."""
     return f"feed.{feed}"

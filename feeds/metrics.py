@@ -31,7 +31,7 @@ def emf_line(
                 {
                     "Namespace": NAMESPACE,
                     # Per feed, and across all feeds (the empty set) for fleet-wide alarms.
-                "Dimensions": [sorted(dimensions), []],
+                    "Dimensions": [sorted(dimensions), []],
                     "Metrics": [
                         {"Name": name, "Unit": unit} for name, (_, unit) in metrics.items()
                     ],

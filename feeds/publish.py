@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import defaultdict
 from collections.abc import Mapping
@@ -10,7 +11,7 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from feeds.messages import FeedUpdate, feed_all_group_name, feed_group_name
+from feeds.messages import FeedUpdate, feed_all_group_name
 
 
 def changes_by_group(
@@ -40,6 +41,7 @@ def updates_build(
     s3_event_time: str | None,
     ingested_at: float,
 ) -> list[FeedUpdate]:
+    ordered = sorted(changes.items())
     return [
         FeedUpdate(
             type="feed.update",
@@ -52,13 +54,15 @@ def updates_build(
             file_time=file_time,
             s3_event_time=s3_event_time,
             ingested_at=ingested_at,
+            part=part,
+            parts=len(ordered),
         )
-        for group, changed in sorted(changes.items())
+        for part, (group, changed) in enumerate(ordered, start=1)
     ]
 
 
 def updates_publish(updates: list[FeedUpdate]) -> None:
-    """Send each update to its group and to the feed's all-updates group."""
+    """Send each update to its feed's group, where every web process's hub listens."""
     if not updates:
         return
     layer = get_channel_layer()
@@ -68,6 +72,16 @@ def updates_publish(updates: list[FeedUpdate]) -> None:
 
 
 async def _send_all(layer: object, updates: list[FeedUpdate]) -> None:
-    for update in updates:
-        await layer.group_send(feed_group_name(update["feed"], update["group"]), update)  # type: ignore[attr-defined]
-        await layer.group_send(feed_all_group_name(update["feed"]), update)  # type: ignore[attr-defined]
+    """All of one file's sends at once: they land together, so a subscriber can coalesce
+    them into one frame (each group still sees its updates in file order: the next
+    file is published only after this one's sends are done).
+
+    One group per feed, not per instrument group: each web process subscribes once
+    and fans out itself, so a per-group send would reach no one and cost a round trip.
+    """
+    await asyncio.gather(
+        *(
+            layer.group_send(feed_all_group_name(update["feed"]), update)  # type: ignore[attr-defined]
+            for update in updates
+        )
+    )

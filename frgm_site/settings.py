@@ -256,6 +256,7 @@ LOGGING = {
     "loggers": {
         "botocore": {"level": "WARNING"},
         "urllib3": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # its start-up banner would open every command
         "frgm.emf": {
             "handlers": ["emf"],
             # EMF lines feed CloudWatch in AWS; locally they only crowd the terminal.

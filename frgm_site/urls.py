@@ -15,6 +15,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("ladder/", include("ladder.urls")),
+    path("api/", include("ladder.api_urls")),
     path("ops/", include("ops.urls")),
     path("admin/", admin.site.urls),
 ]

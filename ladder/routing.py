@@ -1,5 +1,8 @@
 from django.urls import path
 
-from ladder.consumers import LadderConsumer
+from ladder.consumers import LadderConsumer, SpotRiskConsumer
 
-websocket_urlpatterns = [path("ws/ladder/", LadderConsumer.as_asgi())]
+websocket_urlpatterns = [
+    path("ws/ladder/", LadderConsumer.as_asgi()),
+    path("ws/spot-risk/", SpotRiskConsumer.as_asgi()),
+]

@@ -1,9 +1,11 @@
-from django.urls import path
+from django.urls import include, path
 
-from ladder import views
+from ladder import analytics_views, views
 
 app_name = "ladder"
 urlpatterns = [
     path("", views.ladder_page, name="ladder"),
-    path("analytics/", views.analytics_page, name="analytics"),
+    path("spot-risk/", views.spot_risk_page, name="spot_risk"),
+    path("analytics/", analytics_views.analytics_page, name="analytics"),
+    path("analytics/", include("ladder.analytics_urls")),
 ]

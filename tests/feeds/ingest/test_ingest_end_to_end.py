@@ -19,7 +19,7 @@ from tests.feeds.ingest.conftest import (
 
 
 def test_a_spot_risk_file_reaches_redis_dynamodb_and_browsers(feed_queue, channel_listener):
-    updates = channel_listener("feed.spot-risk.SEP25")
+    updates = channel_listener(feed_all_group_name("spot-risk"))
     feed_queue.put(VTEXP_KEY, sample("actant/vtexp_20250721_203256.csv"))
     feed_queue.put(SPOT_KEY, sample("actant/bav_analysis_20250721_203007.csv"))
     assert all(feed_queue.drain())
@@ -37,7 +37,9 @@ def test_a_spot_risk_file_reaches_redis_dynamodb_and_browsers(feed_queue, channe
     assert rows["XCME.VY3.21JUL25.110:75.P"]["greeks"] is None  # INVALID prices, no Greeks
     assert history_count("spot-risk", "2025-07-21") == 1
     assert history_count("spot-risk", "2025-07-21", metrics=True) == 1
-    [update] = updates()
+    received = updates()
+    assert len({u["group"] for u in received}) == len(received)  # one message per group
+    [update] = [u for u in received if u["group"] == "SEP25"]
     assert update["type"] == "feed.update"
     assert update["changed"]["XCME.ZN.SEP25"]["bid"] == future["bid"]
     assert update["seq"] == 1

@@ -1,0 +1,34 @@
+"""Tokens for desk scripts that call the JSON API (``docs/API.md``).
+
+A token is shown once, when it is created, and never stored: the database
+keeps its SHA-256 (to recognise it) and a short prefix (to tell tokens apart
+in lists). Revoking keeps the row, so the admin shows who had access.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class ApiToken(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. risk-export")
+    prefix = models.CharField(max_length=16, help_text="The token's first characters: not secret")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+    last_used = models.DateTimeField(null=True, blank=True)
+    revoked = models.DateTimeField(null=True, blank=True, help_text="Set to refuse the token")
+
+    class Meta:
+        ordering = ("-created",)
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name}, {self.user})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked is None

@@ -1,0 +1,291 @@
+"""The JSON read API for desk scripts (``docs/API.md``): the pages' numbers as JSON.
+
+Adapters only: parse and check the query (400 naming the parameter), call
+one selector, serialise. Prices and money are decimal strings, exactly the
+values the pages carry in ``data-value``. No data yet is a 404 with an
+``error`` saying so; a store that cannot be reached is a 503.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest, JsonResponse
+
+from accounts.api_auth import api_error, api_role_required
+from accounts.roles import Role
+from feeds.aws import AwsUnavailable
+from feeds.history import HistoryItem, history_items
+from feeds.records import Feed
+from feeds.redis_clients import StateStoreUnavailable
+from ladder.scenario import LadderRow
+from ladder.selectors import (
+    GREEKS,
+    MAX_TICKS,
+    FeedAge,
+    SpotRiskLine,
+    Totals,
+    UnknownInstrument,
+    decimal_text,
+    ladder_snapshot,
+    spot_risk_snapshot,
+)
+
+DEFAULT_TICKS = 40
+HISTORY_LIMIT = 100
+HISTORY_MAX_LIMIT = 1000
+HISTORY_KINDS = ("metrics", "snapshot")
+
+
+class BadParameter(ValueError):
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(f"{name}: {message}")
+        self.name = name
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else decimal_text(value)
+
+
+def _when(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _int_param(request: HttpRequest, name: str, *, default: int, low: int, high: int) -> int:
+    raw = request.GET.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadParameter(name, f"must be a whole number, not {raw!r}") from None
+    if not low <= value <= high:
+        raise BadParameter(name, f"must be between {low} and {high}, not {value}")
+    return value
+
+
+def _feeds(feeds: tuple[FeedAge, ...]) -> dict[str, dict[str, Any]]:
+    return {
+        age.feed: {
+            "age_s": age.age_s,
+            "last_file_time": _when(age.last_file_time),
+            "last_latency_ms": age.last_latency_ms,
+            "version": age.version,
+        }
+        for age in feeds
+    }
+
+
+def _bad(exc: BadParameter) -> JsonResponse:
+    return api_error(400, str(exc), parameter=exc.name)
+
+
+def _unavailable(what: str) -> JsonResponse:
+    return api_error(503, f"{what} is unavailable; try again shortly")
+
+
+# --- /api/ladder/ ------------------------------------------------------------------------
+
+
+def ladder_row_json(row: LadderRow) -> dict[str, Any]:
+    return {
+        "price": decimal_text(row.price),
+        "display": row.display,
+        "buy_qty": row.buy_qty,
+        "sell_qty": row.sell_qty,
+        "position": row.position,
+        "pnl": decimal_text(row.pnl),
+        "risk": decimal_text(row.risk),
+        "breakeven": _text(row.breakeven),
+    }
+
+
+@api_role_required(Role.TRADER)
+def ladder_api(request: HttpRequest) -> JsonResponse:
+    try:
+        ticks = _int_param(request, "ticks", default=DEFAULT_TICKS, low=1, high=MAX_TICKS)
+        instrument = request.GET.get("instrument") or None
+        if instrument is not None and not instrument.isdigit():
+            raise BadParameter(
+                "instrument", f"must be a TT instrument id (digits), not {instrument!r}"
+            )
+        view = ladder_snapshot(instrument_id=instrument, ticks=ticks)
+    except BadParameter as exc:
+        return _bad(exc)
+    except UnknownInstrument as exc:
+        return api_error(404, str(exc), parameter="instrument")
+    except StateStoreUnavailable:
+        return _unavailable("the state store")
+    if view.header is None:
+        return api_error(404, view.message or "no data yet", feeds=_feeds(view.feeds))
+    header = view.header
+    return JsonResponse(
+        {
+            "instrument": view.instrument_id,
+            "instrument_label": view.instrument_label,
+            "account": header.account_id,
+            "spot": _text(view.spot),
+            "spot_source": view.spot_source,
+            "as_of": _when(view.as_of),
+            "header": {
+                "position": header.net_position,
+                "open_avg_price": _text(header.open_avg_price),
+                "tt_pnl": _text(header.tt_pnl),
+                "realized_pnl": _text(header.realized_pnl),
+                "sod_position": header.sod_net_position,
+                "tick_size": _text(header.tick_size),
+                "tick_value": _text(header.tick_value),
+                "point_value": _text(header.point_value),
+            },
+            "feeds": _feeds(view.feeds),
+            "rows": [ladder_row_json(row) for row in view.rows],
+        }
+    )
+
+
+# --- /api/spot-risk/ ---------------------------------------------------------------------
+
+
+def spot_risk_line_json(line: SpotRiskLine) -> dict[str, Any]:
+    return {
+        "key": line.key,
+        "itype": line.itype,
+        "product": line.product,
+        "expiry": line.expiry,
+        "strike": _text(line.strike),
+        "bid": _text(line.bid),
+        "ask": _text(line.ask),
+        "theo": _text(line.theo),
+        "iv_bid": _text(line.iv_bid),
+        "iv_ask": _text(line.iv_ask),
+        "iv_avg": _text(line.iv_avg),
+        "position": line.position,
+        "greeks": None if line.greeks is None else {k: line.greeks[k] for k in sorted(line.greeks)},
+    }
+
+
+def totals_json(totals: Totals) -> dict[str, Any]:
+    return {**{name: totals[name] for name in GREEKS}, "missing": totals.missing}
+
+
+@api_role_required(Role.TRADER)
+def spot_risk_api(request: HttpRequest) -> JsonResponse:
+    expiry = request.GET.get("expiry") or None
+    try:
+        view = spot_risk_snapshot(expiry=expiry)
+    except ValueError as exc:
+        return _bad(BadParameter("expiry", str(exc)))
+    except StateStoreUnavailable:
+        return _unavailable("the state store")
+    if not view.groups:
+        return api_error(404, view.message or "no data yet", feeds=_feeds(view.feeds))
+    return JsonResponse(
+        {
+            "as_of": _when(view.as_of),
+            "expiry": view.expiry,
+            "expiries": list(view.expiries),
+            "instruments": [
+                {**spot_risk_line_json(line), "group": group.expiry}
+                for group in view.groups
+                for line in group.lines
+            ],
+            "totals": {
+                "portfolio": totals_json(view.totals),
+                "by_expiry": {group.expiry: totals_json(group.totals) for group in view.groups},
+            },
+            "feeds": _feeds(view.feeds),
+        }
+    )
+
+
+# --- /api/history/ -----------------------------------------------------------------------
+
+
+def cursor_encode(sort_key: str) -> str:
+    return base64.urlsafe_b64encode(sort_key.encode()).decode().rstrip("=")
+
+
+def cursor_decode(cursor: str) -> str:
+    try:
+        sort_key = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        sort_key = ""
+    if not sort_key or cursor_encode(sort_key) != cursor:  # b64decode skips stray characters
+        raise BadParameter("after", "is not a cursor this API returned")
+    return sort_key
+
+
+def _history_query(request: HttpRequest) -> dict[str, Any]:
+    feeds = [f.value for f in Feed]
+    feed = request.GET.get("feed", "")
+    if feed not in feeds:
+        raise BadParameter("feed", f"must be one of {', '.join(feeds)}, not {feed!r}")
+    raw_day = request.GET.get("date", "")
+    try:
+        day = date.fromisoformat(raw_day)
+    except ValueError:
+        raise BadParameter("date", f"must be YYYY-MM-DD, not {raw_day!r}") from None
+    kind = request.GET.get("kind") or "metrics"
+    if kind not in HISTORY_KINDS:
+        raise BadParameter("kind", f"must be metrics or snapshot, not {kind!r}")
+    rows = request.GET.get("rows") or "0"
+    if rows not in ("0", "1"):
+        raise BadParameter("rows", f"must be 0 or 1, not {rows!r}")
+    after = request.GET.get("after") or None
+    return {
+        "feed": Feed(feed),
+        "day": day,
+        "kind": kind,
+        "rows": rows == "1",
+        "after": None if after is None else cursor_decode(after),
+        "limit": _int_param(request, "limit", default=HISTORY_LIMIT, low=1, high=HISTORY_MAX_LIMIT),
+    }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return decimal_text(value)
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def history_item_json(item: HistoryItem, *, rows: bool) -> dict[str, Any]:
+    body = {"sk": item.sk, "object_key": item.object_key, **_plain(item.attributes)}
+    if rows and item.rows is not None:
+        body["rows"] = item.rows
+    return body
+
+
+@api_role_required(Role.TRADER)
+def history_api(request: HttpRequest) -> JsonResponse:
+    try:
+        query = _history_query(request)
+    except BadParameter as exc:
+        return _bad(exc)
+    try:
+        items, last = history_items(
+            feed=query["feed"],
+            day=query["day"],
+            metrics=query["kind"] == "metrics",
+            start_after=query["after"],
+            limit=query["limit"],
+        )
+    except AwsUnavailable:
+        return _unavailable("history (DynamoDB)")
+    return JsonResponse(
+        {
+            "feed": str(query["feed"]),
+            "date": query["day"].isoformat(),
+            "kind": query["kind"],
+            "items": [history_item_json(item, rows=query["rows"]) for item in items],
+            "next": None if last is None else cursor_encode(last),
+        }
+    )

@@ -1,0 +1,300 @@
+"""The ladder page's read model: the scenario ladder of one TT position."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from feeds.records import Feed, OrderType, Side, TtOrder, TtPosition
+from feeds.selectors import latest_rows
+from ladder.scenario import ZN_POINT_VALUE, ZN_TICK_SIZE, Ladder, LadderRow, scenario_ladder
+from ladder.selectors.common import (
+    FeedAge,
+    dec_or_none,
+    decimal_text,
+    feed_ages,
+    int_or_none,
+    newest,
+)
+
+MAX_TICKS = 400  # each side of the centre: more is a different page, not a ladder
+LADDER_FEEDS = (Feed.TT_POSITIONS, Feed.TT_ORDERS, Feed.SPOT_RISK, Feed.TT_INSTRUMENTS)
+_ORDER_TYPES = {t.value: t for t in OrderType}
+
+
+class UnknownInstrument(LookupError):
+    """The requested TT instrument has no position in the latest positions file."""
+
+
+@dataclass(frozen=True)
+class InstrumentChoice:
+    instrument_id: str
+    account_id: str
+    label: str  # the TT alias when known, else the id
+    net_position: int
+
+
+@dataclass(frozen=True)
+class LadderHeader:
+    """Everything about the ladder but its rows (what the page's header shows)."""
+
+    account_id: str
+    net_position: int
+    open_avg_price: Decimal | None
+    tt_pnl: Decimal | None
+    realized_pnl: Decimal | None
+    sod_net_position: int
+    spot: Decimal
+    centre: Decimal
+    tick_size: Decimal
+    tick_value: Decimal
+    point_value: Decimal
+
+
+@dataclass(frozen=True)
+class LadderView:
+    """Flat on purpose: ``header`` and ``rows`` at the top, every Decimal normalised
+    (``110.40625``, not ``110.406250``), so ``str(row.price)`` is the page's
+    ``data-price`` and the API's ``price`` everywhere (the live hub relies on it)."""
+
+    header: LadderHeader | None
+    rows: tuple[LadderRow, ...]
+    instrument_id: str | None
+    instrument_label: str | None
+    spot: Decimal | None
+    spot_source: str | None  # "actant" (future mid) or "tt" (pnlPrice)
+    ticks: int
+    feeds: tuple[FeedAge, ...]
+    as_of: datetime | None  # the newest file time behind the numbers
+    instruments: tuple[InstrumentChoice, ...] = ()
+    message: str | None = None  # why there is no ladder
+
+    @property
+    def versions(self) -> dict[str, str | None]:
+        return {age.feed: age.version for age in self.feeds}
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    positions: list[TtPosition]
+    orders: list[TtOrder]
+    instruments: dict[str, dict[str, Any]]
+    spot_rows: dict[str, dict[str, Any]]
+    feeds: tuple[FeedAge, ...] = field(default=())
+
+
+# --- the ladder --------------------------------------------------------------------------
+
+
+def ladder_snapshot(
+    *, instrument_id: str | None = None, ticks: int = 40, centre: Decimal | None = None
+) -> LadderView:
+    """The scenario ladder of one TT instrument (default: the largest absolute position).
+
+    Raises ``UnknownInstrument`` when ``instrument_id`` has no position, and
+    ``ValueError`` when ``ticks`` is outside 1..``MAX_TICKS``.
+    """
+    if not 1 <= ticks <= MAX_TICKS:
+        raise ValueError(f"ticks must be between 1 and {MAX_TICKS}")
+    inputs = _ladder_inputs()
+    choices = _choices(inputs.positions, inputs.instruments)
+    if not inputs.positions:
+        return _no_ladder(
+            instruments=choices,
+            ticks=ticks,
+            feeds=inputs.feeds,
+            message="No data yet: no TT positions file has arrived.",
+        )
+    position = _position_pick(inputs.positions, instrument_id)
+    instrument = inputs.instruments.get(position.instrument_id, {})
+    label = str(instrument.get("alias") or position.instrument_id)
+    spot, source = _spot(position, instrument, inputs.spot_rows)
+    if spot is None:
+        return _no_ladder(
+            instruments=choices,
+            ticks=ticks,
+            feeds=inputs.feeds,
+            instrument_id=position.instrument_id,
+            label=label,
+            message="No spot yet: no Actant future mid and no TT pnlPrice for this instrument.",
+        )
+    ladder = _normalised(
+        scenario_ladder(
+            position=position,
+            orders=[o for o in inputs.orders if o.account_id == position.account_id],
+            spot=spot,
+            tick_size=dec_or_none(instrument.get("tick_size")) or ZN_TICK_SIZE,
+            point_value=dec_or_none(instrument.get("point_value")) or ZN_POINT_VALUE,
+            ticks_each_side=ticks,
+            centre=centre,
+        )
+    )
+    used = {Feed.TT_POSITIONS, Feed.TT_ORDERS} | ({Feed.SPOT_RISK} if source == "actant" else set())
+    return LadderView(
+        header=_header_of(ladder),
+        rows=ladder.rows,
+        instrument_id=position.instrument_id,
+        instrument_label=label,
+        spot=spot,
+        spot_source=source,
+        ticks=ticks,
+        feeds=inputs.feeds,
+        as_of=newest(age.last_file_time for age in inputs.feeds if age.feed in used),
+        instruments=choices,
+    )
+
+
+def _no_ladder(
+    *,
+    instruments: tuple[InstrumentChoice, ...],
+    ticks: int,
+    feeds: tuple[FeedAge, ...],
+    message: str,
+    instrument_id: str | None = None,
+    label: str | None = None,
+) -> LadderView:
+    return LadderView(
+        header=None,
+        rows=(),
+        instrument_id=instrument_id,
+        instrument_label=label,
+        spot=None,
+        spot_source=None,
+        ticks=ticks,
+        feeds=feeds,
+        as_of=None,
+        instruments=instruments,
+        message=message,
+    )
+
+
+def _header_of(ladder: Ladder) -> LadderHeader:
+    return LadderHeader(
+        account_id=ladder.account_id,
+        net_position=ladder.net_position,
+        open_avg_price=ladder.open_avg_price,
+        tt_pnl=ladder.tt_pnl,
+        realized_pnl=ladder.realized_pnl,
+        sod_net_position=ladder.sod_net_position,
+        spot=ladder.spot,
+        centre=ladder.centre,
+        tick_size=ladder.tick_size,
+        tick_value=ladder.tick_value,
+        point_value=ladder.point_value,
+    )
+
+
+def _normalised(ladder: Ladder) -> Ladder:
+    """Every Decimal of the ladder in its shortest exact form (see ``LadderView``)."""
+    changes: dict[str, Any] = {
+        f.name: _norm(getattr(ladder, f.name))
+        for f in dataclasses.fields(ladder)
+        if isinstance(getattr(ladder, f.name), Decimal)
+    }
+    rows = tuple(
+        dataclasses.replace(
+            row,
+            price=_norm(row.price),
+            pnl=_norm(row.pnl),
+            risk=_norm(row.risk),
+            breakeven=None if row.breakeven is None else _norm(row.breakeven),
+        )
+        for row in ladder.rows
+    )
+    return dataclasses.replace(ladder, rows=rows, **changes)
+
+
+def _norm(value: Decimal) -> Decimal:
+    return Decimal(decimal_text(value))
+
+
+def _ladder_inputs() -> _Inputs:
+    return _Inputs(
+        positions=[position_from_row(r) for r in latest_rows(feed=Feed.TT_POSITIONS).values()],
+        orders=[order_from_row(r) for r in latest_rows(feed=Feed.TT_ORDERS).values()],
+        instruments=latest_rows(feed=Feed.TT_INSTRUMENTS),
+        spot_rows=latest_rows(feed=Feed.SPOT_RISK),
+        feeds=feed_ages(feeds=LADDER_FEEDS),
+    )
+
+
+def _position_pick(positions: list[TtPosition], instrument_id: str | None) -> TtPosition:
+    candidates = [p for p in positions if instrument_id in (None, p.instrument_id)]
+    if not candidates:
+        raise UnknownInstrument(f"no TT position for instrument {instrument_id}")
+    return max(candidates, key=lambda p: (abs(p.net_position), p.instrument_id, p.account_id))
+
+
+def _choices(
+    positions: list[TtPosition], instruments: Mapping[str, dict[str, Any]]
+) -> tuple[InstrumentChoice, ...]:
+    ordered = sorted(positions, key=lambda p: (-abs(p.net_position), p.instrument_id))
+    return tuple(
+        InstrumentChoice(
+            instrument_id=p.instrument_id,
+            account_id=p.account_id,
+            label=str(instruments.get(p.instrument_id, {}).get("alias") or p.instrument_id),
+            net_position=p.net_position,
+        )
+        for p in ordered
+    )
+
+
+def _spot(
+    position: TtPosition, instrument: Mapping[str, Any], spot_rows: Mapping[str, dict[str, Any]]
+) -> tuple[Decimal | None, str | None]:
+    """The Actant future's mid when it has both sides, else TT's pnlPrice."""
+    future = spot_rows.get(str(instrument.get("actant_future_key") or ""))
+    if future is not None:
+        bid, ask = dec_or_none(future.get("bid")), dec_or_none(future.get("ask"))
+        if bid is not None and ask is not None:
+            return (bid + ask) / 2, "actant"
+    if position.pnl_price is not None:
+        return position.pnl_price, "tt"
+    return None, None
+
+
+def position_from_row(row: Mapping[str, Any]) -> TtPosition:
+    """A positions row as ``feeds.derive`` wrote it, back as a record."""
+    return TtPosition(
+        instrument_id=str(row["instrument_id"]),
+        account_id=str(row.get("account_id") or ""),
+        net_position=int(row.get("net_position") or 0),
+        sod_net_position=int(row.get("sod_net_position") or 0),
+        sod_price=dec_or_none(row.get("sod_price")),
+        avg_buy=dec_or_none(row.get("avg_buy")),
+        avg_sell=dec_or_none(row.get("avg_sell")),
+        open_avg_price=dec_or_none(row.get("open_avg_price")),
+        buy_fill_qty=int(row.get("buy_fill_qty") or 0),
+        sell_fill_qty=int(row.get("sell_fill_qty") or 0),
+        buy_working_qty=int(row.get("buy_working_qty") or 0),
+        sell_working_qty=int(row.get("sell_working_qty") or 0),
+        pnl=dec_or_none(row.get("pnl")),
+        realized_pnl=dec_or_none(row.get("realized_pnl")),
+        pnl_price=dec_or_none(row.get("pnl_price")),
+        pnl_price_type=row.get("pnl_price_type"),
+    )
+
+
+def order_from_row(row: Mapping[str, Any]) -> TtOrder:
+    """An orders row as ``feeds.derive`` wrote it (resting child orders only), as a record."""
+    placed = row.get("placed_at")
+    return TtOrder(
+        order_id=str(row["order_id"]),
+        parent_order_id=row.get("parent_order_id"),
+        instrument_id=str(row.get("instrument_id") or ""),
+        account_id=str(row.get("account_id") or ""),
+        side=Side(str(row.get("side"))),
+        order_type=_ORDER_TYPES.get(str(row.get("order_type")), OrderType.OTHER),
+        price=dec_or_none(row.get("price")),
+        stop_price=dec_or_none(row.get("stop_price")),
+        order_qty=int_or_none(row.get("order_qty")),
+        leaves_qty=int_or_none(row.get("leaves_qty")),
+        status=str(row.get("status") or ""),
+        is_algo_parent=False,  # derive keeps no algo parents in the state
+        placed_at=datetime.fromisoformat(placed) if placed else None,
+    )

@@ -1,0 +1,462 @@
+/* Live updates for the ladder and spot-risk pages (no framework, no CDN).
+ *
+ * The page is complete without this script (server-rendered first paint). This
+ * script opens the view's websocket and keeps the table current:
+ *
+ *   snapshot  -> replace the data (cells, rows, header); remember `seq`
+ *   delta     -> if seq === last + 1 patch the changed cells (and flash them),
+ *                else ask for a snapshot ({"type": "snapshot"})
+ *   resync    -> ask for a snapshot
+ *   health    -> per-feed last-file times for the "stale" banner
+ *   ping      -> answer {"type": "pong"}
+ *
+ * Frames are defined in ladder/frames.py. A cell is [text, exact value, tone css].
+ *
+ * Page hooks (all optional but the table):
+ *   - an element with data-view="ladder" or data-view="spot-risk" (else the
+ *     view is guessed from #ladder-table / #spot-risk-table); for the ladder,
+ *     data-instrument and data-ticks on it or on #ladder-table;
+ *   - ladder rows  <tr data-price="110.125"> with <td data-col="position"> ...;
+ *     ladder header #ladder-header [data-field="position"] ... (spot: .spot-price);
+ *   - spot-risk rows <tr data-key="XCME..."> inside <tbody data-expiry="AUG25">
+ *     with <td data-col="bid">, totals rows <tr data-total="AUG25|portfolio">,
+ *     and #portfolio-totals [data-col];
+ *   - #banner (base.html) and #e2e-latency.
+ * It calls window.frgmPages.setFeedAge(feed, s) and .spotMoved() when present,
+ * and dispatches "frgm:frame" and "frgm:latency" events on document.
+ */
+(function () {
+  "use strict";
+
+  // Seconds after its last file a feed is stale (its expected interval, with room).
+  var STALE_AFTER_S = { "spot-risk": 5, "tt-positions": 5, "tt-orders": 5, "vtexp": 3600 };
+  var VIEW_FEEDS = {
+    "ladder": ["tt-positions", "tt-orders", "spot-risk"],
+    "spot-risk": ["spot-risk", "vtexp"]
+  };
+  var BACKOFF_MIN_MS = 500;
+  var BACKOFF_MAX_MS = 15000;
+  var SILENT_MS = 45000; // the server pings every 15 s: nothing for 45 s means dead
+  var FLASH_MS = 600;
+  var TONES = ["num-pos", "num-neg", "muted"];
+
+  var holder = document.querySelector("[data-view]");
+  var ladderTable = document.getElementById("ladder-table");
+  var spotTable = document.getElementById("spot-risk-table");
+  var view = holder ? holder.dataset.view
+    : ladderTable ? "ladder"
+    : spotTable ? "spot-risk"
+    : (document.getElementById("no-data") && /\/spot-risk\/?$/.test(location.pathname)) ? "spot-risk"
+    : (document.getElementById("no-data") && /\/ladder\/?$/.test(location.pathname)) ? "ladder"
+    : null;
+  if (view !== "ladder" && view !== "spot-risk") return;
+
+  var banner = document.getElementById("banner");
+  var socket = null;
+  var lastSeq = null; // null: waiting for a snapshot
+  var backoff = BACKOFF_MIN_MS;
+  var reconnectTimer = null;
+  var lastFrameAt = 0;
+  var clockOffsetMs = 0; // server clock - browser clock, when the browser's is clearly off
+  var feeds = {};
+  var down = false;
+  var stopped = false;
+  var flashing = [];
+  var flashTimer = null;
+
+  // ------------------------------------------------------------------ socket
+
+  function socketUrl() {
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    if (view === "spot-risk") return scheme + location.host + "/ws/spot-risk/";
+    var source = holder || ladderTable || document.body;
+    var params = new URLSearchParams(location.search);
+    var instrument = (source.dataset && source.dataset.instrument) ||
+      (ladderTable && ladderTable.dataset.instrument) || params.get("instrument") || "";
+    var ticks = (source.dataset && source.dataset.ticks) ||
+      (ladderTable && ladderTable.dataset.ticks) || params.get("ticks") || "";
+    var query = new URLSearchParams();
+    if (instrument) query.set("instrument", instrument);
+    if (ticks) query.set("ticks", ticks);
+    var text = query.toString();
+    return scheme + location.host + "/ws/ladder/" + (text ? "?" + text : "");
+  }
+
+  function connect() {
+    reconnectTimer = null;
+    lastSeq = null;
+    try {
+      socket = new WebSocket(socketUrl());
+    } catch (err) {
+      scheduleReconnect();
+      return;
+    }
+    socket.onmessage = onMessage;
+    socket.onclose = onClose;
+    socket.onopen = function () { lastFrameAt = Date.now(); };
+  }
+
+  function onClose(event) {
+    socket = null;
+    lastSeq = null;
+    if (event.code === 4401) { stop("Logged out: log in again to see live numbers."); return; }
+    if (event.code === 4403) { stop("Your role may not see this live view."); return; }
+    if (event.code === 4400) { stop("This live view cannot be opened (bad request)."); return; }
+    down = true;
+    paintBanner();
+    scheduleReconnect();
+  }
+
+  function stop(message) {
+    stopped = true;
+    down = true;
+    showBanner(message, "disconnected");
+  }
+
+  function scheduleReconnect() {
+    if (stopped || reconnectTimer) return;
+    // exponential backoff with "equal jitter": half fixed, half random
+    var delay = backoff / 2 + Math.random() * (backoff / 2);
+    backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
+    reconnectTimer = window.setTimeout(connect, delay);
+  }
+
+  function send(frame) {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
+  }
+
+  function askSnapshot() {
+    lastSeq = null;
+    send({ type: "snapshot" });
+  }
+
+  function onMessage(event) {
+    var receivedAt = Date.now();
+    lastFrameAt = receivedAt;
+    var frame;
+    try { frame = JSON.parse(event.data); } catch (err) { return; }
+    if (frame.server_time) noteServerTime(frame.server_time, receivedAt);
+    switch (frame.type) {
+      case "snapshot":
+        lastSeq = frame.seq;
+        backoff = BACKOFF_MIN_MS;
+        down = false;
+        feeds = frame.feeds || {};
+        if (frame.data) applySnapshot(frame.data);
+        paintBanner();
+        break;
+      case "delta":
+        if (lastSeq === null) return; // a snapshot is on its way
+        if (frame.seq !== lastSeq + 1) { askSnapshot(); return; }
+        lastSeq = frame.seq;
+        applyDelta(frame.data);
+        Object.keys(frame.feeds || {}).forEach(function (feed) {
+          feeds[feed] = Object.assign({}, feeds[feed] || {}, { ingested_at: frame.feeds[feed] });
+        });
+        showLatency(frame, receivedAt);
+        break;
+      case "resync":
+        askSnapshot();
+        break;
+      case "health":
+        Object.keys(frame.feeds || {}).forEach(function (feed) { feeds[feed] = frame.feeds[feed]; });
+        paintBanner();
+        break;
+      case "ping":
+        send({ type: "pong" });
+        break;
+      case "error":
+        if (window.console) console.warn("live:", frame.code, frame.message);
+        break;
+    }
+    document.dispatchEvent(new CustomEvent("frgm:frame", { detail: frame }));
+  }
+
+  function noteServerTime(serverTime, receivedAt) {
+    var offset = serverTime * 1000 - receivedAt;
+    // trust the browser's clock unless it is clearly off (network delay is far below 1 s)
+    clockOffsetMs = Math.abs(offset) > 1000 ? offset : 0;
+  }
+
+  function now() { return Date.now() + clockOffsetMs; }
+
+  // ------------------------------------------------------------------ cells
+
+  function patchCell(td, cell, flash) {
+    if (!td || !cell) return;
+    if (td.dataset.value === cell[1] && td.textContent === cell[0]) return;
+    td.textContent = cell[0];
+    td.dataset.value = cell[1];
+    TONES.forEach(function (tone) { td.classList.remove(tone); });
+    if (cell[2]) cell[2].split(" ").forEach(function (c) { if (c) td.classList.add(c); });
+    if (flash) flashCell(td);
+  }
+
+  function flashCell(td) {
+    td.classList.remove("live-flash");
+    void td.offsetWidth; // restart the animation
+    td.classList.add("live-flash");
+    flashing.push(td);
+    if (flashTimer) return;
+    flashTimer = window.setTimeout(function () {
+      flashing.forEach(function (el) { el.classList.remove("live-flash"); });
+      flashing = [];
+      flashTimer = null;
+    }, FLASH_MS);
+  }
+
+  function patchRow(tr, cells, flash) {
+    Object.keys(cells).forEach(function (col) {
+      patchCell(tr.querySelector('[data-col="' + col + '"]'), cells[col], flash);
+    });
+  }
+
+  function newRowLike(template, attr, id, cells) {
+    var tr = template.cloneNode(true);
+    tr.setAttribute(attr, id);
+    tr.classList.remove("spot");
+    tr.removeAttribute("aria-current");
+    tr.querySelectorAll("[data-col]").forEach(function (td) {
+      td.textContent = "";
+      td.dataset.value = "";
+    });
+    patchRow(tr, cells, false);
+    return tr;
+  }
+
+  // ------------------------------------------------------------------ the ladder
+
+  function ladderBody() {
+    var table = document.getElementById("ladder-table");
+    return table ? table.tBodies[0] : null;
+  }
+
+  function ladderRow(price) {
+    var body = ladderBody();
+    return body ? body.querySelector('tr[data-price="' + cssEscape(price) + '"]') : null;
+  }
+
+  function applyLadderHeader(header, flash) {
+    var box = document.getElementById("ladder-header");
+    Object.keys(header || {}).forEach(function (field) {
+      var value = header[field];
+      if (field === "spot_row") { moveSpot(value); return; }
+      if (!box || !Array.isArray(value)) return;
+      var el = box.querySelector('[data-field="' + field + '"]');
+      if (!el) return;
+      if (field === "spot") {
+        var span = el.querySelector(".spot-price");
+        if (span && span.textContent !== value[0]) {
+          span.textContent = value[0];
+          el.dataset.value = value[1];
+          if (flash) flashCell(span);
+        }
+        var table = document.getElementById("ladder-table");
+        if (table) table.dataset.spot = value[1];
+        return;
+      }
+      patchCell(el, value, flash);
+    });
+  }
+
+  function moveSpot(price) {
+    var body = ladderBody();
+    if (!body || !price) return;
+    var current = body.querySelector("tr.spot");
+    var next = ladderRow(price);
+    if (current === next) return;
+    if (current) { current.classList.remove("spot"); current.removeAttribute("aria-current"); }
+    if (next) { next.classList.add("spot"); next.setAttribute("aria-current", "true"); }
+    if (window.frgmPages && window.frgmPages.spotMoved) window.frgmPages.spotMoved();
+  }
+
+  function applyLadderRows(rows, order, flash) {
+    var body = ladderBody();
+    if (!body) {
+      // the page was rendered before there was a ladder: let the server paint it
+      if (order && order.length && document.getElementById("no-data")) location.reload();
+      return;
+    }
+    var template = body.querySelector("tr[data-price]");
+    Object.keys(rows).forEach(function (price) {
+      var cells = rows[price];
+      var tr = ladderRow(price);
+      if (cells === null) { if (tr) tr.remove(); return; }
+      if (tr) { patchRow(tr, cells, flash); return; }
+      if (template) body.appendChild(newRowLike(template, "data-price", price, cells));
+    });
+    if (order) {
+      order.forEach(function (price) { var tr = ladderRow(price); if (tr) body.appendChild(tr); });
+      body.querySelectorAll("tr[data-price]").forEach(function (tr) {
+        if (order.indexOf(tr.dataset.price) < 0) tr.remove();
+      });
+    }
+  }
+
+  // ------------------------------------------------------------------ spot risk
+
+  function spotRow(key) {
+    var table = document.getElementById("spot-risk-table");
+    return table ? table.querySelector('tr[data-key="' + cssEscape(key) + '"]') : null;
+  }
+
+  function spotGroupOf(key, cells) {
+    var itype = cells.itype ? cells.itype[1] : "";
+    if (itype === "F") return "future";
+    var parts = key.split(".");
+    return parts.length > 2 ? parts[2] : "future";
+  }
+
+  function applySpotRows(rows, flash) {
+    var table = document.getElementById("spot-risk-table");
+    if (!table) {
+      if (Object.keys(rows).length && document.getElementById("no-data")) location.reload();
+      return;
+    }
+    var template = table.querySelector("tr[data-key]");
+    Object.keys(rows).forEach(function (key) {
+      var cells = rows[key];
+      var tr = spotRow(key);
+      if (cells === null) { if (tr) tr.remove(); return; }
+      if (tr) { patchRow(tr, cells, flash); return; }
+      var body = table.querySelector('tbody[data-expiry="' + cssEscape(spotGroupOf(key, cells)) + '"]');
+      if (!body || !template) return; // a new expiry group: shown on the next page load
+      var row = newRowLike(template, "data-key", key, cells);
+      body.insertBefore(row, body.querySelector("tr.total"));
+    });
+  }
+
+  function applySpotTotals(totals, flash) {
+    Object.keys(totals || {}).forEach(function (group) {
+      var cells = totals[group];
+      if (!cells) return;
+      document.querySelectorAll('tr[data-total="' + cssEscape(group) + '"]').forEach(function (tr) {
+        patchRow(tr, cells, flash);
+      });
+      if (group === "portfolio") {
+        var box = document.getElementById("portfolio-totals");
+        if (box) patchRow(box, cells, flash);
+      }
+    });
+  }
+
+  // ------------------------------------------------------------------ frames
+
+  function applySnapshot(data) {
+    if (view === "ladder") {
+      applyLadderRows(withRemoved(data.rows, "tr[data-price]", "price"), data.order || Object.keys(data.rows || {}), true);
+      applyLadderHeader(data.header, true);
+    } else {
+      applySpotRows(withRemoved(data.rows, "tr[data-key]", "key"), true);
+      applySpotTotals(data.totals, true);
+    }
+  }
+
+  // A snapshot is the whole view: rows on the page that it lacks are gone.
+  function withRemoved(rows, selector, attr) {
+    var all = Object.assign({}, rows || {});
+    document.querySelectorAll(selector).forEach(function (tr) {
+      if (!(tr.dataset[attr] in all)) all[tr.dataset[attr]] = null;
+    });
+    return all;
+  }
+
+  function applyDelta(data) {
+    if (view === "ladder") {
+      applyLadderRows(data.rows || {}, data.order || null, true);
+      applyLadderHeader(data.header, true);
+    } else {
+      applySpotRows(data.rows || {}, true);
+      applySpotTotals(data.totals, true);
+    }
+  }
+
+  function showLatency(frame, receivedAt) {
+    if (!frame.s3_event_time) return;
+    var event = Date.parse(frame.s3_event_time);
+    if (isNaN(event)) return;
+    var ms = Math.max(0, receivedAt + clockOffsetMs - event);
+    var el = document.getElementById("e2e-latency");
+    if (el) {
+      el.textContent = ms < 10000 ? Math.round(ms) + " ms" : (ms / 1000).toFixed(1) + " s";
+      el.dataset.value = String(Math.round(ms));
+      el.title = "S3 event " + frame.s3_event_time + " to this browser" +
+        (frame.ingested_at ? "; ingest finished " + Math.round(frame.ingested_at * 1000 - event) + " ms after the event" : "");
+    }
+    document.dispatchEvent(new CustomEvent("frgm:latency", {
+      detail: { ms: ms, s3_event_time: frame.s3_event_time, ingested_at: frame.ingested_at, view: frame.view }
+    }));
+  }
+
+  // ------------------------------------------------------------------ banner
+
+  function showBanner(text, state) {
+    if (!banner) return;
+    if (banner.textContent !== text) banner.textContent = text;
+    banner.dataset.state = state;
+    banner.hidden = false;
+  }
+
+  function hideBanner() {
+    if (!banner) return;
+    banner.hidden = true;
+    banner.textContent = "";
+    delete banner.dataset.state;
+  }
+
+  function paintBanner() {
+    if (stopped) return;
+    if (down) { showBanner("Disconnected — reconnecting…", "disconnected"); return; }
+    var stale = [];
+    var nowS = now() / 1000;
+    (VIEW_FEEDS[view] || []).forEach(function (feed) {
+      var stamp = feeds[feed];
+      if (!stamp || !stamp.ingested_at) return;
+      var age = Math.max(0, nowS - stamp.ingested_at);
+      if (window.frgmPages && window.frgmPages.setFeedAge) window.frgmPages.setFeedAge(feed, age);
+      var limit = STALE_AFTER_S[feed];
+      if (limit !== undefined && age > limit) stale.push("stale: " + feed + " last file " + Math.round(age) + " s ago");
+    });
+    if (stale.length) showBanner(stale.join(" · "), "stale");
+    else hideBanner();
+  }
+
+  function tick() {
+    if (socket && socket.readyState === WebSocket.OPEN && Date.now() - lastFrameAt > SILENT_MS) {
+      socket.close(); // a dead connection the browser has not noticed: onclose reconnects
+    }
+    paintBanner();
+  }
+
+  function cssEscape(text) {
+    return window.CSS && CSS.escape ? CSS.escape(text) : String(text).replace(/["\\]/g, "\\$&");
+  }
+
+  function injectStyle() {
+    var style = document.createElement("style");
+    style.textContent =
+      "@keyframes frgm-live-flash{from{background-color:rgba(255,196,0,.55)}to{background-color:transparent}}" +
+      ".live-flash{animation:frgm-live-flash " + FLASH_MS + "ms ease-out}" +
+      "#banner[data-state=disconnected]{background:#7a1f1f;color:#fff}" +
+      "#banner[data-state=stale]{background:#7a5a00;color:#fff}";
+    document.head.appendChild(style);
+  }
+
+  window.frgmLive = {
+    view: view,
+    state: function () {
+      return { connected: !!socket && socket.readyState === WebSocket.OPEN, seq: lastSeq, feeds: feeds };
+    },
+    // tests and the "kill the websocket" drill
+    drop: function () { if (socket) socket.close(); }
+  };
+
+  function start() {
+    injectStyle();
+    connect();
+    window.setInterval(tick, 1000);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

@@ -1,0 +1,84 @@
+"""Real Chromium against the real ASGI app: shared by every browser test.
+
+Debian's chromium, driven by Playwright through ``executable_path`` (nothing can
+download browser builds here); the app under uvicorn in a thread, with
+websockets, on the test stack and database.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devstack.processes import free_port
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+BROWSER_MARKS = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium package"),
+]
+
+
+@contextmanager
+def served_app(*, websockets: bool = True) -> Iterator[str]:
+    """The ASGI app on a free port for as long as the block runs; yields its base URL."""
+    import uvicorn
+
+    from frgm_site.asgi import application
+
+    port = free_port()
+    config = uvicorn.Config(
+        application,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws="websockets" if websockets else "none",
+        ws_per_message_deflate=False,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@contextmanager
+def chromium_page(base_url: str, *, cookies: list[dict[str, Any]] | None = None) -> Iterator[Any]:
+    """A fresh Chromium tab on ``base_url``; page errors are collected in ``tab.errors``."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, base_url=base_url)
+        if cookies:
+            context.add_cookies(cookies)
+        tab = context.new_page()
+        tab.errors = []
+        tab.on("pageerror", lambda exc: tab.errors.append(str(exc)))
+        try:
+            yield tab
+        finally:
+            browser.close()

@@ -1,0 +1,85 @@
+"""A trader in real Chromium: logs in, sees the sample ladder, watches it move when a
+file lands in the bucket, and sees the banner while the websocket is down."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+
+from feeds.sqs_consumer import NotificationConsumer
+from tests.browser.support import BROWSER_MARKS, SCREENSHOTS, chromium_page, served_app
+from tests.feeds.ingest.conftest import ORDERS_KEY, POSITIONS_KEY, SPOT_KEY, VTEXP_KEY, sample
+
+pytestmark = BROWSER_MARKS
+POSITION_AT_110_040 = 'tr[data-price="110.125"] td[data-col="position"]'
+
+
+def _positions(net: int) -> bytes:
+    body = json.loads(sample("tt/positions_response.json"))
+    body["positions"][0]["netPosition"] = float(net)
+    return json.dumps(body).encode()
+
+
+@pytest.fixture
+def desk(transactional_db, feed_queue):
+    """The sample files ingested, a worker consuming, a trader with a password."""
+    feed_queue.put(VTEXP_KEY, sample("actant/vtexp_20250721_203256.csv"))
+    feed_queue.drain()
+    for key, name in (
+        (SPOT_KEY, "actant/bav_analysis_20250721_203007.csv"),
+        (POSITIONS_KEY, "tt/positions_response.json"),
+        (ORDERS_KEY, "tt/working_orders_response.json"),
+    ):
+        feed_queue.put(key, sample(name))
+    assert all(feed_queue.drain())
+    trader = User.objects.create_user("tina-live", password="desk-pass-9f2")
+    trader.groups.add(Group.objects.get_or_create(name="trader")[0])
+    worker = NotificationConsumer(
+        queue_name=settings.FRGM_FEED_QUEUE, in_flight=2, wait_s=1, visibility_s=5
+    )
+    worker.start()
+    yield feed_queue
+    worker.stop()
+
+
+def test_a_new_file_moves_the_ladder_within_a_second_and_a_dropped_socket_recovers(desk):
+    with served_app() as url, chromium_page(url) as page:
+        page.goto("/ladder/")
+        page.fill("#id_username", "tina-live")
+        page.fill("#id_password", "desk-pass-9f2")
+        page.click("button.primary")
+        page.wait_for_url("**/ladder/")
+        assert page.inner_text(POSITION_AT_110_040).strip() == "+529"  # server-rendered
+        page.wait_for_function("window.frgmLive && window.frgmLive.state().connected")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "ladder.png"))
+
+        put_at = time.monotonic()
+        desk.put("tt/positions/2025-07-21/positions_20250721_203109.json", _positions(220))
+        page.wait_for_function(
+            f"document.querySelector('{POSITION_AT_110_040}').innerText.trim() === '+530'",
+            timeout=5000,
+        )
+        moved_after = time.monotonic() - put_at
+        print(f"ladder moved {moved_after * 1000:.0f} ms after the file landed")
+        assert moved_after < 1.0, f"the ladder moved {moved_after:.2f} s after the file landed"
+
+        page.evaluate("window.frgmLive.drop()")
+        page.wait_for_selector("#banner[data-state=disconnected]", timeout=5000)
+        assert "Disconnected" in page.inner_text("#banner")
+        page.wait_for_function("window.frgmLive.state().connected", timeout=20000)
+        page.wait_for_selector("#banner[data-state=disconnected]", state="detached", timeout=5000)
+        desk.put("tt/positions/2025-07-21/positions_20250721_203110.json", _positions(221))
+        page.wait_for_function(
+            f"document.querySelector('{POSITION_AT_110_040}').innerText.trim() === '+531'",
+            timeout=5000,
+        )
+        assert page.errors == []
+
+        page.goto("/ladder/spot-risk/")
+        page.wait_for_selector('tr[data-key="XCME.ZN.SEP25"]')
+        page.screenshot(path=str(SCREENSHOTS / "spot_risk.png"))

@@ -302,3 +302,4 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": FRGM_ALARM_EVALUATE_EVERY_S},
     }
 }
+FRGM_OPS_PUSH_EVERY_S = env_float("FRGM_OPS_PUSH_EVERY_S", 3.0)

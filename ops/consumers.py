@@ -1,6 +1,36 @@
+"""The ops page's websocket: the feed and alarm rows every few seconds.
+
+A handful of on-call people watch this page, so each socket renders its own
+rows; the markup is the page's own, so a live update reads like a reload.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+
 from accounts.consumers import RoleGatedConsumer
 from accounts.roles import Role
+from ops.live import ops_rows_frame
 
 
 class OpsConsumer(RoleGatedConsumer):
     required_role = Role.ONCALL
+    _pusher: asyncio.Task[None] | None = None
+
+    async def on_authorized(self) -> None:
+        self._pusher = asyncio.create_task(self._push())
+
+    async def _push(self) -> None:
+        while True:
+            await self.send_json(await database_sync_to_async(ops_rows_frame)())
+            await asyncio.sleep(settings.FRGM_OPS_PUSH_EVERY_S)
+
+    async def disconnect(self, code: int) -> None:
+        if self._pusher is not None:
+            self._pusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pusher

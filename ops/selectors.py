@@ -44,7 +44,7 @@ def _percentiles(values: list[float]) -> Percentiles:
     if not values:
         return Percentiles(None, None)
     if len(values) == 1:
-        return Percentiles(values[0], values[0])
+        return Percentiles(round(values[0], 1), round(values[0], 1))
     cuts = quantiles(values, n=100, method="inclusive")
     return Percentiles(round(cuts[49], 1), round(cuts[98], 1))
 

@@ -187,8 +187,14 @@ def _alarm_update(
     status.state, status.since, status.reason = new_state, now, reason
     status.save()
     silenced = alarm_silenced(alarm.id, now=now)
-    if silenced or status.state == AlarmState.INSUFFICIENT_DATA:
-        transition.notified_at = now  # maintenance, or nothing to say: no post, no page
+    first_verdict = transition.old_state == AlarmState.INSUFFICIENT_DATA
+    if (
+        silenced
+        or new_state == AlarmState.INSUFFICIENT_DATA
+        or (first_verdict and new_state == AlarmState.OK)
+    ):
+        # Maintenance, no data, or a first "all is well" after start: nothing to post.
+        transition.notified_at = now
         transition.save(update_fields=["notified_at"])
     if not silenced:
         incident_record(alarm, transition)

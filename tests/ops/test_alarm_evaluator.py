@@ -108,3 +108,17 @@ def test_no_worker_heartbeat_for_two_periods_is_an_alarm(stack):
     assert _state("worker-not-running") == "ALARM"
     _evaluate(later + timedelta(seconds=15))
     assert _state("worker-not-running") == "OK"
+
+
+def test_the_first_all_clear_after_start_posts_nothing_but_a_recovery_does(stack):
+    _file_ingested(TUESDAY_10AM)
+    _evaluate(TUESDAY_10AM + timedelta(seconds=3))
+    assert not AlarmTransition.objects.filter(notified_at__isnull=True).exists()
+    _evaluate(TUESDAY_10AM + timedelta(seconds=61))
+    _file_ingested(TUESDAY_10AM + timedelta(seconds=70))
+    _evaluate(TUESDAY_10AM + timedelta(seconds=71))
+    to_post = AlarmTransition.objects.filter(notified_at__isnull=True).order_by("at")
+    assert [(t.alarm_id, t.new_state) for t in to_post] == [
+        ("feed-stalled-spot-risk", "ALARM"),
+        ("feed-stalled-spot-risk", "OK"),
+    ]

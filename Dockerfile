@@ -39,4 +39,5 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
 # The worker service overrides this with: celery -A frgm_site worker --loglevel INFO
 CMD ["uvicorn", "frgm_site.asgi:application", "--host", "0.0.0.0", "--port", "8000", \
      "--ws", "websockets-sansio", "--ws-per-message-deflate", "false", \
+     "--timeout-graceful-shutdown", "10", \
      "--proxy-headers", "--forwarded-allow-ips", "*"]

@@ -64,15 +64,13 @@ class NotificationConsumer:
 
     def stop(self, timeout_s: float = 25.0) -> None:
         """Stop receiving, finish the files in flight, then return."""
-        self._stop.set()
-        # The poller first: a receive in progress must hand its messages to a
-        # pool that still takes work, not to one already shut down.
-        poller, others = self._threads[:1], self._threads[1:]
-        for thread in poller:
-            thread.join(timeout=min(timeout_s, self.wait_s + 1))
+        # Under the lock the poller checks the flag before it submits, so no
+        # message is handed to a closed pool, and a long poll need not be waited out.
+        with self._lock:
+            self._stop.set()
         self._pool.shutdown(wait=True)
-        for thread in others:
-            thread.join(timeout=min(timeout_s, self.wait_s + 1))
+        for thread in self._threads[1:]:  # the heartbeat; the poller is a daemon
+            thread.join(timeout=timeout_s)
         log.info("notification consumer stopped")
 
     def _poll_loop(self) -> None:
@@ -105,8 +103,12 @@ class NotificationConsumer:
         for message in messages:
             self._slots.acquire()  # back-pressure: never hold more than we can work on
             with self._lock:
+                if self._stop.is_set():
+                    # Shutting down: leave it; it is visible again within the timeout.
+                    self._slots.release()
+                    break
                 self._receipts[message["MessageId"]] = message["ReceiptHandle"]
-            self._pool.submit(self._handle, message, time.time())
+                self._pool.submit(self._handle, message, time.time())
         return len(messages)
 
     def _handle(self, message: dict[str, Any], received_at: float) -> None:

@@ -48,7 +48,7 @@ def served_app(*, websockets: bool = True) -> Iterator[str]:
         host="127.0.0.1",
         port=port,
         log_level="warning",
-        ws="websockets" if websockets else "none",
+        ws="websockets-sansio" if websockets else "none",
         ws_per_message_deflate=False,
     )
     server = uvicorn.Server(config)
@@ -65,14 +65,37 @@ def served_app(*, websockets: bool = True) -> Iterator[str]:
         thread.join(timeout=10)
 
 
+def session_cookie(user: Any, base_url: str) -> list[dict[str, Any]]:
+    """A logged-in session for ``user`` as a Playwright cookie on ``base_url``.
+
+    For tests whose subject is a page, not the login form (one browser test logs in
+    through the form).
+    """
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    name = settings.SESSION_COOKIE_NAME
+    return [{"name": name, "value": client.cookies[name].value, "url": base_url}]
+
+
 @contextmanager
-def chromium_page(base_url: str, *, cookies: list[dict[str, Any]] | None = None) -> Iterator[Any]:
+def chromium_page(
+    base_url: str,
+    *,
+    cookies: list[dict[str, Any]] | None = None,
+    viewport: tuple[int, int] = (1400, 1000),
+) -> Iterator[Any]:
     """A fresh Chromium tab on ``base_url``; page errors are collected in ``tab.errors``."""
     from playwright.sync_api import sync_playwright
 
+    width, height = viewport
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000}, base_url=base_url)
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, base_url=base_url
+        )
         if cookies:
             context.add_cookies(cookies)
         tab = context.new_page()

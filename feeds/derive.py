@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -59,6 +59,8 @@ class MarketInputs:
 
     future_mid: Decimal | None = None
     vtexp_days: Mapping[str, Decimal] = field(default_factory=dict)
+    # The position each instrument shows now, for a layout without position columns.
+    positions: Mapping[str, int] = field(default_factory=dict)
 
 
 def file_derive(parsed: ParsedFile, *, market: MarketInputs | None = None) -> DerivedFile:
@@ -105,11 +107,16 @@ def _spot_risk(parsed: ParsedFile, market: MarketInputs) -> DerivedFile:
     rows: dict[str, str] = {}
     groups: dict[str, str] = {}
     totals = {"delta": 0.0, "gamma": 0.0, "vega": 0.0, "theta": 0.0}
+    carried = not parsed.spot_risk_positions
     for row in parsed.spot_risk:
         if row.itype == "N":
             continue  # the product row: every value INVALID, nothing to show
+        if carried:
+            # A 9-column file says nothing of positions: the book has not changed
+            # because the feed server wrote a chunk, so the known position stands.
+            row = replace(row, position=market.positions.get(row.key))
         greeks = _greeks(row, forward, market.vtexp_days)
-        rows[row.key] = canonical_json(_spot_row(row, greeks))
+        rows[row.key] = canonical_json(_spot_row(row, greeks, carried=carried))
         groups[row.key] = row.expiry or "future"
         _accumulate(totals, row, greeks)
     chunked = parsed.source.chunks is not None
@@ -155,7 +162,9 @@ def _accumulate(
             totals[name] += row.position * greeks[name]
 
 
-def _spot_row(row: SpotRiskRow, greeks: dict[str, float] | None) -> dict[str, Any]:
+def _spot_row(
+    row: SpotRiskRow, greeks: dict[str, float] | None, *, carried: bool
+) -> dict[str, Any]:
     return {
         "key": row.key,
         "itype": row.itype,
@@ -169,6 +178,7 @@ def _spot_row(row: SpotRiskRow, greeks: dict[str, float] | None) -> dict[str, An
         "iv_ask": _dec(row.iv_ask),
         "iv_avg": _dec(row.iv_avg),
         "position": row.position,
+        "position_carried": carried and row.position is not None,
         "greeks": greeks,
     }
 

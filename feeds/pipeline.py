@@ -15,6 +15,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from redis.exceptions import RedisError
@@ -247,10 +248,29 @@ def _market_inputs(parsed: ParsedFile) -> MarketInputs | None:
             if future_mid_of(parsed.spot_risk)
             else store.get(key(Feed.SPOT_RISK, "future_mid"))
         )
+        positions = {} if parsed.spot_risk_positions else _positions_shown(store, parsed)
     except RedisError as exc:
         raise StateStoreUnavailable(f"state store: {exc}") from exc
     days = {_text(k): Decimal(json.loads(v)["days"]) for k, v in vtexp.items()}
-    return MarketInputs(future_mid=Decimal(_text(future)) if future else None, vtexp_days=days)
+    return MarketInputs(
+        future_mid=Decimal(_text(future)) if future else None,
+        vtexp_days=days,
+        positions=positions,
+    )
+
+
+def _positions_shown(store: Any, parsed: ParsedFile) -> dict[str, int]:
+    """The positions the latest state holds for this file's instruments."""
+    ids = [row.key for row in parsed.spot_risk if row.itype != "N"]
+    if not ids:
+        return {}
+    values = store.hmget(key(Feed.SPOT_RISK, "rows"), ids)
+    shown = {}
+    for row_id, value in zip(ids, values, strict=True):
+        position = json.loads(value).get("position") if value is not None else None
+        if position is not None:
+            shown[row_id] = int(position)
+    return shown
 
 
 def _text(value: bytes | str) -> str:

@@ -149,3 +149,5 @@ class ParsedFile:
     orders: tuple[TtOrder, ...] = ()
     instruments: tuple[TtInstrument, ...] = ()
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    # Spot risk in the 16-column layout carries Actant's positions; the 9-column one does not.
+    spot_risk_positions: bool = False

@@ -109,7 +109,13 @@ def spot_risk_parse(data: bytes, *, source: FeedKey) -> ParsedFile:
     if not body:
         raise ParseError("no instrument rows: the file has only its header", file=file)
     records = tuple(_records(body, layout, file=file))
-    return ParsedFile(feed=Feed.SPOT_RISK, source=source, spot_risk=records, warnings=warnings)
+    return ParsedFile(
+        feed=Feed.SPOT_RISK,
+        source=source,
+        spot_risk=records,
+        warnings=warnings,
+        spot_risk_positions=extended,
+    )
 
 
 def _layout(index: dict[str, int], *, width: int, extended: bool) -> _Layout:

@@ -38,6 +38,7 @@
   var BACKOFF_MAX_MS = 15000;
   var SILENT_MS = 45000; // the server pings every 15 s: nothing for 45 s means dead
   var FLASH_MS = 600;
+  var FLASH_FRAMES = [{ backgroundColor: "rgba(255,196,0,.55)" }, { backgroundColor: "transparent" }];
   var TONES = ["num-pos", "num-neg", "muted"];
 
   var holder = document.querySelector("[data-view]");
@@ -192,9 +193,14 @@
     if (flash) flashCell(td);
   }
 
+  // Web Animations restart without a forced layout: the class trick (remove, read
+  // offsetWidth, add) laid out the whole table once per changed cell, and a spot-risk
+  // delta of a few thousand cells froze the tab for over a minute.
   function flashCell(td) {
-    td.classList.remove("live-flash");
-    void td.offsetWidth; // restart the animation
+    if (td.animate) {
+      td.animate(FLASH_FRAMES, { duration: FLASH_MS, easing: "ease-out" });
+      return;
+    }
     td.classList.add("live-flash");
     flashing.push(td);
     if (flashTimer) return;

@@ -121,6 +121,22 @@ class OptionChain:
     def expiries(self) -> list[Expiry]:
         return [s.expiry for s in self._series]
 
+    def keys(self, *, near: Decimal | None = None, series: int | None = None) -> list[str]:
+        """Option keys of the live series (the expired one left out); with ``near``, only
+        strikes within a point of it in the first ``series`` expiries."""
+        live = self._series[1:][:series] if series else self._series[1:]
+        return [
+            self._key(s.expiry, strike, itype)
+            for s in live
+            for strike in self.strikes
+            if near is None or abs(strike - near) <= 1
+            for itype in "CP"
+        ]
+
+    @staticmethod
+    def _key(expiry: Expiry, strike: Decimal, itype: str) -> str:
+        return f"XCME.{expiry.product}.{expiry.token}.{strike_token(strike)}.{itype}"
+
     def quotes(self, *, forward: float, now: datetime, vol_level: float) -> list[OptionQuote]:
         years = {
             s.expiry.token: vtexp_days(now=now, expires_at=s.expiry.expires_at)
@@ -136,7 +152,7 @@ class OptionChain:
         self, series: _Series, strike: Decimal, itype: str, forward: float, years: float, atm: float
     ) -> OptionQuote:
         expiry = series.expiry
-        key = f"XCME.{expiry.product}.{expiry.token}.{strike_token(strike)}.{itype}"
+        key = self._key(expiry, strike, itype)
         blank = OptionQuote(key, expiry.product, expiry, strike, itype, *(None,) * 6)
         if years <= 0:
             return blank  # expired: Actant prints every value INVALID or empty

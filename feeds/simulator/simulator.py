@@ -31,6 +31,7 @@ from feeds.feed_keys import (
     trading_date_for,
     vtexp_key,
 )
+from feeds.simulator.book import BookLine, OptionBook
 from feeds.simulator.calendar import front_future
 from feeds.simulator.desk import Desk
 from feeds.simulator.market import FutureWalk, OptionChain
@@ -67,6 +68,7 @@ class SimulatorConfig:
     vtexp_interval_s: tuple[float, float] = (600.0, 1200.0)
     start_price: Decimal = Decimal("111.15625")
     move_probability: float = 0.15  # chance the future moves in a second
+    option_trade_probability: float = 0.02  # chance the options book trades in a second
     max_catch_up_s: int = 3600  # walk steps replayed after a long pause, at most
 
 
@@ -93,9 +95,8 @@ class Simulator:
     ) -> None:
         self.config = config or SimulatorConfig()
         self._now = now
-        self._rng = {
-            name: random.Random(f"{seed}:{name}") for name in ("walk", "chain", "desk", "feed")
-        }
+        streams = ("walk", "chain", "desk", "feed", "book")
+        self._rng = {name: random.Random(f"{seed}:{name}") for name in streams}
         start = _aware(now())
         self.trading_date = trading_date_for(start)
         self.future = front_future(trading_date=self.trading_date)
@@ -108,6 +109,12 @@ class Simulator:
         self.desk = Desk(rng=self._rng["desk"], bid=self.walk.bid, now_ns=_ns(start))
         self.desk.orders_refresh(bid=self.walk.bid, ask=self.walk.ask, now_ns=_ns(start))
         self.chain = self._chain_for(self.trading_date)
+        self.book = OptionBook(
+            rng=self._rng["book"],
+            listed=self.chain.keys(),
+            near=self.chain.keys(near=self.walk.mid, series=3),
+            trade_probability=self.config.option_trade_probability,
+        )
         self._vol_level = 1.0
         self._clock, self._pending_s = start, 0.0
         self._due: dict[str, datetime | None] = dict.fromkeys(_FEEDS, start)
@@ -160,6 +167,7 @@ class Simulator:
                 1.25, max(0.8, self._vol_level * math.exp(self._rng["walk"].gauss(0, 0.002)))
             )
             self.desk.market_moved(mid=self.walk.mid, now_ns=now_ns)
+            self.book.trade()
         self._roll_if_new_day(moment)
         self.desk.orders_refresh(bid=self.walk.bid, ask=self.walk.ask, now_ns=now_ns)
 
@@ -170,6 +178,9 @@ class Simulator:
         self.trading_date = trading_date
         self.desk.new_day(settle=self.walk.bid)
         self.chain = self._chain_for(trading_date)
+        self.book.relist(
+            listed=self.chain.keys(), near=self.chain.keys(near=self.walk.mid, series=3)
+        )
         self._due["vtexp"] = moment  # the expiry list changed: say so at once
 
     def _produce(self, feed: str, moment: datetime) -> list[SimulatedFile]:
@@ -193,8 +204,12 @@ class Simulator:
         quotes = self.chain.quotes(
             forward=float(self.walk.mid), now=moment, vol_level=self._vol_level
         )
+        book = {key: self.book.line(key) for key in self.book.positions}
+        # Actant's book holds the future too: TT's position in it.
+        future = BookLine(self.desk.position.net, self.desk.position.sod_net)
+        book[self.future.actant_key] = future
         return SpotRiskSnapshot(
-            moment, self.future.actant_key, self.walk.bid, self.walk.ask, tuple(quotes)
+            moment, self.future.actant_key, self.walk.bid, self.walk.ask, tuple(quotes), book
         )
 
     def _spot_risk(self, moment: datetime) -> list[SimulatedFile]:

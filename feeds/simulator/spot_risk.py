@@ -7,10 +7,12 @@ theoretical value or vol, whole strikes without decimals (``111``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from feeds.simulator.book import BookLine
 from feeds.simulator.market import OptionQuote
 
 SINGLE_HEADER = (
@@ -23,8 +25,7 @@ TYPE_ROW = (
 )
 CHUNK_HEADER = "Key,BID,ASK,STRIKE,ITYPE,ADJTHEOR,IVBID,IVASK,IVAVERAGE"
 INVALID = "INVALID"
-# The position columns as the desk's Actant book shows them: flat, no premium.
-_POSITION_CELLS = ("0", "0", "0", "", "", "0", "0")
+_FLAT = BookLine(0, 0)
 _PRODUCT_CELLS = ("XCME.ZN", INVALID, INVALID, INVALID, "N", "", "", "", "")
 
 
@@ -37,6 +38,12 @@ class SpotRiskSnapshot:
     future_bid: Decimal
     future_ask: Decimal
     options: tuple[OptionQuote, ...]
+    book: Mapping[str, BookLine] = field(default_factory=dict)  # by key; absent = flat
+
+
+def _position_cells(line: BookLine) -> tuple[str, ...]:
+    """POS.POSITION, POS.STARTOFDAYPOS, then premium and P&L as the samples write them."""
+    return (str(line.position), str(line.sod_position), "0", "", "", "0", "0")
 
 
 def actant_number(value: float | Decimal | None, *, missing: str = "") -> str:
@@ -83,7 +90,9 @@ def spot_risk_single(snapshot: SpotRiskSnapshot) -> bytes:
     """The 16-column file with its Type row; the future and product rows last, as Actant writes."""
     rows = [_option_cells(q) for q in snapshot.options]
     rows += [_future_cells(snapshot), _PRODUCT_CELLS]
-    body = [(SINGLE_HEADER,), (TYPE_ROW,)] + [row + _POSITION_CELLS for row in rows]
+    body = [(SINGLE_HEADER,), (TYPE_ROW,)] + [
+        row + _position_cells(snapshot.book.get(row[0], _FLAT)) for row in rows
+    ]
     return _lines(body)
 
 

@@ -22,7 +22,7 @@ SHAPES = {
     "invalid": re.compile(r"^INVALID$"),
     "dot7": re.compile(r"^\.\d{7}$"),  # below one: no leading zero
     "num7": re.compile(r"^[1-9]\d*\.\d{7}$"),
-    "int": re.compile(r"^(?:0|[1-9]\d*)$"),
+    "int": re.compile(r"^(?:0|-?[1-9]\d*)$"),  # VAR_INT32: a short position is negative
     "itype": re.compile(r"^[CPFN]$"),
     "key": re.compile(r"^XCME\.ZN$|" + FUTURE_KEY.pattern + "|" + OPTION_KEY.pattern),
 }
@@ -86,7 +86,8 @@ def test_the_future_and_product_rows_are_shaped_like_the_samples(run, rows_of: R
     rows = rows_of(first_file(files, ".csv"))
     future, product = rows[-2], rows[-1]
     assert future[0] == "XCME.ZN.SEP25" == simulator.future.actant_key
-    assert future[3:] == ["INVALID", "F", "", "", "", "", "0", "0", "0", "", "", "0", "0"]
+    net, sod = simulator.desk.position.net, simulator.desk.position.sod_net
+    assert future[3:] == ["INVALID", "F", "", "", "", "", str(net), str(sod), "0", "", "", "0", "0"]
     assert product == ["XCME.ZN", "INVALID", "INVALID", "INVALID", "N"] + [""] * 4 + [
         "0", "0", "0", "", "", "0", "0",
     ]  # fmt: skip

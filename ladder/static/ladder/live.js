@@ -38,7 +38,7 @@
   var BACKOFF_MAX_MS = 15000;
   var SILENT_MS = 45000; // the server pings every 15 s: nothing for 45 s means dead
   var FLASH_MS = 600;
-  var FLASH_FRAMES = [{ backgroundColor: "rgba(255,196,0,.55)" }, { backgroundColor: "transparent" }];
+  var MAX_FLASHES = 600; // a screenful of cells
   var TONES = ["num-pos", "num-neg", "muted"];
 
   var holder = document.querySelector("[data-view]");
@@ -63,6 +63,7 @@
   var down = false;
   var stopped = false;
   var flashing = [];
+  var pendingFlash = [];
   var flashTimer = null;
 
   // ------------------------------------------------------------------ socket
@@ -144,6 +145,7 @@
         down = false;
         feeds = frame.feeds || {};
         if (frame.data) applySnapshot(frame.data);
+        flushFlashes();
         paintBanner();
         break;
       case "delta":
@@ -151,6 +153,7 @@
         if (frame.seq !== lastSeq + 1) { askSnapshot(); return; }
         lastSeq = frame.seq;
         applyDelta(frame.data);
+        flushFlashes();
         Object.keys(frame.feeds || {}).forEach(function (feed) {
           feeds[feed] = Object.assign({}, feeds[feed] || {}, { ingested_at: frame.feeds[feed] });
         });
@@ -188,19 +191,65 @@
     if (td.dataset.value === cell[1] && td.textContent === cell[0]) return;
     td.textContent = cell[0];
     td.dataset.value = cell[1];
-    TONES.forEach(function (tone) { td.classList.remove(tone); });
-    if (cell[2]) cell[2].split(" ").forEach(function (c) { if (c) td.classList.add(c); });
+    var tone = cell[2] || "";
+    if (td.dataset.tone !== tone) {
+      TONES.forEach(function (name) { td.classList.remove(name); });
+      tone.split(" ").forEach(function (c) { if (c) td.classList.add(c); });
+      td.dataset.tone = tone;
+    }
     if (flash) flashCell(td);
   }
 
-  // Web Animations restart without a forced layout: the class trick (remove, read
-  // offsetWidth, add) laid out the whole table once per changed cell, and a spot-risk
-  // delta of a few thousand cells froze the tab for over a minute.
+  // Changed cells flash once the whole frame is applied, and only those on screen.
+  // A spot-risk delta changes thousands of cells: flashing each one (or restarting a
+  // CSS animation with a forced layout per cell) kept the tab busy for seconds.
   function flashCell(td) {
-    if (td.animate) {
-      td.animate(FLASH_FRAMES, { duration: FLASH_MS, easing: "ease-out" });
-      return;
+    pendingFlash.push(td);
+  }
+
+  // Which rows are on screen, told by the browser after its own layout: asking
+  // (getBoundingClientRect) would force a layout of the whole table per frame.
+  var onScreen = null;
+  function watchRows() {
+    if (!window.IntersectionObserver) return;
+    onScreen = new Set();
+    var observer = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        if (entry.isIntersecting) onScreen.add(entry.target);
+        else onScreen.delete(entry.target);
+      });
+    });
+    document.querySelectorAll("#spot-risk-table tr, #ladder-table tr").forEach(function (tr) {
+      tr.dataset.watched = "1";
+      observer.observe(tr);
+    });
+    watchRows.observer = observer;
+  }
+
+  function visible(td) {
+    if (!onScreen) return true;
+    var tr = td.parentElement;
+    if (tr && tr.tagName === "TR") {
+      if (!tr.dataset.watched) { tr.dataset.watched = "1"; watchRows.observer.observe(tr); }
+      return onScreen.has(tr);
     }
+    return true; // header fields outside the tables: always on screen
+  }
+
+  function flushFlashes() {
+    var cells = pendingFlash;
+    pendingFlash = [];
+    var shown = 0;
+    for (var i = 0; i < cells.length && shown < MAX_FLASHES; i++) {
+      if (!visible(cells[i])) continue;
+      shown++;
+      flashOn(cells[i]);
+    }
+  }
+
+  // On, then off: two paints. A fading animation repaints every cell it runs on at
+  // every frame, which on the spot-risk page cost more than the update itself.
+  function flashOn(td) {
     td.classList.add("live-flash");
     flashing.push(td);
     if (flashTimer) return;
@@ -441,8 +490,7 @@
   function injectStyle() {
     var style = document.createElement("style");
     style.textContent =
-      "@keyframes frgm-live-flash{from{background-color:rgba(255,196,0,.55)}to{background-color:transparent}}" +
-      ".live-flash{animation:frgm-live-flash " + FLASH_MS + "ms ease-out}" +
+      ".live-flash{background-color:rgba(255,196,0,.4)}" +
       "#banner[data-state=disconnected]{background:#7a1f1f;color:#fff}" +
       "#banner[data-state=stale]{background:#7a5a00;color:#fff}";
     document.head.appendChild(style);
@@ -459,6 +507,7 @@
 
   function start() {
     injectStyle();
+    watchRows();
     connect();
     window.setInterval(tick, 1000);
   }

@@ -19,7 +19,7 @@ from django.db.models import Q
 
 from feeds.aws import client
 from feeds.records import Feed
-from feeds.redis_clients import state_store
+from feeds.redis_clients import StateStoreUnavailable, state_store
 from feeds.selectors import feed_health, recent_files
 from feeds.state_store import workers_alive
 from ops.alarms import ALARMS, WATCHED_FEEDS, AlarmDefinition, AlarmState, alarm_evaluate
@@ -36,6 +36,8 @@ from ops.models import (
 )
 
 log = logging.getLogger(__name__)
+
+STALLED_PREFIX = "feed-stalled-"
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,9 @@ def local_alarm_values(*, now: datetime) -> dict[str, float | None]:
     (ALB targets, DynamoDB throttling and evictions exist only in AWS)."""
     context = feed_context_load(now=now)
     readers: dict[str, Callable[[], float | None]] = {
-        **{f"feed-stalled-{feed}": _stalled_reader(feed, now, context) for feed in WATCHED_FEEDS},
+        **{
+            f"{STALLED_PREFIX}{feed}": _stalled_reader(feed, now, context) for feed in WATCHED_FEEDS
+        },
         "ingest-errors": lambda: _parse_errors_5min(now),
         "dlq-not-empty": _dlq_depth,
         "redis-memory-high": _redis_memory_pct,
@@ -146,7 +150,7 @@ def _stalled_reader(feed: str, now: datetime, context: FeedContext) -> Callable[
 
 
 def alarm_silenced(alarm_id: str, *, now: datetime) -> bool:
-    feed = alarm_id.removeprefix("feed-stalled-") if alarm_id.startswith("feed-stalled-") else None
+    feed = alarm_id.removeprefix(STALLED_PREFIX) if alarm_id.startswith(STALLED_PREFIX) else None
     alarm_silence = Q(target=Silence.Target.ALARM, name=alarm_id)
     feed_silence = Q(target=Silence.Target.FEED, name=feed) if feed else Q(pk__in=[])
     return Silence.objects.filter(alarm_silence | feed_silence, until__gt=now).exists()
@@ -176,7 +180,7 @@ def _alarm_update(
     if new_state == status.state:
         status.save(update_fields=["recent"])
         return None
-    reason = _reason(alarm, value)
+    reason = _reason(alarm, value, now)
     transition = AlarmTransition.objects.create(
         alarm_id=alarm.id,
         old_state=status.state,
@@ -201,13 +205,29 @@ def _alarm_update(
     return transition
 
 
-def _reason(alarm: AlarmDefinition, value: float | None) -> str:
+def _reason(alarm: AlarmDefinition, value: float | None, now: datetime) -> str:
     if value is None:
         return f"no data for {alarm.metric}"
+    if alarm.id.startswith(STALLED_PREFIX):
+        return _stalled_reason(alarm.id.removeprefix(STALLED_PREFIX), value >= 1, now)
     return (
         f"{alarm.metric} {alarm.statistic} = {value:g} "
         f"(threshold {alarm.comparison} {alarm.threshold:g})"
     )
+
+
+def _stalled_reason(feed: str, stalled: bool, now: datetime) -> str:
+    """What the on-call engineer asks first: since when, and which file was the last."""
+    try:
+        health = feed_health(feed=Feed(feed), now=now.timestamp())
+    except StateStoreUnavailable:
+        return f"{feed}: {'stalled' if stalled else 'files arriving'} (state store unreachable)"
+    if health.age_s is None:
+        return f"no {feed} file has ever arrived"
+    grace = feed_context_load(now=now).expectations[feed].grace_s
+    if stalled:
+        return f"no {feed} file for {health.age_s:.0f} s (grace {grace} s); last {health.last_key}"
+    return f"{feed} files arriving again: last {health.age_s:.0f} s ago, {health.last_key}"
 
 
 def incident_record(alarm: AlarmDefinition, transition: AlarmTransition) -> None:

@@ -48,15 +48,22 @@ def slack_post(*, payload: dict[str, object]) -> None:
         raise NotifyFailed(f"Slack unreachable: {getattr(exc, 'reason', exc)}") from None
 
 
-def transition_message(transition: AlarmTransition) -> dict[str, object]:
-    alarm = ALARMS_BY_ID.get(transition.alarm_id)
-    title = alarm.title if alarm else transition.alarm_id
-    icon = ":red_circle:" if transition.new_state == "ALARM" else ":large_green_circle:"
-    lines = [f"{icon} *{transition.new_state}*: {title}"]
-    if transition.reason:
-        lines.append(transition.reason)
-    if alarm:
-        lines.append(f"Runbook: {settings.FRGM_PUBLIC_URL}/ops/runbooks/{alarm.runbook}/")
+def changes_message(transitions: list[AlarmTransition]) -> dict[str, object]:
+    """One Slack message for the changes of one evaluation, each with its runbook.
+
+    Stopping a feed server stalls three feeds at once: one post naming three
+    alarms wakes the on-call engineer once, not three times.
+    """
+    lines = [] if len(transitions) == 1 else [f"*{len(transitions)} alarm changes*"]
+    for transition in transitions:
+        alarm = ALARMS_BY_ID.get(transition.alarm_id)
+        title = alarm.title if alarm else transition.alarm_id
+        icon = ":red_circle:" if transition.new_state == "ALARM" else ":large_green_circle:"
+        lines.append(f"{icon} *{transition.new_state}*: {title}")
+        if transition.reason:
+            lines.append(transition.reason)
+        if alarm:
+            lines.append(f"Runbook: {settings.FRGM_PUBLIC_URL}/ops/runbooks/{alarm.runbook}/")
     return {"text": "\n".join(lines)}
 
 
@@ -68,42 +75,47 @@ def _due(transition: AlarmTransition, now: datetime) -> bool:
 
 
 def transitions_notify(*, now: datetime | None = None) -> int:
-    """Post every transition not yet posted whose retry is due. Returns how many went."""
+    """Post every transition not yet posted whose retry is due, together in one message.
+
+    Returns how many transitions went out.
+    """
     if not settings.FRGM_SLACK_WEBHOOK_URL:
         return 0
     now = now or timezone.now()
-    sent = 0
     pending = AlarmTransition.objects.filter(
         notified_at__isnull=True,
         notify_attempts__lt=MAX_ATTEMPTS,
         new_state__in=["ALARM", "OK"],
     ).order_by("at")
-    for transition in pending:
-        if not _due(transition, now):
-            continue
-        sent += _notify_one(transition.pk, now)
-    return sent
+    due = [transition.pk for transition in pending if _due(transition, now)]
+    return _notify(due, now) if due else 0
 
 
-def _notify_one(pk: int, now: datetime) -> int:
+def _notify(pks: list[int], now: datetime) -> int:
     with transaction.atomic():
-        # Lock the row so two workers never post the same change.
-        transition = AlarmTransition.objects.select_for_update().get(pk=pk)
-        if transition.notified_at is not None:
+        # Lock the rows so two workers never post the same change.
+        batch = list(
+            AlarmTransition.objects.select_for_update()
+            .filter(pk__in=pks, notified_at__isnull=True)
+            .order_by("at", "pk")
+        )
+        if not batch:
             return 0
         try:
-            slack_post(payload=transition_message(transition))
+            slack_post(payload=changes_message(batch))
         except NotifyFailed as exc:
-            transition.notify_attempts += 1
-            transition.save(update_fields=["notify_attempts"])
+            for transition in batch:
+                transition.notify_attempts += 1
+            AlarmTransition.objects.bulk_update(batch, ["notify_attempts"])
             log.warning(
-                "alarm %s: Slack post failed (%s), attempt %d",
-                transition.alarm_id,
+                "alarms %s: Slack post failed (%s), attempt %d",
+                ", ".join(t.alarm_id for t in batch),
                 exc,
-                transition.notify_attempts,
+                max(t.notify_attempts for t in batch),
             )
             return 0
-        transition.notified_at = now
-        transition.notify_attempts += 1
-        transition.save(update_fields=["notified_at", "notify_attempts"])
-        return 1
+        for transition in batch:
+            transition.notified_at = now
+            transition.notify_attempts += 1
+        AlarmTransition.objects.bulk_update(batch, ["notified_at", "notify_attempts"])
+        return len(batch)

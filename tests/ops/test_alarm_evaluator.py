@@ -55,7 +55,9 @@ def test_a_silent_feed_alarms_after_its_grace_and_recovers_with_the_next_file(st
     assert [(c.alarm_id, c.new_state) for c in back] == [("feed-stalled-spot-risk", "OK")]
     timeline = [event.text for event in incident.events.all()]
     assert timeline[0].startswith("OK -> ALARM")
+    assert "no spot-risk file for 61 s (grace 60 s); last actant/spot-risk/x.csv" in timeline[0]
     assert timeline[1].startswith("ALARM -> OK")
+    assert "spot-risk files arriving again: last 1 s ago" in timeline[1]
     incident.refresh_from_db()
     assert incident.state == "open"  # resolving is on-call's decision
 

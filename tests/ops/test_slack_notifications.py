@@ -103,3 +103,18 @@ def test_an_unreachable_slack_is_counted_not_fatal(caplog) -> None:
         assert transitions_notify(now=timezone.now()) == 0
     assert AlarmTransition.objects.get().notify_attempts == 1
     assert "secret-path" not in caplog.text
+
+
+@pytest.mark.django_db
+def test_changes_of_one_evaluation_go_out_in_one_message(slack) -> None:
+    for feed in ("spot-risk", "tt-positions", "tt-orders"):
+        AlarmTransition.objects.create(
+            alarm_id=f"feed-stalled-{feed}", old_state="OK", new_state="ALARM", reason="silent"
+        )
+    assert transitions_notify() == 3
+    assert transitions_notify() == 0
+    [body] = slack.bodies
+    assert body["text"].startswith("*3 alarm changes*")
+    for title in ("Feed spot-risk stalled", "Feed tt-positions stalled", "Feed tt-orders stalled"):
+        assert title in body["text"]
+    assert AlarmTransition.objects.filter(notified_at__isnull=True).count() == 0

@@ -3,6 +3,11 @@
 Stops cleanly on SIGTERM/SIGINT (the file being uploaded is finished first,
 then exit 0). An unreachable bucket is logged and retried with backoff, so a
 simulator started before the local stack simply waits for it.
+
+``--pause`` and ``--resume`` (from a second terminal) stop and restart the
+uploads of a running simulator without stopping ``make run``: honcho takes
+the whole stack down when one of its processes exits, and a feed going
+silent is exactly what an on-call drill needs.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -29,6 +35,11 @@ from feeds.simulator import Layout, SimulatedFile, Simulator, SimulatorConfig
 logger = logging.getLogger(__name__)
 _BACKOFF_S = (1.0, 2.0, 5.0, 10.0, 30.0)
 _IDLE_S = 0.25  # longest sleep between checks, so a stop request is seen quickly
+
+
+def pause_flag() -> Path:
+    """While this file exists, running simulators upload nothing."""
+    return Path(settings.RUN_DIR) / "simulator.paused"
 
 
 class Command(BaseCommand):
@@ -52,8 +63,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--once", action="store_true", help="upload the first round of files and exit"
         )
+        switch = parser.add_mutually_exclusive_group()
+        switch.add_argument(
+            "--pause", action="store_true", help="tell running simulators to stop uploading"
+        )
+        switch.add_argument(
+            "--resume", action="store_true", help="tell paused simulators to upload again"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["pause"] or options["resume"]:
+            self._switch(pause=options["pause"])
+            return
         config = _config(rate=options["rate"], layout=options["layout"])
         seed = (
             options["seed"]
@@ -72,6 +93,18 @@ class Command(BaseCommand):
                 once=options["once"], duration_s=options["duration"],
             )  # fmt: skip
         logger.info("simulator stopped after %d uploads", uploaded)
+
+    def _switch(self, *, pause: bool) -> None:
+        flag = pause_flag()
+        if pause:
+            flag.touch()
+            self.stdout.write(
+                "simulator paused: the feeds go silent (late, then stalled on /ops/). "
+                "Resume with: manage.py simulate_feed --resume"
+            )
+        else:
+            flag.unlink(missing_ok=True)
+            self.stdout.write("simulator resumed: files flow again within a second or two")
 
 
 def _config(*, rate: float | None, layout: Layout) -> SimulatorConfig:
@@ -113,7 +146,16 @@ def feed_simulate(
     """Upload due files until ``stop``, the duration or (``once``) one round; return the count."""
     deadline = None if duration_s is None else time.monotonic() + duration_s
     uploaded = 0
+    paused = False
     while not stop.is_set():
+        if pause_flag().exists() != paused:
+            paused = not paused
+            logger.warning(
+                "simulator %s", "paused (manage.py simulate_feed --resume)" if paused else "resumed"
+            )
+        if paused:
+            stop.wait(_IDLE_S)
+            continue
         for item in simulator.tick():
             if not _upload(item, bucket=bucket, stop=stop):
                 return uploaded  # stopped while the bucket was unreachable

@@ -174,3 +174,31 @@ def test_sigterm_stops_the_simulator_cleanly_with_exit_code_0(bucket, moto_url) 
 def test_a_rate_that_is_not_positive_is_refused() -> None:
     with pytest.raises(CommandError, match=r"--rate 0\.0: must be above 0"):
         call_command("simulate_feed", "--rate", "0", "--once")
+
+
+def test_a_paused_simulator_uploads_nothing_until_resumed(bucket, settings, tmp_path) -> None:
+    settings.RUN_DIR = tmp_path  # not the flag of a `make run` beside the tests
+    out = StringIO()
+    call_command("simulate_feed", "--pause", stdout=out)
+    assert "paused" in out.getvalue()
+    simulator = Simulator(
+        seed=3, now=lambda: datetime.now(tz=CHICAGO), config=SimulatorConfig(layout="single")
+    )
+    stop = threading.Event()
+    runner = threading.Thread(
+        target=feed_simulate,
+        kwargs={"simulator": simulator, "bucket": bucket, "stop": stop, "once": False,
+                "duration_s": None},
+    )  # fmt: skip
+    runner.start()
+    try:
+        time.sleep(1.5)
+        assert keys_in(bucket) == []
+        call_command("simulate_feed", "--resume", stdout=StringIO())
+        deadline = time.monotonic() + 5
+        while not keys_in(bucket) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert keys_in(bucket), "nothing was uploaded after --resume"
+    finally:
+        stop.set()
+        runner.join(timeout=10)

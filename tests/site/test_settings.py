@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -108,3 +109,13 @@ def test_a_bad_integer_names_the_variable(monkeypatch) -> None:
     monkeypatch.setenv("FRGM_TEST_INT", "ten")
     with pytest.raises(ConfigError, match="FRGM_TEST_INT='ten' is not an integer"):
         env_int("FRGM_TEST_INT", 1)
+
+
+def test_env_example_lists_every_variable_the_settings_read() -> None:
+    root = Path(__file__).resolve().parents[2]
+    read = set(
+        re.findall(r'env_[a-z]+\(\s*"([A-Z0-9_]+)"', (root / "frgm_site/settings.py").read_text())
+    )
+    listed = set(re.findall(r"^([A-Z0-9_]+)=", (root / ".env.example").read_text(), re.MULTILINE))
+    assert read, "no env_*() reads found: the pattern no longer matches settings.py"
+    assert read - listed == set(), "add these to .env.example"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import threading
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from feeds.messages import FeedUpdate, feed_all_group_name
@@ -68,7 +69,34 @@ def updates_publish(updates: list[FeedUpdate]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    async_to_sync(_send_all)(layer, updates)
+    _on_publisher_loop(_send_all(layer, updates))
+
+
+PUBLISH_TIMEOUT_S = 10.0
+_loop_lock = threading.Lock()
+_loop: tuple[int, asyncio.AbstractEventLoop] | None = None
+
+
+def _on_publisher_loop(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run ``coroutine`` on this process's publisher loop and wait for it.
+
+    One long-lived loop, not ``async_to_sync``'s thread and loop per file:
+    channels-redis keeps its connections per event loop, so a fresh loop per
+    file connected to Redis afresh for every file.
+    """
+    future = asyncio.run_coroutine_threadsafe(coroutine, _publisher_loop())
+    future.result(timeout=PUBLISH_TIMEOUT_S)
+
+
+def _publisher_loop() -> asyncio.AbstractEventLoop:
+    global _loop
+    with _loop_lock:
+        # A forked child (Celery's pool) has the parent's loop object but not its thread.
+        if _loop is None or _loop[0] != os.getpid():
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="frgm-publisher", daemon=True).start()
+            _loop = (os.getpid(), loop)
+        return _loop[1]
 
 
 async def _send_all(layer: object, updates: list[FeedUpdate]) -> None:

@@ -107,7 +107,53 @@ def implied_normal_vol(
     return _solve_vol(target=target, moneyness=abs(f - k), sqrt_t=math.sqrt(t))
 
 
+# Choi, Kim and Kwak (2009), "Numerical approximation of the implied volatility
+# under arithmetic Brownian motion": a rational function of eta that gives the
+# normal vol to about 1e-9 relative across the chain (checked in the tests).
+_CKK_NUMERATOR = (
+    3.994961687345134e-1, 2.100960795068497e1, 4.980340217855084e1, 5.988761102690991e2,
+    1.848489695437094e3, 6.106322407867059e3, 2.493415285349361e4, 1.266458051348246e4,
+)  # fmt: skip
+_CKK_DENOMINATOR = (
+    1.0, 4.990534153589422e1, 3.093573936743112e1, 1.495105008310999e3, 1.323614537899738e3,
+    1.598919697679745e4, 2.392008891720782e4, 3.608817108375034e3, -2.067719486400926e2,
+    1.174240599306013e1,
+)  # fmt: skip
+_SQRT_HALF_PI = math.sqrt(math.pi / 2.0)
+_POLISH_STEPS = 2
+
+
 def _solve_vol(*, target: float, moneyness: float, sqrt_t: float) -> float | None:
+    # The approximation and a Newton step or two reach the tolerance for
+    # nearly every option at a fraction of the bracketed search's cost.
+    vol = _ckk_vol(target=target, moneyness=moneyness, sqrt_t=sqrt_t)
+    for _ in range(_POLISH_STEPS):
+        spread = vol * sqrt_t
+        if not spread > 0:
+            break
+        error = _time_value(moneyness=moneyness, spread=spread) - target
+        if abs(error) <= _PRICE_TOLERANCE * target:
+            return vol
+        vega = sqrt_t * normal_pdf(moneyness / spread)
+        if not vega > 0:
+            break
+        vol -= error / vega
+    return _solve_vol_bracketed(target=target, moneyness=moneyness, sqrt_t=sqrt_t)
+
+
+def _ckk_vol(*, target: float, moneyness: float, sqrt_t: float) -> float:
+    straddle = 2.0 * target + moneyness  # call + put of the strike
+    v = moneyness / straddle
+    eta = 1.0 if v < 1e-8 else v / math.atanh(v) if v < 1.0 else 0.0
+    numerator = denominator = 0.0
+    for a in reversed(_CKK_NUMERATOR):
+        numerator = numerator * eta + a
+    for b in reversed(_CKK_DENOMINATOR):
+        denominator = denominator * eta + b
+    return _SQRT_HALF_PI * straddle * math.sqrt(eta) * numerator / denominator / sqrt_t
+
+
+def _solve_vol_bracketed(*, target: float, moneyness: float, sqrt_t: float) -> float | None:
     # Time value rises strictly with vol from 0 without bound, so a bracket
     # exists; Newton steps inside it converge fast, bisection keeps it safe.
     low, high = 0.0, _upper_bracket(target=target, moneyness=moneyness, sqrt_t=sqrt_t)

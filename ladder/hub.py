@@ -257,6 +257,21 @@ def _changed_cells(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, 
     return {col: value for col, value in new.items() if old.get(col) != value}
 
 
+def _shown_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """Cells whose text or tone changed; an exact value that moved beyond the shown
+    places (a theo's seventh decimal as time passes) is not worth a byte to a browser.
+    Every file nudged every theo, vol and Greek, so spot-risk deltas carried all 500
+    rows; this keeps them to what a trader can see change. (A browser's data-value,
+    used for sorting, may then lag the exact value below the shown places; a
+    snapshot is exact.) Comparing with the previous exact cells is enough: their
+    text is what the browsers show, or it would have been sent."""
+    return {
+        col: cell
+        for col, cell in new.items()
+        if (shown := old.get(col)) is None or shown[0] != cell[0] or shown[2] != cell[2]
+    }
+
+
 class SpotRiskView(View):
     """Every instrument of the newest spot-risk state, by key; deltas are changed cells."""
 
@@ -319,7 +334,7 @@ class SpotRiskView(View):
                 rows[row_id] = cells
                 added.append(row_id)
             else:
-                changed = _changed_cells(self.cells[row_id], cells)
+                changed = _shown_changes(self.cells[row_id], cells)
                 if changed:
                     rows[row_id] = changed
             self.rows[row_id] = new
@@ -330,7 +345,7 @@ class SpotRiskView(View):
         totals_delta: dict[str, Cells | None] = {
             group: changed
             for group, cells in totals.items()
-            if (changed := _changed_cells(self.totals.get(group, {}), cells))
+            if (changed := _shown_changes(self.totals.get(group, {}), cells))
         }
         totals_delta.update({group: None for group in self.totals if group not in totals})
         self.totals = totals

@@ -18,6 +18,7 @@ from feeds.simulator.calendar import Expiry, expiries_listed, expiry_previous, v
 from feeds.simulator.pricing import (
     IV_SCALE,
     TRADING_DAYS_PER_YEAR,
+    Quote,
     bachelier,
     implied_vol,
     quote_prices,
@@ -25,6 +26,7 @@ from feeds.simulator.pricing import (
 )
 
 TICK_DECIMAL = Decimal(1) / Decimal(64)
+_TICK = 1 / 64
 STRIKE_STEP = Decimal("0.25")
 _PULL_TICKS = 64  # a point away from the anchor the walk leans back by half
 _ATM_VOL = 4.4  # points a year (Actant IV ~440, as in the samples)
@@ -116,6 +118,7 @@ class OptionChain:
         rows = [(s, k, t) for s in self._series for k in self.strikes for t in "CP"]
         rng.shuffle(rows)  # Actant writes rows in its own stable, unsorted order
         self._rows = rows
+        self._quotes: dict[str, Quote] = {}  # the market makers' last quote per option
 
     @property
     def expiries(self) -> list[Expiry]:
@@ -160,7 +163,7 @@ class OptionChain:
         vol = smile_vol(atm_vol=atm, forward=forward, strike=k, years=years)
         is_call = itype == "C"
         theo = bachelier(forward=forward, strike=k, vol=vol, years=years, is_call=is_call)
-        quote = quote_prices(theo=theo, rng=self._rng)
+        quote = self._quote_for(key, theo)
         if quote.bid is None and quote.ask is None:
             return blank  # too far out of the money for anyone to show a price
 
@@ -176,3 +179,17 @@ class OptionChain:
             key, expiry.product, expiry, strike, itype,
             quote.bid, quote.ask, theo, iv(quote.bid), iv(quote.ask), vol * IV_SCALE,
         )  # fmt: skip
+
+    def _quote_for(self, key: str, theo: float) -> Quote:
+        """Quotes are sticky, as on a real screen: one stands while it still brackets the
+        theo (above a tick; cabinets are redrawn), else a new one is drawn."""
+        last = self._quotes.get(key)
+        if (
+            last is not None
+            and last.bid is not None
+            and last.ask is not None
+            and _TICK <= last.bid <= theo <= last.ask
+        ):
+            return last
+        quote = self._quotes[key] = quote_prices(theo=theo, rng=self._rng)
+        return quote

@@ -47,6 +47,7 @@ from feeds.simulator.vtexp import vtexp_file
 CSV, JSON = "text/csv", "application/json"
 Layout = Literal["single", "chunked", "both"]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_VOL_MOVE_PROBABILITY = 0.05  # a second; with a 0.9 % step, the same drift as before
 _FEEDS = ("instrument", "vtexp", "spot-risk", "positions", "orders")  # first-tick order
 
 
@@ -163,9 +164,11 @@ class Simulator:
         now_ns = _ns(moment)
         for _ in range(min(steps, self.config.max_catch_up_s)):
             self.walk.step()
-            self._vol_level = min(
-                1.25, max(0.8, self._vol_level * math.exp(self._rng["walk"].gauss(0, 0.002)))
-            )
+            # The desk's vol surface moves now and then, not every second: a surface
+            # that twitched every file made every vol and Greek change in every file.
+            if self._rng["walk"].random() < _VOL_MOVE_PROBABILITY:
+                move = math.exp(self._rng["walk"].gauss(0, 0.009))
+                self._vol_level = min(1.25, max(0.8, self._vol_level * move))
             self.desk.market_moved(mid=self.walk.mid, now_ns=now_ns)
             self.book.trade()
         self._roll_if_new_day(moment)

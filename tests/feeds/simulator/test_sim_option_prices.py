@@ -127,3 +127,17 @@ def test_quotes_bracket_the_theo(theo: float) -> None:
         if quote.ask is not None:
             assert quote.ask >= theo
             assert quote.ask == CABINET or (quote.ask / TICK).is_integer()
+
+
+def test_quotes_stand_while_the_future_stands(run, rows_of) -> None:
+    # A quiet market for ten seconds: the screen barely changes, as a real one would.
+    _, files = run(10, step=1.0, layout="single", move_probability=0.0)
+    singles = [f for _, f in files if "spot-risk" in f.key]
+    first, last = (
+        {row[0]: row[1:3] for row in rows_of(body.body)[2:] if row[4] in "CP"}
+        for body in (singles[0], singles[-1])
+    )
+    priced = [key for key, (bid, ask) in first.items() if bid != "INVALID" and ask != "INVALID"]
+    unchanged = sum(first[key] == last[key] for key in priced)
+    assert len(singles) >= 5
+    assert unchanged >= 0.9 * len(priced)

@@ -134,3 +134,26 @@ async def test_an_unknown_frame_gets_an_error_and_the_socket_stays(
     assert (await frame(ws))["type"] == "snapshot"
     await ws.disconnect()
     await asyncio.sleep(0)
+
+
+async def test_a_change_below_the_shown_places_sends_no_frame(
+    feed_queue, trader, live_settings
+) -> None:
+    body = sample(SPOT_SAMPLE)
+    await _ingest(
+        feed_queue, (VTEXP_KEY, sample("actant/vtexp_20250721_203256.csv")), (SPOT_KEY, body)
+    )
+    ws = await connect("/ws/spot-risk/", trader)
+    await frame(ws)
+    # The theo's seventh decimal: its 32nds to two places, the vol and the Greeks
+    # at four places all read the same.
+    old = b"XCME.OZN.AUG25.110:25.C,.9218750,.9375000,110.2500000,C,.9283016,"
+    assert old in body
+    nudged = body.replace(old, old.replace(b".9283016", b".9283017"))
+    await _ingest(feed_queue, (LATER_KEY, nudged))
+    assert await frames_for(ws, 0.5) == []
+    await ws.send_json_to({"type": "snapshot"})
+    fresh = await frame(ws)
+    theo = fresh["data"]["rows"]["XCME.OZN.AUG25.110:25.C"]["theo"]
+    assert theo[1] == "0.9283017"  # a snapshot is exact
+    await ws.disconnect()

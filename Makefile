@@ -3,7 +3,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-stamp
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
 SYSTEM_PACKAGES := redis-server:redis-server
 BROWSER_PACKAGES := chromium:chromium
 
@@ -13,20 +14,28 @@ BROWSER_PACKAGES := chromium:chromium
 help:  ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml constraints.txt
+# `make run` needs the product's dependencies only; tests, lint and benchmarks add
+# the dev extras (Playwright, the CDK library, mypy, ...), which take as long again.
+$(RUN_STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	@echo "Installing pinned Python dependencies into $(VENV) ..."
-	@$(PY) -m pip install --disable-pip-version-check -c constraints.txt -e '.[dev]' \
+	@$(PY) -m pip install --disable-pip-version-check -c constraints.txt -e . \
 		> $(VENV)/install.log 2>&1 || { tail -40 $(VENV)/install.log; exit 1; }
-	@touch $(STAMP)
+	@touch $(RUN_STAMP)
+
+$(DEV_STAMP): $(RUN_STAMP)
+	@echo "Installing pinned development dependencies into $(VENV) ..."
+	@$(PY) -m pip install --disable-pip-version-check -c constraints.txt -e '.[dev]' \
+		> $(VENV)/install-dev.log 2>&1 || { tail -40 $(VENV)/install-dev.log; exit 1; }
+	@touch $(DEV_STAMP)
 
 system:
 	@scripts/require-system-packages $(SYSTEM_PACKAGES)
 
-setup: $(STAMP) system  ## create .venv with pinned dependencies and check system programs
+setup: $(DEV_STAMP) system  ## create .venv with every pinned dependency and check system programs
 
-run: setup  ## run the whole product locally on embedded defaults (Ctrl-C stops it)
+run: $(RUN_STAMP) system  ## run the whole product locally on embedded defaults (Ctrl-C stops it)
 	@$(PY) -m devstack
 
 test: setup  ## run checks and the whole test suite

@@ -14,8 +14,8 @@ from feeds.redis_clients import state_store
 from feeds.selectors import FeedHealth, RecentFile, feed_health, recent_files
 from feeds.state_store import key
 from ops.evaluator import feed_context_load, feed_state_now
-from ops.feed_states import FeedExpectation, FeedState
-from ops.models import AlarmStatus, Incident, Silence
+from ops.feed_states import DEFAULT_EXPECTATIONS, FeedExpectation, FeedState
+from ops.models import AlarmStatus, FeedSettings, Incident, Silence
 
 WINDOW_S = 300
 BATCH_SETTLE_S = 10  # chunks of one batch land within a few seconds of each other
@@ -118,3 +118,13 @@ def alarm_statuses() -> list[AlarmStatus]:
 
 def open_incidents() -> list[Incident]:
     return list(Incident.objects.exclude(state=Incident.State.RESOLVED))
+
+
+def feed_intervals() -> dict[str, float | None]:
+    """Each feed's expected interval in seconds (admins may edit it): past it a feed
+    is late on the ops pages and stale on the traders' pages."""
+    intervals: dict[str, float | None] = {
+        feed: e.interval_s for feed, e in DEFAULT_EXPECTATIONS.items()
+    }
+    intervals.update(FeedSettings.objects.values_list("feed", "interval_s"))
+    return intervals

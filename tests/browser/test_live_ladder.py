@@ -83,3 +83,33 @@ def test_a_new_file_moves_the_ladder_within_a_second_and_a_dropped_socket_recove
         page.goto("/ladder/spot-risk/")
         page.wait_for_selector('tr[data-key="XCME.ZN.SEP25"]')
         page.screenshot(path=str(SCREENSHOTS / "spot_risk.png"))
+
+
+def _orders_partly_filled() -> bytes:
+    body = json.loads(sample("tt/working_orders_response.json"))
+    body["orders"][0]["leavesQuantity"] = 70.0  # 10 of the 80 lots filled
+    return json.dumps(body).encode()
+
+
+def test_a_feed_past_its_expected_interval_turns_the_banner_stale(desk):
+    from ops.models import FeedSettings
+    from tests.browser.support import session_cookie
+
+    # As an admin sets them: the orders feed is due every 2 s, the others have time.
+    FeedSettings.objects.create(feed="tt-orders", interval_s=2, grace_s=60)
+    for feed in ("spot-risk", "tt-positions"):
+        FeedSettings.objects.create(feed=feed, interval_s=600, grace_s=900)
+    trader = User.objects.get(username="tina-live")
+    with served_app() as url, chromium_page(url, cookies=session_cookie(trader, url)) as page:
+        page.goto("/ladder/")
+        page.wait_for_function("window.frgmLive && window.frgmLive.state().connected")
+        page.wait_for_selector("#banner[data-state=stale]", timeout=10000)
+        text = page.inner_text("#banner")
+        assert text.startswith("stale: tt-orders last file")
+        assert "spot-risk" not in text
+        assert "tt-positions" not in text
+        desk.put(
+            "tt/orders/2025-07-21/working_orders_20250721_203120.json", _orders_partly_filled()
+        )
+        page.wait_for_selector("#banner[data-state=stale]", state="detached", timeout=5000)
+        assert page.errors == []

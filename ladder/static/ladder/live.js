@@ -28,8 +28,10 @@
 (function () {
   "use strict";
 
-  // Seconds after its last file a feed is stale (its expected interval, with room).
-  var STALE_AFTER_S = { "spot-risk": 5, "tt-positions": 5, "tt-orders": 5, "vtexp": 3600 };
+  // Seconds after its last file a feed is stale: its expected interval, as the ops
+  // pages call it late (the server renders them, admins may edit them; these
+  // defaults only stand in when the page has none).
+  var STALE_AFTER_S = feedIntervals({ "spot-risk": 5, "tt-positions": 5, "tt-orders": 5, "vtexp": 1800 });
   var VIEW_FEEDS = {
     "ladder": ["tt-positions", "tt-orders", "spot-risk"],
     "spot-risk": ["spot-risk", "vtexp"]
@@ -40,6 +42,18 @@
   var FLASH_MS = 600;
   var MAX_FLASHES = 600; // a screenful of cells
   var TONES = ["num-pos", "num-neg", "muted"];
+
+  function feedIntervals(defaults) {
+    var element = document.getElementById("feed-intervals");
+    if (!element) return defaults;
+    try {
+      var given = JSON.parse(element.textContent);
+      Object.keys(given).forEach(function (feed) {
+        if (given[feed]) defaults[feed] = given[feed]; else delete defaults[feed];
+      });
+    } catch (err) { /* keep the defaults */ }
+    return defaults;
+  }
 
   var holder = document.querySelector("[data-view]");
   var ladderTable = document.getElementById("ladder-table");

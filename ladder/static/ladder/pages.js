@@ -8,8 +8,19 @@
 (function () {
   "use strict";
 
-  // Expected seconds between files, per feed: an age past 5x that is stale.
-  var EXPECTED_S = { "spot-risk": 2, "tt-positions": 2, "tt-orders": 2, "vtexp": 1200 };
+  // A feed's age turns stale past its expected interval: the banner's rule and the
+  // ops pages' "late" (the server renders the intervals; these are the defaults).
+  var EXPECTED_S = { "spot-risk": 5, "tt-positions": 5, "tt-orders": 5, "vtexp": 1800 };
+  (function () {
+    var element = document.getElementById("feed-intervals");
+    if (!element) return;
+    try {
+      var given = JSON.parse(element.textContent);
+      Object.keys(given).forEach(function (feed) {
+        if (given[feed]) EXPECTED_S[feed] = given[feed]; else delete EXPECTED_S[feed];
+      });
+    } catch (err) { /* keep the defaults */ }
+  })();
   var loadedAt = Date.now();
 
   function ageText(s) {
@@ -24,7 +35,7 @@
     li.classList.remove("none");
     span.textContent = ageText(ageS);
     var expected = EXPECTED_S[li.dataset.feed];
-    li.classList.toggle("stale", expected !== undefined && ageS > expected * 5);
+    li.classList.toggle("stale", expected !== undefined && ageS > expected);
   }
 
   function tickAges() {

@@ -108,9 +108,9 @@ def test_an_unknown_instrument_falls_back_to_the_largest_position_and_says_so(de
     assert len(ladder_rows(soup)) == 81
 
 
-def test_the_page_makes_only_the_session_and_role_queries(
+def test_the_page_makes_only_the_session_role_and_feed_interval_queries(
     desk, trader, django_assert_num_queries
 ) -> None:
     client = logged_in(trader)
-    with django_assert_num_queries(3):  # session, user, the user's groups
+    with django_assert_num_queries(4):  # session, user, the user's groups, feed intervals
         assert client.get(URL).status_code == 200

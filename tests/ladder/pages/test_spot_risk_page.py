@@ -93,9 +93,9 @@ def test_an_unknown_expiry_shows_everything_and_says_why(desk, trader) -> None:
     assert len(groups(soup)) == 6
 
 
-def test_the_page_makes_only_the_session_and_role_queries(
+def test_the_page_makes_only_the_session_role_and_feed_interval_queries(
     desk, trader, django_assert_num_queries
 ) -> None:
     client = logged_in(trader)
-    with django_assert_num_queries(3):  # session, user, the user's groups
+    with django_assert_num_queries(4):  # session, user, the user's groups, feed intervals
         assert client.get(URL).status_code == 200

@@ -1,0 +1,24 @@
+"""Context every page may use; evaluated only by the templates that use it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+from django.utils.html import json_script
+
+
+def feed_intervals(request: HttpRequest) -> dict[str, Any]:
+    """The feeds' expected intervals, as a JSON script element, for the live pages'
+    "stale" banner: the same numbers that make a feed late on the ops pages.
+
+    Here, not in ladder/: the settings belong to ops, and ladder reads feeds only.
+    """
+
+    def script() -> str:
+        from ops.selectors import feed_intervals as intervals
+
+        return json_script(intervals(), "feed-intervals")
+
+    return {"feed_intervals_script": SimpleLazyObject(script)}

@@ -36,13 +36,14 @@ BROWSER_MARKS = [
 
 
 @contextmanager
-def served_app(*, websockets: bool = True) -> Iterator[str]:
-    """The ASGI app on a free port for as long as the block runs; yields its base URL."""
+def served_app(*, websockets: bool = True, port: int | None = None) -> Iterator[str]:
+    """The ASGI app on a free port (or ``port``) for as long as the block runs; yields
+    its base URL."""
     import uvicorn
 
     from frgm_site.asgi import application
 
-    port = free_port()
+    port = port or free_port()
     config = uvicorn.Config(
         application,
         host="127.0.0.1",

@@ -113,3 +113,32 @@ def test_a_feed_past_its_expected_interval_turns_the_banner_stale(desk):
         )
         page.wait_for_selector("#banner[data-state=stale]", state="detached", timeout=5000)
         assert page.errors == []
+
+
+def test_the_ladder_survives_a_web_restart_without_a_reload(desk):
+    from devstack.processes import free_port
+    from tests.browser.support import session_cookie
+
+    trader = User.objects.get(username="tina-live")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with chromium_page(base, cookies=session_cookie(trader, base)) as page:
+        with served_app(port=port):
+            page.goto("/ladder/")
+            page.wait_for_function("window.frgmLive && window.frgmLive.state().connected")
+            page.evaluate("window.__sameDocument = true")
+        # the web process is gone: the trader is told, the numbers stay on screen
+        page.wait_for_selector("#banner[data-state=disconnected]", timeout=5000)
+        assert page.inner_text(POSITION_AT_110_040).strip() == "+529"
+        with served_app(port=port):
+            restarted = time.monotonic()
+            page.wait_for_function("window.frgmLive.state().connected", timeout=20000)
+            back_after = time.monotonic() - restarted
+            print(f"reconnected {back_after:.1f} s after the web process came back")
+            assert back_after < 15  # the recovery target
+            assert page.evaluate("window.__sameDocument === true")  # no reload
+            desk.put("tt/positions/2025-07-21/positions_20250721_203111.json", _positions(222))
+            page.wait_for_function(
+                f"document.querySelector('{POSITION_AT_110_040}').innerText.trim() === '+532'",
+                timeout=5000,
+            )

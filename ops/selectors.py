@@ -61,8 +61,16 @@ def _timings(entries: list[RecentFile], now: datetime) -> tuple[Percentiles, ...
     return _percentiles(total), _percentiles(delay), _percentiles(work)
 
 
-def incomplete_batches(*, now: datetime, within_s: float = 3600) -> list[tuple[str, int, int]]:
-    """Chunked spot-risk batches of the last hour missing chunks: (batch, got, expected)."""
+@dataclass(frozen=True)
+class IncompleteBatch:
+    batch: str  # the batch's file time, 20250729_151211
+    got: int
+    expected: int
+    missing: tuple[int, ...]  # chunk numbers that never arrived
+
+
+def incomplete_batches(*, now: datetime, within_s: float = 3600) -> list[IncompleteBatch]:
+    """Chunked spot-risk batches of the last hour missing chunks, and which."""
     store = state_store()
     batches = store.zrangebyscore(
         key(Feed.SPOT_RISK, "batches"),
@@ -75,7 +83,10 @@ def incomplete_batches(*, now: datetime, within_s: float = 3600) -> list[tuple[s
         fields = store.hgetall(key(Feed.SPOT_RISK, "batch", batch))
         total = int(fields.pop(b"total", 0) or 0)
         if total and len(fields) < total:
-            found.append((batch, len(fields), total))
+            names = (n.decode() if isinstance(n, bytes) else str(n) for n in fields)
+            seen = {int(name.removeprefix("chunk_")) for name in names}
+            missing = tuple(n for n in range(1, total + 1) if n not in seen)
+            found.append(IncompleteBatch(batch, len(fields), total, missing))
     return found
 
 

@@ -159,3 +159,19 @@ def test_a_quarantined_file_can_be_downloaded_raw_by_on_call(oncall, trader, fee
     assert response.status_code == 302
     assert "X-Amz-Signature" in response["Location"] or "Signature" in response["Location"]
     assert AuditEvent.objects.get().action == "quarantine.download"
+
+
+def test_the_feed_page_names_the_chunks_an_incomplete_batch_misses(oncall, feed_queue):
+    # Chunks 1 and 3 of a three-chunk batch from an hour's first minutes: chunk 2 never came.
+    stamp = (timezone.localtime() - timedelta(minutes=5)).strftime("%Y%m%d_%H%M%S")
+    header = b"Key,BID,ASK,STRIKE,ITYPE,ADJTHEOR,IVBID,IVASK,IVAVERAGE\n"
+    day = f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]}"
+    for chunk, row in (
+        (1, b"XCME.ZN.SEP25,111.1562500,111.1718750,INVALID,F,,,,\n"),
+        (3, b"XCME.OZN.AUG25.111.C,.2968750,.3125000,111,C,.3080913,414.7,448.0,431.4\n"),
+    ):
+        key = f"actant/spot-risk/{day}/bav_analysis_{stamp}_chunk_{chunk:02d}_of_03.csv"
+        feed_queue.put(key, header + row)
+    assert all(feed_queue.drain())
+    text = logged_in(oncall).get(reverse("ops:feed", kwargs={"feed": "spot-risk"})).text
+    assert f"{stamp}: 2 of 3 chunks, missing 2" in text

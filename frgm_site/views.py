@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -22,6 +23,14 @@ def home(request: HttpRequest) -> HttpResponse:
     if Role.ONCALL in roles:
         return redirect("ops:health")
     return render(request, "no_role.html", status=403)
+
+
+@login_not_required
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page says (the admin's pages say
+    nothing): the site's icon, not a 404 in the log for every page view."""
+    return redirect(static("frgm/favicon.svg"), permanent=True)
 
 
 @login_not_required

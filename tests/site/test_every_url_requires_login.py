@@ -9,7 +9,7 @@ from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 # The only views anyone may reach without logging in.
-PUBLIC = {"healthz", "readyz", "login"}
+PUBLIC = {"healthz", "readyz", "login", "favicon"}
 
 
 def _walk(patterns: list, prefix: str = "", namespace: str = "") -> list[tuple[str, str]]:
@@ -57,9 +57,12 @@ def test_an_anonymous_visitor_is_sent_to_login(client, pattern: str, name: str) 
 @pytest.mark.django_db
 def test_only_the_probes_and_the_login_page_are_public(client, stack) -> None:
     public = sorted(n for _, n in ALL_URLS if n in PUBLIC)
-    assert public == ["healthz", "login", "readyz"]
-    for name in public:
+    assert public == ["favicon", "healthz", "login", "readyz"]
+    for name in ("healthz", "login", "readyz"):
         assert client.get(reverse(name)).status_code == 200, name
+    icon = client.get(reverse("favicon"))  # to the static icon, which anyone may fetch
+    assert icon.status_code == 301
+    assert icon["Location"].endswith("/frgm/favicon.svg")
 
 
 @pytest.mark.django_db

@@ -55,6 +55,7 @@ def changes_message(transitions: list[AlarmTransition]) -> dict[str, object]:
     alarms wakes the on-call engineer once, not three times.
     """
     lines = [] if len(transitions) == 1 else [f"*{len(transitions)} alarm changes*"]
+    runbooks: list[str] = []
     for transition in transitions:
         alarm = ALARMS_BY_ID.get(transition.alarm_id)
         title = alarm.title if alarm else transition.alarm_id
@@ -62,8 +63,9 @@ def changes_message(transitions: list[AlarmTransition]) -> dict[str, object]:
         lines.append(f"{icon} *{transition.new_state}*: {title}")
         if transition.reason:
             lines.append(transition.reason)
-        if alarm:
-            lines.append(f"Runbook: {settings.FRGM_PUBLIC_URL}/ops/runbooks/{alarm.runbook}/")
+        if alarm and alarm.runbook not in runbooks:
+            runbooks.append(alarm.runbook)
+    lines += [f"Runbook: {settings.FRGM_PUBLIC_URL}/ops/runbooks/{slug}/" for slug in runbooks]
     return {"text": "\n".join(lines)}
 
 

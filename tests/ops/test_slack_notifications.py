@@ -117,4 +117,5 @@ def test_changes_of_one_evaluation_go_out_in_one_message(slack) -> None:
     assert body["text"].startswith("*3 alarm changes*")
     for title in ("Feed spot-risk stalled", "Feed tt-positions stalled", "Feed tt-orders stalled"):
         assert title in body["text"]
+    assert body["text"].count("/ops/runbooks/feed-stalled/") == 1  # one runbook serves all three
     assert AlarmTransition.objects.filter(notified_at__isnull=True).count() == 0

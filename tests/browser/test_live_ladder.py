@@ -6,13 +6,10 @@ from __future__ import annotations
 import json
 import time
 
-import pytest
-from django.conf import settings
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 
-from feeds.sqs_consumer import NotificationConsumer
 from tests.browser.support import BROWSER_MARKS, SCREENSHOTS, chromium_page, served_app
-from tests.feeds.ingest.conftest import ORDERS_KEY, POSITIONS_KEY, SPOT_KEY, VTEXP_KEY, sample
+from tests.feeds.ingest.conftest import sample
 
 pytestmark = BROWSER_MARKS
 POSITION_AT_110_040 = 'tr[data-price="110.125"] td[data-col="position"]'
@@ -22,28 +19,6 @@ def _positions(net: int) -> bytes:
     body = json.loads(sample("tt/positions_response.json"))
     body["positions"][0]["netPosition"] = float(net)
     return json.dumps(body).encode()
-
-
-@pytest.fixture
-def desk(transactional_db, feed_queue):
-    """The sample files ingested, a worker consuming, a trader with a password."""
-    feed_queue.put(VTEXP_KEY, sample("actant/vtexp_20250721_203256.csv"))
-    feed_queue.drain()
-    for key, name in (
-        (SPOT_KEY, "actant/bav_analysis_20250721_203007.csv"),
-        (POSITIONS_KEY, "tt/positions_response.json"),
-        (ORDERS_KEY, "tt/working_orders_response.json"),
-    ):
-        feed_queue.put(key, sample(name))
-    assert all(feed_queue.drain())
-    trader = User.objects.create_user("tina-live", password="desk-pass-9f2")
-    trader.groups.add(Group.objects.get_or_create(name="trader")[0])
-    worker = NotificationConsumer(
-        queue_name=settings.FRGM_FEED_QUEUE, in_flight=2, wait_s=1, visibility_s=5
-    )
-    worker.start()
-    yield feed_queue
-    worker.stop()
 
 
 def test_a_new_file_moves_the_ladder_within_a_second_and_a_dropped_socket_recovers(desk):

@@ -11,15 +11,8 @@ from django.contrib.auth.models import Group, User
 from feeds.sqs_consumer import NotificationConsumer
 
 # The ingest fixtures (a per-test bucket, queues and table) serve the browser tests too.
-from tests.feeds.ingest.conftest import (
-    ORDERS_KEY,
-    POSITIONS_KEY,
-    SPOT_KEY,
-    VTEXP_KEY,
-    FeedQueue,
-    feed_queue,
-    sample,
-)
+from tests.feeds.ingest.conftest import FeedQueue, feed_queue
+from tests.ladder.pages.conftest import sample_desk_ingest
 
 __all__ = ["desk", "feed_queue"]
 
@@ -27,15 +20,7 @@ __all__ = ["desk", "feed_queue"]
 @pytest.fixture
 def desk(transactional_db: None, feed_queue: FeedQueue) -> Iterator[FeedQueue]:
     """The sample files ingested, a worker consuming, a trader with a password."""
-    feed_queue.put(VTEXP_KEY, sample("actant/vtexp_20250721_203256.csv"))
-    feed_queue.drain()
-    for key, name in (
-        (SPOT_KEY, "actant/bav_analysis_20250721_203007.csv"),
-        (POSITIONS_KEY, "tt/positions_response.json"),
-        (ORDERS_KEY, "tt/working_orders_response.json"),
-    ):
-        feed_queue.put(key, sample(name))
-    assert all(feed_queue.drain())
+    sample_desk_ingest(feed_queue)
     trader = User.objects.create_user("tina-live", password="desk-pass-9f2")
     trader.groups.add(Group.objects.get_or_create(name="trader")[0])
     worker = NotificationConsumer(

@@ -36,6 +36,16 @@ async def _ingest(feed_queue, *files: tuple[str, bytes]) -> None:
     assert all(await sync_to_async(feed_queue.drain)())
 
 
+async def _watching_the_sample(feed_queue, trader) -> tuple:
+    """vtexp and the spot-risk sample ingested, a trader's socket open on its snapshot."""
+    body = sample(SPOT_SAMPLE)
+    await _ingest(
+        feed_queue, (VTEXP_KEY, sample("actant/vtexp_20250721_203256.csv")), (SPOT_KEY, body)
+    )
+    ws = await connect("/ws/spot-risk/", trader)
+    return ws, body, await frame(ws)
+
+
 async def _redis_rows() -> dict:
     return await sync_to_async(latest_rows)(feed=Feed.SPOT_RISK)
 
@@ -68,12 +78,7 @@ async def test_connect_gets_a_snapshot_of_the_state_with_its_seq(
 async def test_an_ingested_file_becomes_one_delta_with_the_next_seq_matching_redis(
     feed_queue, trader, live_settings
 ) -> None:
-    body = sample(SPOT_SAMPLE)
-    await _ingest(
-        feed_queue, (VTEXP_KEY, sample("actant/vtexp_20250721_203256.csv")), (SPOT_KEY, body)
-    )
-    ws = await connect("/ws/spot-risk/", trader)
-    snapshot = await frame(ws)
+    ws, body, snapshot = await _watching_the_sample(feed_queue, trader)
 
     await _ingest(feed_queue, (LATER_KEY, _moved_future(body)))
     delta = await frame(ws)
@@ -105,12 +110,7 @@ async def test_an_ingested_file_becomes_one_delta_with_the_next_seq_matching_red
 
 
 async def test_a_removed_row_is_sent_as_null(feed_queue, trader, live_settings) -> None:
-    body = sample(SPOT_SAMPLE)
-    await _ingest(
-        feed_queue, (VTEXP_KEY, sample("actant/vtexp_20250721_203256.csv")), (SPOT_KEY, body)
-    )
-    ws = await connect("/ws/spot-risk/", trader)
-    await frame(ws)
+    ws, body, _ = await _watching_the_sample(feed_queue, trader)
     gone = b"XCME.OZN.AUG25.110:25.C"
     without = b"\n".join(line for line in body.split(b"\n") if not line.startswith(gone))
     await _ingest(feed_queue, (LATER_KEY, without))
@@ -139,12 +139,7 @@ async def test_an_unknown_frame_gets_an_error_and_the_socket_stays(
 async def test_a_change_below_the_shown_places_sends_no_frame(
     feed_queue, trader, live_settings
 ) -> None:
-    body = sample(SPOT_SAMPLE)
-    await _ingest(
-        feed_queue, (VTEXP_KEY, sample("actant/vtexp_20250721_203256.csv")), (SPOT_KEY, body)
-    )
-    ws = await connect("/ws/spot-risk/", trader)
-    await frame(ws)
+    ws, body, _ = await _watching_the_sample(feed_queue, trader)
     # The theo's seventh decimal: its 32nds to two places, the vol and the Greeks
     # at four places all read the same.
     old = b"XCME.OZN.AUG25.110:25.C,.9218750,.9375000,110.2500000,C,.9283016,"

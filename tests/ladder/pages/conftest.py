@@ -19,8 +19,7 @@ __all__ = ["desk", "feed_queue"]
 INSTRUMENT = "8092262517946017060"  # the TT sample position's instrument (no instrument file)
 
 
-@pytest.fixture
-def desk(feed_queue: FeedQueue) -> FeedQueue:
+def sample_desk_ingest(feed_queue: FeedQueue) -> FeedQueue:
     """vtexp first (the worker derives Greeks from it), then spot risk and TT's files."""
     feed_queue.put(VTEXP_KEY, sample("actant/vtexp_20250721_203256.csv"))
     assert all(feed_queue.drain())
@@ -29,3 +28,9 @@ def desk(feed_queue: FeedQueue) -> FeedQueue:
     feed_queue.put(ORDERS_KEY, sample("tt/working_orders_response.json"))
     assert all(feed_queue.drain())
     return feed_queue
+
+
+@pytest.fixture
+def desk(feed_queue: FeedQueue) -> FeedQueue:
+    """The desk's sample files, ingested."""
+    return sample_desk_ingest(feed_queue)

@@ -192,6 +192,10 @@ def _row_reader(layout: _Layout) -> Callable[[list[str]], SpotRiskRow]:
     here, so it remembers what it already read and checked (values, expiry
     tokens and strikes repeat from row to row) and works on local names."""
     decimal = DecimalCells().__getitem__
+    # Theo and the three vols are new on nearly every row: a cache only misses on
+    # them, and its miss path (a __missing__ call, then a store) cost more than the
+    # Decimal itself. Prices and strikes repeat on the tick grid: those it pays.
+    fresh = decimal_cell
     whole = IntCells().__getitem__
     strikes: dict[str, Decimal] = {}  # key strike token -> strike, once checked
     expiries: set[str] = set()  # option expiry tokens, once checked
@@ -227,7 +231,15 @@ def _row_reader(layout: _Layout) -> Callable[[list[str]], SpotRiskRow]:
             product, expiry, strike = _instrument(
                 key, parts, itype, cells[strike_at], strike, strikes, expiries
             )
-        values = map(decimal, values_of(cells))
+        bid, ask, theo, iv_bid, iv_ask, iv_avg = values_of(cells)
+        values = (
+            decimal(bid),
+            decimal(ask),
+            fresh(theo, ""),
+            fresh(iv_bid, ""),
+            fresh(iv_ask, ""),
+            fresh(iv_avg, ""),
+        )
         if block_of is None:
             return _row_new(key, itype, product, expiry, strike, *values)
         texts = block_of(cells)

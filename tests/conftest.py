@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import redis
@@ -97,3 +98,19 @@ def logged_in(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+async def live_hub_stopped() -> AsyncIterator[None]:
+    """Stop the live hub a websocket test started, before its event loop closes.
+
+    Each event loop gets its own hub (``ladder.hub``); left running, its tasks were
+    cancelled only as pytest-asyncio closed the loop, and a channel-layer receive
+    cancelled that late could hang the teardown.
+    """
+    yield
+    from ladder import hub
+
+    running = hub._HUBS.pop(asyncio.get_running_loop(), None)
+    if running is not None:
+        await running.stop()

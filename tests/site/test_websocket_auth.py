@@ -12,7 +12,10 @@ from django.test import Client
 from accounts.consumers import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
 from frgm_site.asgi import application
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("live_hub_stopped"),  # the ladder socket starts the hub
+]
 
 SAME_ORIGIN = (b"origin", b"http://127.0.0.1:8000")
 

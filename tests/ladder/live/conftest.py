@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,7 +16,6 @@ from django.test import Client, override_settings
 
 from feeds.messages import FeedUpdate
 from frgm_site.asgi import application
-from ladder import hub as hub_module
 from tests.feeds.ingest.conftest import FeedQueue, feed_queue  # noqa: F401 - fixture
 
 SAME_ORIGIN = (b"origin", b"http://127.0.0.1:8000")
@@ -37,13 +36,8 @@ def live_settings() -> Iterator[dict[str, float]]:
 
 
 @pytest.fixture(autouse=True)
-async def _hub_stopped() -> AsyncIterator[None]:
-    """Each test's event loop gets its own hub; stop it before the loop closes."""
-    yield
-    loop = asyncio.get_running_loop()
-    running = hub_module._HUBS.pop(loop, None)
-    if running is not None:
-        await running.stop()
+def _hub_stopped(live_hub_stopped: None) -> None:
+    """Every live test stops its hub before its event loop closes."""
 
 
 @sync_to_async

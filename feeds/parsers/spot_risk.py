@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from operator import itemgetter
 
 from feeds.parsers.base import (
@@ -108,7 +108,12 @@ def spot_risk_parse(data: bytes, *, source: FeedKey) -> ParsedFile:
         _type_row_check(body.pop(0), names, file=file)
     if not body:
         raise ParseError("no instrument rows: the file has only its header", file=file)
-    records = tuple(_records(body, layout, file=file))
+    # Decimal reads NaN and Infinity happily, and no price or risk number is
+    # either. Every spelling of them has "nan" or "inf" in it: looking once for
+    # those in the whole file spares ~500 rows a check per value.
+    lowered = data.lower()
+    may_be_infinite = b"nan" in lowered or b"inf" in lowered
+    records = tuple(_records(body, layout, file=file, may_be_infinite=may_be_infinite))
     return ParsedFile(
         feed=Feed.SPOT_RISK,
         source=source,
@@ -156,50 +161,66 @@ def _type_row_check(row: Row, names: list[str], *, file: str) -> None:
             )
 
 
-def _records(body: list[Row], layout: _Layout, *, file: str) -> list[SpotRiskRow]:
-    record = _row_reader(layout)
+def _records(
+    body: list[Row], layout: _Layout, *, file: str, may_be_infinite: bool
+) -> list[SpotRiskRow]:
+    record = _row_reader(layout, may_be_infinite=may_be_infinite)
+    width = layout.width
     records: list[SpotRiskRow] = []
-    first_line: dict[str, int] = {}
     for row in body:
         line, cells = row
-        if len(cells) != layout.width:
-            width_check(row, layout.width, file=file)
+        if len(cells) != width:
+            width_check(row, width, file=file)
         try:
-            built = record(cells)
+            records.append(record(cells))
         except FieldError as error:
             if not error.column:
                 error = _named(cells, layout)
             raise ParseError(error.reason, file=file, row=line, column=error.column) from None
+    if len({r.key for r in records}) != len(records):
+        _duplicate_refuse(body, records, file=file)
+    return records
+
+
+def _duplicate_refuse(body: list[Row], records: list[SpotRiskRow], *, file: str) -> None:
+    """Two rows for one instrument: which one is the market? Refuse both."""
+    first_line: dict[str, int] = {}
+    for (line, _), built in zip(body, records, strict=True):
         first = first_line.setdefault(built.key, line)
         if first != line:
-            # Two rows for one instrument: which one is the market? Refuse both.
             raise ParseError(
                 f"duplicate key {built.key} (first on row {first})",
                 file=file,
                 row=line,
                 column="Key",
             )
-        records.append(built)
-    return records
 
 
 # SpotRiskRow(...) with its fields in order, at a fraction of the frozen __init__'s cost.
 _row_new = record_factory(SpotRiskRow)
 
+# What a row's Key, ITYPE and STRIKE cells name once checked: (key, itype,
+# product, expiry, strike). The same few hundred instruments come in every
+# file and the checks are a pure function of those three texts, so they are
+# remembered across files: a file pays them only for instruments it is the
+# first to name. Bounded: new strikes and expiries come a few a day.
+_Identity = tuple[str, str, str, str | None, Decimal | None]
+_IDENTITIES: dict[tuple[str, str, str], _Identity] = {}
+_IDENTITIES_MAX = 20_000
 
-def _row_reader(layout: _Layout) -> Callable[[list[str]], SpotRiskRow]:
+
+def _row_reader(layout: _Layout, *, may_be_infinite: bool) -> Callable[[list[str]], SpotRiskRow]:
     """One file's cells -> record function. Every row of every file passes
-    here, so it remembers what it already read and checked (values, expiry
-    tokens and strikes repeat from row to row) and works on local names."""
-    decimal = DecimalCells().__getitem__
-    # Theo and the three vols are new on nearly every row: a cache only misses on
-    # them, and its miss path (a __missing__ call, then a store) cost more than the
-    # Decimal itself. Prices and strikes repeat on the tick grid: those it pays.
-    fresh = decimal_cell
+    here, so it works on local names and reads each repeated text once.
+    ``may_be_infinite``: the file spells NaN or infinity somewhere, so values
+    are checked for it one by one."""
+    # Prices repeat on the tick grid from row to row: a cache pays. Theo and the
+    # three vols are new on nearly every row, so they are read straight.
+    price = DecimalCells().__getitem__
+    number = Decimal
     whole = IntCells().__getitem__
-    strikes: dict[str, Decimal] = {}  # key strike token -> strike, once checked
-    expiries: set[str] = set()  # option expiry tokens, once checked
-    key_at, itype_at, strike_at = layout.key, layout.itype, layout.strike
+    identities = _IDENTITIES
+    identity_of = itemgetter(layout.key, layout.itype, layout.strike)
     values_of = itemgetter(*layout.values)
     # The position block (POS.*, UTOTAL.*) reads the same on most rows (the
     # desk holds few of the listed options): read each distinct block once.
@@ -209,46 +230,58 @@ def _row_reader(layout: _Layout) -> Callable[[list[str]], SpotRiskRow]:
     blocks: dict[tuple[str, ...], tuple[int | Decimal | None, ...]] = {}
 
     def record(cells: list[str]) -> SpotRiskRow:
-        key = cells[key_at].strip()
-        itype = cells[itype_at].strip()
-        strike = decimal(cells[strike_at])
-        parts = key.split(".")
-        known = strikes.get(parts[3]) if len(parts) == 5 else None
-        product: str
-        expiry: str | None
-        if (
-            # An option of an expiry and strike token this file already checked.
-            known is not None
-            and known == strike
-            and parts[4] == itype
-            and itype in _RIGHTS
-            and parts[0] == "XCME"
-            and parts[1]
-            and parts[2] in expiries
-        ):
-            product, expiry, strike = parts[1], parts[2], known
-        else:
-            product, expiry, strike = _instrument(
-                key, parts, itype, cells[strike_at], strike, strikes, expiries
-            )
+        texts = identity_of(cells)
+        identity = identities.get(texts)
+        if identity is None:
+            identity = _identity_checked(*texts)
+        key, itype, product, expiry, strike = identity
         bid, ask, theo, iv_bid, iv_ask, iv_avg = values_of(cells)
-        values = (
-            decimal(bid),
-            decimal(ask),
-            fresh(theo, ""),
-            fresh(iv_bid, ""),
-            fresh(iv_ask, ""),
-            fresh(iv_avg, ""),
-        )
+        try:
+            theo_value = number(theo) if theo else None
+            iv_bid_value = number(iv_bid) if iv_bid else None
+            iv_ask_value = number(iv_ask) if iv_ask else None
+            iv_avg_value = number(iv_avg) if iv_avg else None
+        except InvalidOperation:  # INVALID, or not a number: the careful path says which
+            theo_value, iv_bid_value, iv_ask_value, iv_avg_value = (
+                decimal_cell(text, "") for text in (theo, iv_bid, iv_ask, iv_avg)
+            )
+        if may_be_infinite:
+            for value in (theo_value, iv_bid_value, iv_ask_value, iv_avg_value):
+                if value is not None and not value.is_finite():
+                    raise FieldError("", "not a finite number")
         if block_of is None:
-            return _row_new(key, itype, product, expiry, strike, *values)
-        texts = block_of(cells)
-        block = blocks.get(texts)
+            return _row_new(
+                key, itype, product, expiry, strike, price(bid), price(ask),
+                theo_value, iv_bid_value, iv_ask_value, iv_avg_value,
+            )  # fmt: skip
+        block_texts = block_of(cells)
+        block = blocks.get(block_texts)
         if block is None:
-            block = blocks[texts] = (whole(texts[0]), whole(texts[1]), *map(decimal, texts[2:]))
-        return _row_new(key, itype, product, expiry, strike, *values, *block)
+            block = blocks[block_texts] = (
+                whole(block_texts[0]),
+                whole(block_texts[1]),
+                *map(price, block_texts[2:]),
+            )
+        position, sod_position, premium, pos_price, worth, total_premium, yesterday_pl = block
+        return _row_new(
+            key, itype, product, expiry, strike, price(bid), price(ask),
+            theo_value, iv_bid_value, iv_ask_value, iv_avg_value,
+            position, sod_position, premium, pos_price, worth, total_premium, yesterday_pl,
+        )  # fmt: skip
 
     return record
+
+
+def _identity_checked(key_text: str, itype_text: str, strike_text: str) -> _Identity:
+    """Check a row's Key, ITYPE and STRIKE against each other, and remember
+    what they name (``FieldError`` if they disagree)."""
+    key, itype = key_text.strip(), itype_text.strip()
+    column_strike = decimal_cell(strike_text, "STRIKE", "strike")
+    identity = (key, itype, *_instrument(key, key.split("."), itype, strike_text, column_strike))
+    if len(_IDENTITIES) >= _IDENTITIES_MAX:
+        _IDENTITIES.clear()
+    _IDENTITIES[(key_text, itype_text, strike_text)] = identity
+    return identity
 
 
 def _instrument(
@@ -257,12 +290,9 @@ def _instrument(
     itype: str,
     strike_text: str,
     column_strike: Decimal | None,
-    strikes: dict[str, Decimal],
-    expiries: set[str],
 ) -> tuple[str, str | None, Decimal | None]:
     """Product, expiry token and strike read from the key, which must agree
-    with ITYPE and STRIKE: a row that contradicts itself is not trusted.
-    A checked option expiry and strike token go into the reader's memory."""
+    with ITYPE and STRIKE: a row that contradicts itself is not trusted."""
     if itype not in _ITYPES:
         raise FieldError("ITYPE", f"{itype!r} is not an instrument type (C, P, F or N)")
     if parts[0] != "XCME" or not all(parts):
@@ -283,8 +313,6 @@ def _instrument(
         raise FieldError(
             "STRIKE", f"{strike_text!r} disagrees with the key's strike {strike_token} ({strike})"
         )
-    expiries.add(expiry)
-    strikes[strike_token] = strike
     return product, expiry, strike
 
 

@@ -48,3 +48,13 @@ def test_it_gives_every_row_the_strike_written_in_its_key(sample):
     rows = file_parse(key=SINGLE_KEY, data=sample(SINGLE)).spot_risk
     strikes = {str(r.strike) for r in rows if ".111:25." in r.key}
     assert strikes == {"111.25"}  # not the column's 111.2500000, whichever row came first
+
+
+def test_an_instrument_met_in_an_earlier_file_is_checked_again_when_its_row_changes(sample):
+    # The parser remembers checked instruments across files (they repeat in
+    # every file); a later file whose row contradicts itself is still refused.
+    file_parse(key=SINGLE_KEY, data=sample(SINGLE))
+    data = late_row_changed(sample(SINGLE), b",111.2500000,", b",111.7500000,")
+    with pytest.raises(ParseError) as raised:
+        file_parse(key=SINGLE_KEY, data=data)
+    assert (raised.value.row, raised.value.column) == (100, "STRIKE")

@@ -119,6 +119,8 @@ _CKK_DENOMINATOR = (
     1.598919697679745e4, 2.392008891720782e4, 3.608817108375034e3, -2.067719486400926e2,
     1.174240599306013e1,
 )  # fmt: skip
+_CKK_NUMERATOR_HORNER = _CKK_NUMERATOR[::-1]
+_CKK_DENOMINATOR_HORNER = _CKK_DENOMINATOR[::-1]
 _SQRT_HALF_PI = math.sqrt(math.pi / 2.0)
 _POLISH_STEPS = 2
 
@@ -126,15 +128,19 @@ _POLISH_STEPS = 2
 def _solve_vol(*, target: float, moneyness: float, sqrt_t: float) -> float | None:
     # The approximation and a Newton step or two reach the tolerance for
     # nearly every option at a fraction of the bracketed search's cost.
+    # (It runs for every option of every file: _time_value and the vega are
+    # written out here so that one density serves both.)
     vol = _ckk_vol(target=target, moneyness=moneyness, sqrt_t=sqrt_t)
     for _ in range(_POLISH_STEPS):
         spread = vol * sqrt_t
         if not spread > 0:
             break
-        error = _time_value(moneyness=moneyness, spread=spread) - target
+        x = moneyness / spread
+        density = _INV_SQRT_2PI * math.exp(-0.5 * x * x)
+        error = spread * (density - x * 0.5 * math.erfc(x / _SQRT_2)) - target
         if abs(error) <= _PRICE_TOLERANCE * target:
             return vol
-        vega = sqrt_t * normal_pdf(moneyness / spread)
+        vega = sqrt_t * density
         if not vega > 0:
             break
         vol -= error / vega
@@ -146,9 +152,9 @@ def _ckk_vol(*, target: float, moneyness: float, sqrt_t: float) -> float:
     v = moneyness / straddle
     eta = 1.0 if v < 1e-8 else v / math.atanh(v) if v < 1.0 else 0.0
     numerator = denominator = 0.0
-    for a in reversed(_CKK_NUMERATOR):
+    for a in _CKK_NUMERATOR_HORNER:
         numerator = numerator * eta + a
-    for b in reversed(_CKK_DENOMINATOR):
+    for b in _CKK_DENOMINATOR_HORNER:
         denominator = denominator * eta + b
     return _SQRT_HALF_PI * straddle * math.sqrt(eta) * numerator / denominator / sqrt_t
 
@@ -189,12 +195,44 @@ def option_greeks(
     """Implied vol and Greeks from an option's price; None when it has no usable price."""
     if price is None:
         return None
-    vol = implied_normal_vol(
-        price=price, forward=forward, strike=strike, years=years, is_call=is_call
-    )
-    if vol is None or vol <= 0:
+    values = _finite_floats(forward, strike, years, price)
+    if values is None:
         return None
-    return greeks_at_vol(forward=forward, strike=strike, years=years, vol=vol, is_call=is_call)
+    f, k, t, p = values
+    found = greeks_from_price(f, k, t, p, is_call)
+    return None if found is None else Greeks(*found)
+
+
+def greeks_from_price(
+    forward: float, strike: float, years: float, price: float, is_call: bool, /
+) -> tuple[float, float, float, float, float] | None:
+    """(vol, delta, gamma, vega, theta) from an option's price, for finite floats.
+
+    ``option_greeks`` with the checks and conversions done by the caller: the
+    worker calls this for every option of every spot-risk file, so it works
+    on plain floats and returns a tuple.
+    """
+    if not years > 0:
+        return None
+    intrinsic = forward - strike if is_call else strike - forward
+    target = price - intrinsic if intrinsic > 0 else price
+    if not target > 0:
+        return None  # no time value: the vol is not identified
+    sqrt_t = math.sqrt(years)
+    vol = _solve_vol(target=target, moneyness=abs(forward - strike), sqrt_t=sqrt_t)
+    if vol is None or not vol > 0:
+        return None
+    spread = vol * sqrt_t
+    d = (forward - strike) / spread
+    density = _INV_SQRT_2PI * math.exp(-0.5 * d * d)
+    call_delta = 0.5 * math.erfc(-d / _SQRT_2)
+    return (
+        vol,
+        call_delta if is_call else call_delta - 1.0,
+        density / spread,
+        sqrt_t * density,
+        -vol * density / (2.0 * sqrt_t) / TRADING_DAYS_PER_YEAR,
+    )
 
 
 def greeks_at_vol(
@@ -221,7 +259,7 @@ def greeks_at_vol(
 
 def _finite_floats(*values: Number) -> tuple[float, ...] | None:
     try:
-        floats = tuple(float(value) for value in values)
+        floats = tuple(map(float, values))
     except (TypeError, ValueError, ArithmeticError):
         return None
-    return floats if all(math.isfinite(value) for value in floats) else None
+    return floats if all(map(math.isfinite, floats)) else None

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import threading
 from collections import defaultdict
 from collections.abc import Coroutine, Mapping
 from typing import Any
 
+import orjson
 from channels.layers import get_channel_layer
 
 from feeds.messages import FeedUpdate, feed_all_group_name
@@ -25,7 +25,7 @@ def changes_by_group(
     """Changed rows per group; a removed row is sent as None in its last group."""
     by_group: dict[str, dict[str, Any]] = defaultdict(dict)
     for row_id in changed_ids:
-        by_group[groups[row_id]][row_id] = json.loads(rows[row_id])
+        by_group[groups[row_id]][row_id] = orjson.loads(rows[row_id])
     for row_id, group in removed_groups.items():
         by_group[group][row_id] = None
     return dict(by_group)

@@ -44,6 +44,8 @@ def state_version(*, file_time: datetime | None, sequencer: str, object_key: str
 # Returns {status} when nothing was applied: same (this version is the one
 # applied already) or stale (a newer one is); else {'applied', n, n changed
 # ids, then (id, old value) of each removed row}.
+# A row's version is the newer of its own (set by the chunk that wrote it) and
+# the meta's floor: the version of the last whole file, which wrote every row.
 _APPLY = """
 local mode, version, meta = ARGV[1], ARGV[2], ARGV[3]
 local current = redis.call('HGET', KEYS[3], 'version')
@@ -74,7 +76,16 @@ if mode == 'replace' then
   for i = 4, #ARGV, 200 do
     redis.call('HSET', KEYS[1], unpack(ARGV, i, math.min(i + 199, #ARGV)))
   end
+  -- Every row is at this version now: the floor says so for all of them at once.
+  redis.call('DEL', KEYS[2])
+  redis.call('HSET', KEYS[3], 'floor', version)
 else
+  local floor = redis.call('HGET', KEYS[3], 'floor')
+  if floor and floor >= version then
+    -- A part of a snapshot older than the last whole file: every row it has is older.
+    if current == version then return {'same'} end
+    return {'stale'}
+  end
   local applied_any = false
   for i = 4, #ARGV, 2 do
     local id, value = ARGV[i], ARGV[i + 1]

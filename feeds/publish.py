@@ -106,10 +106,20 @@ async def _send_all(layer: object, updates: list[FeedUpdate]) -> None:
 
     One group per feed, not per instrument group: each web process subscribes once
     and fans out itself, so a per-group send would reach no one and cost a round trip.
+    A layer that can send several messages to a group in one round trip does
+    (frgm_site.channel_layers.FeedChannelLayer); a file's messages all go to its feed's group.
     """
+    by_group: dict[str, list[FeedUpdate]] = defaultdict(list)
+    for update in updates:
+        by_group[feed_all_group_name(update["feed"])].append(update)
+    send_many = getattr(layer, "group_send_many", None)
+    if send_many is not None:
+        await asyncio.gather(*(send_many(group, sends) for group, sends in by_group.items()))
+        return
     await asyncio.gather(
         *(
-            layer.group_send(feed_all_group_name(update["feed"]), update)  # type: ignore[attr-defined]
-            for update in updates
+            layer.group_send(group, update)  # type: ignore[attr-defined]
+            for group, sends in by_group.items()
+            for update in sends
         )
     )

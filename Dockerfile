@@ -31,13 +31,17 @@ COPY accounts accounts
 RUN DJANGO_SECRET_KEY=build-only-not-a-secret-0000000000000000000000000000000 \
     DJANGO_ALLOWED_HOSTS=build DATABASE_URL=sqlite:///tmp/build.sqlite3 \
     FRGM_STATE_REDIS_URL=redis://build:6379 FRGM_MESSAGING_REDIS_URL=redis://build:6379 \
+    FRGM_TRUSTED_PROXIES=192.0.2.0/24 \
     python manage.py collectstatic --noinput -v 0
 USER frgm
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
     CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status != 200)"
 # The worker service overrides this with: celery -A frgm_site worker --loglevel INFO
-CMD ["uvicorn", "frgm_site.asgi:application", "--host", "0.0.0.0", "--port", "8000", \
+# X-Forwarded-For is believed only from FRGM_TRUSTED_PROXIES (the ALB's subnets,
+# required in prod): REMOTE_ADDR is then the client the ALB saw, never an address
+# a client wrote. sh expands the variable, then becomes uvicorn (exec: signals reach it).
+CMD ["sh", "-c", "exec uvicorn \"$@\" --forwarded-allow-ips \"$FRGM_TRUSTED_PROXIES\"", "uvicorn", \
+     "frgm_site.asgi:application", "--host", "0.0.0.0", "--port", "8000", \
      "--ws", "websockets-sansio", "--ws-per-message-deflate", "false", \
-     "--timeout-graceful-shutdown", "10", \
-     "--proxy-headers", "--forwarded-allow-ips", "*"]
+     "--timeout-graceful-shutdown", "10", "--proxy-headers"]

@@ -6,6 +6,7 @@ secrets can be mounted as files instead of passed as plain variables.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -79,3 +80,26 @@ def env_list(name: str, default: list[str]) -> list[str]:
 def env_secret(name: str, *, local_default: str | None, production: bool) -> str:
     """A secret: required in production (no default there), defaulted locally."""
     return env_str(name, None if production else local_default)
+
+
+def env_networks(name: str, default: list[str] | None) -> list[str]:
+    """Comma-separated addresses or CIDR networks (``10.0.0.0/24``).
+
+    ``default=None`` makes the variable required. ``*`` is refused: it would trust
+    any sender, which is what a list of proxies exists to prevent. So is a network
+    with host bits set (``10.0.0.7/24``), which uvicorn would silently ignore.
+    """
+    items = env_list(name, [])
+    if not items:
+        if default is None:
+            raise ConfigError(f"{name} is not set and has no default in this mode")
+        return list(default)
+    networks = []
+    for item in items:
+        if item == "*":
+            raise ConfigError(f"{name}: '*' would trust anyone; name the networks")
+        try:
+            networks.append(str(ipaddress.ip_network(item)))
+        except ValueError:
+            raise ConfigError(f"{name}: {item!r} is not an IP address or network") from None
+    return networks

@@ -18,6 +18,7 @@ from frgm_site.env import (
     env_float,
     env_int,
     env_list,
+    env_networks,
     env_secret,
     env_str,
 )
@@ -126,13 +127,15 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("FRGM_LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
-# Behind the ALB the client's address is the entry the ALB appended to
-# X-Forwarded-For (one trusted proxy); entries a client sends are not trusted.
-# Without a proxy (locally) only the socket's address counts.
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if PRODUCTION else ["REMOTE_ADDR"]
-)
-AXES_IPWARE_PROXY_COUNT = 1 if PRODUCTION else None
+# The address is REMOTE_ADDR (frgm_site/client_address.py): uvicorn believes
+# X-Forwarded-For only from FRGM_TRUSTED_PROXIES and takes the rightmost entry
+# none of them wrote, so a client cannot choose it.
+AXES_CLIENT_IP_CALLABLE = "frgm_site.client_address.client_address"
+# The proxies allowed to say who the client is: the ALB's subnets in AWS (the
+# Dockerfile hands the same variable to uvicorn's --forwarded-allow-ips).
+# Required there: without it every login would come from the ALB's address and
+# one address lockout would lock everyone out. None locally: nothing forwards.
+FRGM_TRUSTED_PROXIES = env_networks("FRGM_TRUSTED_PROXIES", None if PRODUCTION else [])
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -65,3 +65,16 @@ def test_readyz_hides_failure_details_from_strangers(
     }
     admin_view = logged_in(administrator).get("/readyz", REMOTE_ADDR="10.1.2.3").json()
     assert "detail" in admin_view["checks"]["messaging"]
+
+
+@pytest.mark.django_db
+def test_readyz_hides_details_from_a_forged_loopback_address(
+    client, doomed_messaging_redis
+) -> None:
+    doomed_messaging_redis.stop()
+    forged = client.get("/readyz", REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_FOR="127.0.0.1")
+    assert "detail" not in forged.json()["checks"]["messaging"]
+    # A loopback peer that forwards someone else's request is a proxy, not the box itself.
+    proxied = client.get("/readyz", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="127.0.0.1")
+    assert "detail" not in proxied.json()["checks"]["messaging"]
+    assert "detail" in client.get("/readyz", REMOTE_ADDR="127.0.0.1").json()["checks"]["messaging"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from frgm_site.env import ConfigError, env_bool, env_int, env_str
+from frgm_site.env import ConfigError, env_bool, env_int, env_networks, env_str
 
 ROOT = Path(__file__).resolve().parents[2]
 PROD_ENV = {
@@ -22,6 +22,7 @@ PROD_ENV = {
     "DATABASE_URL": "postgres://frgm@db.internal:5432/frgm",
     "FRGM_STATE_REDIS_URL": "rediss://frgm@clustercfg.memorydb.internal:6379",
     "FRGM_MESSAGING_REDIS_URL": "rediss://messaging.internal:6379",
+    "FRGM_TRUSTED_PROXIES": "10.0.0.0/24,10.0.1.0/24",
 }
 
 
@@ -49,6 +50,34 @@ def test_production_refuses_to_start_without_a_secret(missing: str) -> None:
     result = _manage(env, "check")
     assert result.returncode != 0
     assert f"{missing} is not set" in result.stderr
+
+
+def test_production_refuses_to_start_without_the_trusted_proxies() -> None:
+    env = {k: v for k, v in PROD_ENV.items() if k != "FRGM_TRUSTED_PROXIES"}
+    result = _manage(env, "check")
+    assert result.returncode != 0
+    assert "FRGM_TRUSTED_PROXIES is not set" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("*", "would trust anyone"),
+        ("10.0.0.7/24", "not an IP address or network"),  # uvicorn would ignore it
+        ("alb.internal", "not an IP address or network"),
+    ],
+)
+def test_a_trusted_proxy_list_uvicorn_would_misread_fails_loudly(
+    monkeypatch, value: str, why: str
+) -> None:
+    monkeypatch.setenv("FRGM_TEST_PROXIES", value)
+    with pytest.raises(ConfigError, match=why):
+        env_networks("FRGM_TEST_PROXIES", [])
+
+
+def test_trusted_proxies_are_addresses_and_networks(monkeypatch) -> None:
+    monkeypatch.setenv("FRGM_TEST_PROXIES", "10.0.0.0/24, 10.0.1.9,2001:db8::/32")
+    assert env_networks("FRGM_TEST_PROXIES", []) == ["10.0.0.0/24", "10.0.1.9/32", "2001:db8::/32"]
 
 
 def test_production_logs_are_json_with_a_request_id() -> None:

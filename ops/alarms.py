@@ -2,7 +2,10 @@
 local evaluator applies the same thresholds to the local metrics.
 
 An alarm fires when its metric breaches the threshold in each of the last
-``evaluation_periods`` periods, as CloudWatch's "N out of N" does.
+``evaluation_periods`` periods, as CloudWatch's "N out of N" does. Locally the
+evaluator samples every few seconds; the samples of one ``period_s`` (aligned
+to the clock, as CloudWatch's periods are) make one period, so "2 periods of
+1 minute" takes two minutes here as it does in CloudWatch.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class Severity(StrEnum):
@@ -217,6 +221,59 @@ ALARMS: tuple[AlarmDefinition, ...] = (
     ),
 )
 ALARMS_BY_ID = {alarm.id: alarm for alarm in ALARMS}
+
+
+# One period as the evaluator keeps it in JSON: [start (epoch s, int), value (float | None)].
+Period = list[Any]
+
+
+def period_start(alarm: AlarmDefinition, at: float) -> int:
+    """The start (epoch seconds) of the period holding ``at``."""
+    return int(at // alarm.period_s) * alarm.period_s
+
+
+def periods_add(
+    alarm: AlarmDefinition, periods: Sequence[object], *, at: float, value: float | None
+) -> list[Period]:
+    """Add one sample to its period; keep only the periods the evaluation looks at.
+
+    A period's value is its largest sample: what CloudWatch's Maximum sees, the
+    worst case for the ">" alarms, and for the heartbeat's "Sum < 1" any beat in
+    the period is enough, as it is in CloudWatch. Readers of Sum metrics report
+    the period's total so far, which only grows within a period.
+    """
+    start = period_start(alarm, at)
+    oldest = start - (alarm.evaluation_periods - 1) * alarm.period_s
+    kept: list[Period] = [
+        [int(p[0]), p[1]]
+        for p in periods
+        if isinstance(p, list) and len(p) == 2 and oldest <= p[0] <= start  # older formats drop
+    ]
+    if kept and kept[-1][0] == start:
+        kept[-1][1] = _larger(kept[-1][1], value)
+    else:
+        kept.append([start, value])
+    return kept
+
+
+def _larger(old: float | None, new: float | None) -> float | None:
+    if old is None or new is None:
+        return new if old is None else old
+    return max(old, new)
+
+
+def periods_window(
+    alarm: AlarmDefinition, periods: Sequence[Period], *, at: float
+) -> list[float | None] | None:
+    """The values of the last ``evaluation_periods`` periods up to ``at``'s, oldest first;
+    None when the evaluator took no sample in one of them (it was not running), so
+    it has too little to judge by."""
+    values = {int(p[0]): p[1] for p in periods}
+    start = period_start(alarm, at)
+    starts = [start - n * alarm.period_s for n in reversed(range(alarm.evaluation_periods))]
+    if any(s not in values for s in starts):
+        return None
+    return [values[s] for s in starts]
 
 
 def alarm_evaluate(alarm: AlarmDefinition, datapoints: Sequence[float | None]) -> AlarmState:

@@ -1,9 +1,11 @@
 """The local alarm evaluator: the same definitions as CloudWatch, applied to the
 local metrics every few seconds by the worker (Celery beat).
 
-Each run computes one value per alarm, keeps the last few, evaluates, and for
-each change records a transition (the Slack outbox) and opens or joins an
-incident. A silenced alarm still changes state on the pages but pages no one.
+Each run takes one sample per alarm into the alarm's current period (its
+``period_s``, aligned to the clock), evaluates the last ``evaluation_periods``
+periods, and for each change records a transition (the Slack outbox) and opens
+or joins an incident. A silenced alarm still changes state on the pages but
+pages no one.
 """
 
 from __future__ import annotations
@@ -22,7 +24,15 @@ from feeds.records import Feed
 from feeds.redis_clients import StateStoreUnavailable, state_store
 from feeds.selectors import feed_health, recent_files
 from feeds.state_store import workers_alive
-from ops.alarms import ALARMS, WATCHED_FEEDS, AlarmDefinition, AlarmState, alarm_evaluate
+from ops.alarms import (
+    ALARMS,
+    WATCHED_FEEDS,
+    AlarmDefinition,
+    AlarmState,
+    alarm_evaluate,
+    periods_add,
+    periods_window,
+)
 from ops.feed_states import DEFAULT_EXPECTATIONS, FeedExpectation, FeedState, feed_state
 from ops.models import (
     AlarmStatus,
@@ -175,8 +185,12 @@ def _alarm_update(
         alarm_id=alarm.id,
         defaults={"state": AlarmState.INSUFFICIENT_DATA, "since": now, "recent": []},
     )
-    status.recent = [*status.recent, value][-max(alarm.evaluation_periods, 1) :]
-    new_state = alarm_evaluate(alarm, status.recent)
+    at = now.timestamp()
+    status.recent = periods_add(alarm, status.recent, at=at, value=value)
+    window = periods_window(alarm, status.recent, at=at)
+    # Too few periods sampled (just started, or the evaluator was not running):
+    # hold the state rather than judge N periods on fewer.
+    new_state = status.state if window is None else alarm_evaluate(alarm, window)
     if new_state == status.state:
         status.save(update_fields=["recent"])
         return None

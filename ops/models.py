@@ -68,7 +68,7 @@ class AlarmStatus(models.Model):
     state = models.CharField(max_length=24)
     since = models.DateTimeField()
     reason = models.TextField(blank=True)
-    # The last few periods' values, oldest first, for "N out of N" evaluation.
+    # The last few periods, oldest first, as [start, value] (ops.alarms.periods_add).
     recent = models.JSONField(default=list, blank=True)
 
     class Meta:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from ops.alarms import ALARMS, ALARMS_BY_ID, AlarmState, Severity, alarm_evaluate
+from ops.alarms import (
+    ALARMS,
+    ALARMS_BY_ID,
+    AlarmState,
+    Severity,
+    alarm_evaluate,
+    periods_add,
+    periods_window,
+)
 
 # (alarm id, value just inside, value just breaching)
 EDGES = [
@@ -65,3 +73,36 @@ def test_every_alarm_names_metric_period_severity_and_runbook():
         assert alarm.period_s % 60 == 0  # CloudWatch periods are whole minutes here
         assert isinstance(alarm.severity, Severity)
         assert alarm.runbook
+
+
+def _sampled(alarm_id: str, samples: list[tuple[float, float | None]]) -> list:
+    alarm, periods = ALARMS_BY_ID[alarm_id], []
+    for at, value in samples:
+        periods = periods_add(alarm, periods, at=at, value=value)
+    return periods
+
+
+def test_samples_within_one_period_make_one_period_holding_the_largest():
+    worker = ALARMS_BY_ID["worker-not-running"]  # 2 periods of 60 s
+    periods = _sampled("worker-not-running", [(600, 0), (615, 1), (630, 0), (645, 0)])
+    assert periods == [[600, 1]]
+    assert periods_window(worker, periods, at=645) is None  # one period of the two
+    periods = periods_add(worker, periods, at=660, value=0)
+    assert periods_window(worker, periods, at=660) == [1, 0]
+    assert alarm_evaluate(worker, [1, 0]) is AlarmState.OK
+
+
+def test_a_period_without_a_sample_leaves_the_window_unjudged_and_old_periods_drop():
+    periods = _sampled("worker-not-running", [(600, 0), (720, 0)])  # nothing at 660-719
+    assert periods == [[720, 0]]
+    assert periods_window(ALARMS_BY_ID["worker-not-running"], periods, at=720) is None
+
+
+def test_a_period_with_only_missing_samples_is_missing_data():
+    periods = _sampled("ingest-errors", [(300, None), (310, None)])
+    assert periods == [[300, None]]
+    assert periods_window(ALARMS_BY_ID["ingest-errors"], periods, at=599) == [None]
+
+
+def test_values_kept_before_periods_existed_are_dropped():
+    assert periods_add(ALARMS_BY_ID["feed-stalled-vtexp"], [0.0, 1.0], at=60, value=0) == [[60, 0]]

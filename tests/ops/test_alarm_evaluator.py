@@ -37,7 +37,7 @@ def _state(alarm_id: str) -> str:
     return AlarmStatus.objects.get(alarm_id=alarm_id).state
 
 
-def test_a_silent_feed_alarms_after_its_grace_and_recovers_with_the_next_file(stack):
+def test_a_silent_feed_alarms_after_its_grace_and_recovers_in_the_next_period(stack):
     start = TUESDAY_10AM
     _file_ingested(start)
     _evaluate(start + timedelta(seconds=3))
@@ -51,13 +51,17 @@ def test_a_silent_feed_alarms_after_its_grace_and_recovers_with_the_next_file(st
     assert _evaluate(start + timedelta(seconds=90)) == []  # the state holds: no new change
     assert Incident.objects.count() == 1
     _file_ingested(start + timedelta(seconds=95))
-    back = _evaluate(start + timedelta(seconds=96))
-    assert [(c.alarm_id, c.new_state) for c in back] == [("feed-stalled-spot-risk", "OK")]
+    # The 10:01 minute had a stalled sample: its Maximum is 1, as CloudWatch would see it.
+    assert _evaluate(start + timedelta(seconds=96)) == []
+    back = _evaluate(start + timedelta(seconds=121))
+    assert [(c.alarm_id, c.new_state) for c in back if c.alarm_id.startswith("feed")] == [
+        ("feed-stalled-spot-risk", "OK")
+    ]
     timeline = [event.text for event in incident.events.all()]
     assert timeline[0].startswith("OK -> ALARM")
     assert "no spot-risk file for 61 s (grace 60 s); last actant/spot-risk/x.csv" in timeline[0]
     assert timeline[1].startswith("ALARM -> OK")
-    assert "spot-risk files arriving again: last 1 s ago" in timeline[1]
+    assert "spot-risk files arriving again: last 26 s ago" in timeline[1]
     incident.refresh_from_db()
     assert incident.state == "open"  # resolving is on-call's decision
 
@@ -102,14 +106,29 @@ def test_a_silenced_alarm_still_shows_its_state_but_notifies_and_opens_nothing(s
     assert not Incident.objects.exists()
 
 
-def test_no_worker_heartbeat_for_two_periods_is_an_alarm(stack):
-    at = TUESDAY_10AM
+def _evaluate_without_heartbeat(at: datetime) -> None:
     alarm_states_update(values=local_alarm_values(now=at), now=at)
-    later = at + timedelta(seconds=15)
-    alarm_states_update(values=local_alarm_values(now=later), now=later)
+
+
+def test_no_worker_heartbeat_for_two_one_minute_periods_is_an_alarm_not_two_runs(stack):
+    worker_heartbeat(name="worker@test", now=TUESDAY_10AM.timestamp())  # its last beat
+    # Fresh for 60 s; every sample of 10:01 after that finds no worker, but 10:01 had one.
+    runs = [TUESDAY_10AM + timedelta(seconds=15 * n) for n in range(13)]  # 10:00:00 .. 10:03:00
+    for at in runs[:-1]:
+        _evaluate_without_heartbeat(at)
+        assert _state("worker-not-running") != "ALARM", at
+    _evaluate_without_heartbeat(runs[-1])  # 10:02 and 10:03 both without a beat
     assert _state("worker-not-running") == "ALARM"
-    _evaluate(later + timedelta(seconds=15))
+    _evaluate(runs[-1] + timedelta(seconds=15))
     assert _state("worker-not-running") == "OK"
+
+
+def test_an_alarm_is_not_judged_on_fewer_periods_than_it_needs(stack):
+    _evaluate_without_heartbeat(TUESDAY_10AM)
+    _evaluate_without_heartbeat(TUESDAY_10AM + timedelta(seconds=45))
+    assert _state("worker-not-running") == "INSUFFICIENT_DATA"  # one period of the two
+    _evaluate_without_heartbeat(TUESDAY_10AM + timedelta(seconds=60))
+    assert _state("worker-not-running") == "ALARM"
 
 
 def test_the_first_all_clear_after_start_posts_nothing_but_a_recovery_does(stack):
@@ -118,7 +137,7 @@ def test_the_first_all_clear_after_start_posts_nothing_but_a_recovery_does(stack
     assert not AlarmTransition.objects.filter(notified_at__isnull=True).exists()
     _evaluate(TUESDAY_10AM + timedelta(seconds=61))
     _file_ingested(TUESDAY_10AM + timedelta(seconds=70))
-    _evaluate(TUESDAY_10AM + timedelta(seconds=71))
+    _evaluate(TUESDAY_10AM + timedelta(seconds=121))
     to_post = AlarmTransition.objects.filter(notified_at__isnull=True).order_by("at")
     assert [(t.alarm_id, t.new_state) for t in to_post] == [
         ("feed-stalled-spot-risk", "ALARM"),

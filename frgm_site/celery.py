@@ -32,7 +32,10 @@ class FeedNotificationStep(bootsteps.StartStopStep):
 
         if not settings.FRGM_CONSUME_NOTIFICATIONS:
             return
+        from feeds.heap import heap_settle
         from feeds.sqs_consumer import NotificationConsumer
+
+        heap_settle()
 
         self.consumer = NotificationConsumer(
             queue_name=settings.FRGM_FEED_QUEUE,

@@ -122,7 +122,20 @@ def ladder_api(request: HttpRequest) -> JsonResponse:
     except StateStoreUnavailable:
         return _unavailable("the state store")
     if view.header is None:
-        return api_error(404, view.message or "no data yet", feeds=_feeds(view.feeds))
+        return api_error(
+            404,
+            view.message or "no data yet",
+            feeds=_feeds(view.feeds),
+            instruments=[
+                {
+                    "instrument": c.instrument_id,
+                    "label": c.label,
+                    "position": c.net_position,
+                    "kind": c.kind,
+                }
+                for c in view.instruments
+            ],
+        )
     header = view.header
     return JsonResponse(
         {

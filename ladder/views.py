@@ -188,7 +188,7 @@ def ladder_page(request: HttpRequest) -> HttpResponse:
         view = ladder_snapshot(instrument_id=instrument, ticks=ticks)
     except UnknownInstrument as exc:
         view = ladder_snapshot(ticks=ticks)
-        context["note"] = f"{exc}: showing the largest position instead"
+        context["note"] = f"{exc}: showing the future with the largest position instead"
     except StateStoreUnavailable:
         return render(request, "ladder/ladder.html", {**context, "unavailable": True}, status=503)
     context.update(view=view, feeds=feed_badges(view.feeds))

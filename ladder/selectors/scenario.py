@@ -20,10 +20,15 @@ from ladder.selectors.common import (
     int_or_none,
     newest,
 )
+from ladder.selectors.default_instrument import default_position, position_order
 
 MAX_TICKS = 400  # each side of the centre: more is a different page, not a ladder
 LADDER_FEEDS = (Feed.TT_POSITIONS, Feed.TT_ORDERS, Feed.SPOT_RISK, Feed.TT_INSTRUMENTS)
 _ORDER_TYPES = {t.value: t for t in OrderType}
+NO_FUTURE = (
+    "No future position: the latest TT positions file holds none that is a future "
+    "(options only, by their TT instrument files). Choose an instrument to see its ladder."
+)
 
 
 class UnknownInstrument(LookupError):
@@ -36,6 +41,7 @@ class InstrumentChoice:
     account_id: str
     label: str  # the TT alias when known, else the id
     net_position: int
+    kind: str = "unknown"  # future | unknown | not_future (``default_instrument.Kind``)
 
 
 @dataclass(frozen=True)
@@ -93,7 +99,8 @@ class _Inputs:
 def ladder_snapshot(
     *, instrument_id: str | None = None, ticks: int = 40, centre: Decimal | None = None
 ) -> LadderView:
-    """The scenario ladder of one TT instrument (default: the largest absolute position).
+    """The scenario ladder of one TT instrument (default: the future with the largest
+    absolute position, ``default_instrument.default_position``).
 
     Raises ``UnknownInstrument`` when ``instrument_id`` has no position, and
     ``ValueError`` when ``ticks`` is outside 1..``MAX_TICKS``.
@@ -101,7 +108,7 @@ def ladder_snapshot(
     if not 1 <= ticks <= MAX_TICKS:
         raise ValueError(f"ticks must be between 1 and {MAX_TICKS}")
     inputs = _ladder_inputs()
-    choices = _choices(inputs.positions, inputs.instruments)
+    choices = _choices(inputs)
     if not inputs.positions:
         return _no_ladder(
             instruments=choices,
@@ -109,7 +116,14 @@ def ladder_snapshot(
             feeds=inputs.feeds,
             message="No data yet: no TT positions file has arrived.",
         )
-    position = _position_pick(inputs.positions, instrument_id)
+    position = _position_pick(inputs, instrument_id)
+    if position is None:
+        return _no_ladder(
+            instruments=choices,
+            ticks=ticks,
+            feeds=inputs.feeds,
+            message=NO_FUTURE,
+        )
     instrument = inputs.instruments.get(position.instrument_id, {})
     label = str(instrument.get("alias") or position.instrument_id)
     spot, source = _spot(position, instrument, inputs.spot_rows)
@@ -222,25 +236,32 @@ def _ladder_inputs() -> _Inputs:
     )
 
 
-def _position_pick(positions: list[TtPosition], instrument_id: str | None) -> TtPosition:
-    candidates = [p for p in positions if instrument_id in (None, p.instrument_id)]
+def _position_pick(inputs: _Inputs, instrument_id: str | None) -> TtPosition | None:
+    """The chosen instrument's position, or the default's (None: no future to show)."""
+    if instrument_id is None:
+        return default_position(
+            positions=inputs.positions, instruments=inputs.instruments, spot_rows=inputs.spot_rows
+        )
+    candidates = [p for p in inputs.positions if p.instrument_id == instrument_id]
     if not candidates:
         raise UnknownInstrument(f"no TT position for instrument {instrument_id}")
-    return max(candidates, key=lambda p: (abs(p.net_position), p.instrument_id, p.account_id))
+    return max(candidates, key=lambda p: (abs(p.net_position), p.account_id))
 
 
-def _choices(
-    positions: list[TtPosition], instruments: Mapping[str, dict[str, Any]]
-) -> tuple[InstrumentChoice, ...]:
-    ordered = sorted(positions, key=lambda p: (-abs(p.net_position), p.instrument_id))
+def _choices(inputs: _Inputs) -> tuple[InstrumentChoice, ...]:
+    """Every position, in the default's order: futures first, largest first."""
+    ranked = position_order(
+        positions=inputs.positions, instruments=inputs.instruments, spot_rows=inputs.spot_rows
+    )
     return tuple(
         InstrumentChoice(
             instrument_id=p.instrument_id,
             account_id=p.account_id,
-            label=str(instruments.get(p.instrument_id, {}).get("alias") or p.instrument_id),
+            label=str(inputs.instruments.get(p.instrument_id, {}).get("alias") or p.instrument_id),
             net_position=p.net_position,
+            kind=kind.name.lower(),
         )
-        for p in ordered
+        for kind, p in ranked
     )
 
 

@@ -1,11 +1,11 @@
-"""Creating the local persona users."""
+"""Creating the local persona users; keeping the admin role's permissions whole."""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
 
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.db import transaction
 
 from accounts.roles import ALL_ROLES, Role
@@ -18,14 +18,29 @@ class CreatedUser:
     password: str | None  # None when the user existed and was left alone
 
 
+def admin_permissions_ensure(*, using: str = "default") -> int:
+    """Give the admin group every permission there is; how many it lacked.
+
+    The admin role reaches everything, the Django admin included, and the admin
+    checks model permissions: a model added later brings new permissions, so this
+    runs after every ``migrate`` (``AccountsConfig``) and in ``create_role_users``.
+    """
+    group, _ = Group.objects.using(using).get_or_create(name=Role.ADMIN)
+    missing = list(Permission.objects.using(using).exclude(group=group))
+    group.permissions.add(*missing)
+    return len(missing)
+
+
 @transaction.atomic
 def role_users_ensure(*, password: str | None, reset: bool = False) -> list[CreatedUser]:
     """One user per role, named after it; existing users are left as they are
     unless ``reset``, which gives them a new password (for a lost one).
 
     ``password`` is used for every user it sets; without it each gets a random
-    one, returned so it can be shown once.
+    one, returned so it can be shown once. The admin persona holds the admin role
+    and nothing more (no superuser flag): what it can do is what the role grants.
     """
+    admin_permissions_ensure()
     created: list[CreatedUser] = []
     for role in ALL_ROLES:
         group, _ = Group.objects.get_or_create(name=role)
@@ -35,12 +50,7 @@ def role_users_ensure(*, password: str | None, reset: bool = False) -> list[Crea
             continue
         user_password = password or secrets.token_urlsafe(12)
         if user is None:
-            user = User.objects.create_user(
-                username=role,
-                password=user_password,
-                is_staff=role is Role.ADMIN,
-                is_superuser=role is Role.ADMIN,
-            )
+            user = User.objects.create_user(username=role, password=user_password)
         else:
             user.set_password(user_password)
             user.save(update_fields=["password"])

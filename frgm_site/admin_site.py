@@ -34,8 +34,11 @@ class FrgmAdminSite(admin.AdminSite):
     site_title = "FRGM Live admin"
 
     def has_permission(self, request: HttpRequest) -> bool:
+        # The role decides, not Django's is_staff flag: a member of the admin group
+        # opens the admin, and the group holds every model permission
+        # (accounts.services.admin_permissions_ensure).
         user = request.user
-        return bool(user.is_active and user.is_staff and user_has_role(user, Role.ADMIN))
+        return bool(user.is_active and user_has_role(user, Role.ADMIN))
 
     def admin_view(
         self, view: Callable[..., HttpResponse], cacheable: bool = False

@@ -29,6 +29,8 @@ from devstack.processes import (
 ROOT = Path(__file__).resolve().parent.parent
 RUN_DIR = ROOT / ".run"
 
+# A cap like MemoryDB's, so the memory alarm has something to measure against locally.
+STATE_STORE_MAXMEMORY = "512mb"
 DEFAULTS = {
     "FRGM_PORT": "8000",
     "FRGM_STATE_REDIS_URL": "redis://127.0.0.1:16379/0",
@@ -117,6 +119,7 @@ def main() -> int:
                 data_dir=RUN_DIR / "state-redis",
                 cluster=True,
                 durable=True,
+                maxmemory=STATE_STORE_MAXMEMORY,
             )
         )
         servers.append(

@@ -81,8 +81,19 @@ def redis_binary() -> str:
     return path
 
 
-def redis_start(*, name: str, port: int, data_dir: Path, cluster: bool, durable: bool) -> Server:
-    """A private redis-server; ``cluster`` makes it a one-node cluster owning every slot."""
+def redis_start(
+    *,
+    name: str,
+    port: int,
+    data_dir: Path,
+    cluster: bool,
+    durable: bool,
+    maxmemory: str | None = None,
+) -> Server:
+    """A private redis-server; ``cluster`` makes it a one-node cluster owning every slot.
+
+    ``maxmemory`` ("512mb") caps it as MemoryDB is capped, with MemoryDB's default
+    noeviction policy, so the redis-memory-high alarm measures the same ratio here."""
     data_dir.mkdir(parents=True, exist_ok=True)
     args = [
         redis_binary(),
@@ -101,6 +112,8 @@ def redis_start(*, name: str, port: int, data_dir: Path, cluster: bool, durable:
         "--logfile",
         "",
     ]
+    if maxmemory:
+        args += ["--maxmemory", maxmemory, "--maxmemory-policy", "noeviction"]
     if cluster:
         args += [
             "--cluster-enabled",

@@ -276,6 +276,13 @@ def periods_window(
     return [values[s] for s in starts]
 
 
+def periods_sampled(alarm: AlarmDefinition, periods: Sequence[Period], *, at: float) -> int:
+    """How many of the last ``evaluation_periods`` periods up to ``at``'s hold a sample."""
+    newest = period_start(alarm, at)
+    oldest = newest - (alarm.evaluation_periods - 1) * alarm.period_s
+    return sum(1 for p in periods if oldest <= int(p[0]) <= newest)
+
+
 def alarm_evaluate(alarm: AlarmDefinition, datapoints: Sequence[float | None]) -> AlarmState:
     """The state after the given periods (oldest first); ``None`` is a period without data."""
     recent: list[float | None] = list(datapoints)[-alarm.evaluation_periods :]

@@ -10,10 +10,12 @@ pages no one.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -31,6 +33,7 @@ from ops.alarms import (
     AlarmState,
     alarm_evaluate,
     periods_add,
+    periods_sampled,
     periods_window,
 )
 from ops.feed_states import DEFAULT_EXPECTATIONS, FeedExpectation, FeedState, feed_state
@@ -48,6 +51,18 @@ from ops.models import (
 log = logging.getLogger(__name__)
 
 STALLED_PREFIX = "feed-stalled-"
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """No sample this run, and why: the metric could not be read, or is not measured
+    here. Unlike a reading of "no data", it never counts as a period."""
+
+    why: str
+
+
+Sample = float | None | Unreadable  # None: read, and the metric had no data
+NOT_MEASURED = Unreadable("no data: not measured locally (CloudWatch measures it in AWS)")
 
 
 @dataclass(frozen=True)
@@ -95,11 +110,14 @@ def _dlq_depth() -> float:
     return float(attrs["ApproximateNumberOfMessages"])
 
 
-def _parse_errors_5min(now: datetime) -> float:
+def _parse_errors_in_period(now: datetime, period_s: int) -> float:
+    """Files refused since the start of the current period: the period's Sum so far,
+    from the per-minute counters (periods are whole minutes)."""
     minute = int(now.timestamp() // 60)
+    first = int(now.timestamp() // period_s) * period_s // 60
     store, total = state_store(), 0
     for feed in Feed:
-        keys = [f"frgm:{{{feed}}}:parse_error:{m}" for m in range(minute - 4, minute + 1)]
+        keys = [f"frgm:{{{feed}}}:parse_error:{m}" for m in range(first, minute + 1)]
         total += sum(int(store.get(k) or 0) for k in keys)
     return float(total)
 
@@ -119,39 +137,68 @@ def _latency_p95_5min(now: datetime) -> float | None:
     return values[min(len(values) - 1, int(0.95 * len(values)))]
 
 
-def _redis_memory_pct() -> float | None:
-    """Used memory against maxmemory on the fullest primary; None without a limit."""
-    replies = state_store().info("memory", target_nodes=state_store().PRIMARIES)
-    nodes = replies.values() if "used_memory" not in replies else [replies]
+def _primaries_info(section: str) -> list[dict[str, Any]]:
+    replies = state_store().info(section, target_nodes=state_store().PRIMARIES)
+    # Several primaries answer with a dict per node; a single one with its own dict.
+    nodes = list(replies.values())
+    return nodes if nodes and all(isinstance(n, dict) for n in nodes) else [replies]
+
+
+def _redis_memory_pct() -> float | Unreadable:
+    """Used memory against maxmemory on the fullest primary, as MemoryDB reports it."""
+    nodes = _primaries_info("memory")
     ratios = [100.0 * n["used_memory"] / n["maxmemory"] for n in nodes if n.get("maxmemory")]
-    return max(ratios) if ratios else None
+    if not ratios:
+        return Unreadable("the state store has no maxmemory: nothing to measure against")
+    return max(ratios)
+
+
+EVICTIONS_SEEN = "frgm:{ops}:evicted_keys"  # no TTL: a volatile-* policy never evicts it
+
+
+def _redis_evictions_in_period(now: datetime, period_s: int) -> float:
+    """Keys the state store evicted since the current period began (its Sum so far).
+
+    Redis counts evictions since it started. A new period starts from the count
+    the previous run saw, so evictions between two runs are never lost."""
+    count = sum(int(n.get("evicted_keys", 0)) for n in _primaries_info("stats"))
+    period = int(now.timestamp() // period_s)
+    store = state_store()
+    # The first look has nothing to compare with: it counts from here.
+    seen = json.loads(store.get(EVICTIONS_SEEN) or "null") or {"period": period, "base": count}
+    base = seen["base"] if seen["period"] == period else seen["last"]
+    store.set(EVICTIONS_SEEN, json.dumps({"period": period, "base": base, "last": count}))
+    return float(count - base if count >= base else count)  # a restart resets the counter
 
 
 def _secrets_overdue(now: datetime) -> float:
     return float(any(ref.rotation_overdue(now) for ref in SecretReference.objects.all()))
 
 
-def local_alarm_values(*, now: datetime) -> dict[str, float | None]:
-    """This period's value of each alarm's metric; None where nothing measures it locally
-    (ALB targets, DynamoDB throttling and evictions exist only in AWS)."""
+def local_alarm_values(*, now: datetime) -> dict[str, Sample]:
+    """One sample of each alarm's metric that can be measured here. ALB targets and
+    DynamoDB throttling exist only in AWS: they have no entry, and show no data."""
     context = feed_context_load(now=now)
-    readers: dict[str, Callable[[], float | None]] = {
+    period = {alarm.id: alarm.period_s for alarm in ALARMS}
+    readers: dict[str, Callable[[], Sample]] = {
         **{
             f"{STALLED_PREFIX}{feed}": _stalled_reader(feed, now, context) for feed in WATCHED_FEEDS
         },
-        "ingest-errors": lambda: _parse_errors_5min(now),
+        "ingest-errors": lambda: _parse_errors_in_period(now, period["ingest-errors"]),
         "dlq-not-empty": _dlq_depth,
         "redis-memory-high": _redis_memory_pct,
+        "redis-evictions": lambda: _redis_evictions_in_period(now, period["redis-evictions"]),
         "worker-not-running": lambda: float(workers_alive(now=now.timestamp())),
         "e2e-latency-high": lambda: _latency_p95_5min(now),
         "secret-rotation-overdue": lambda: _secrets_overdue(now),
     }
-    values: dict[str, float | None] = {alarm.id: None for alarm in ALARMS}
+    values: dict[str, Sample] = {}
     for alarm_id, read in readers.items():
         try:
             values[alarm_id] = read()
         except Exception as exc:
             log.warning("alarm %s: could not read its metric: %s", alarm_id, exc)
+            values[alarm_id] = Unreadable(f"could not read it: {exc}")
     return values
 
 
@@ -166,35 +213,34 @@ def alarm_silenced(alarm_id: str, *, now: datetime) -> bool:
     return Silence.objects.filter(alarm_silence | feed_silence, until__gt=now).exists()
 
 
-def alarm_states_update(
-    *, values: Mapping[str, float | None], now: datetime
-) -> list[AlarmTransition]:
+def alarm_states_update(*, values: Mapping[str, Sample], now: datetime) -> list[AlarmTransition]:
+    """Take each alarm's sample into its period and record every change of state;
+    an alarm with no entry in ``values`` is not measured here."""
     changes = []
     for alarm in ALARMS:
-        change = _alarm_update(alarm, values.get(alarm.id), now)
+        change = _alarm_update(alarm, values.get(alarm.id, NOT_MEASURED), now)
         if change is not None:
             changes.append(change)
     return changes
 
 
 @transaction.atomic
-def _alarm_update(
-    alarm: AlarmDefinition, value: float | None, now: datetime
-) -> AlarmTransition | None:
+def _alarm_update(alarm: AlarmDefinition, sample: Sample, now: datetime) -> AlarmTransition | None:
     status, _ = AlarmStatus.objects.select_for_update().get_or_create(
         alarm_id=alarm.id,
         defaults={"state": AlarmState.INSUFFICIENT_DATA, "since": now, "recent": []},
     )
     at = now.timestamp()
-    status.recent = periods_add(alarm, status.recent, at=at, value=value)
-    window = periods_window(alarm, status.recent, at=at)
-    # Too few periods sampled (just started, or the evaluator was not running):
-    # hold the state rather than judge N periods on fewer.
-    new_state = status.state if window is None else alarm_evaluate(alarm, window)
+    value = None if isinstance(sample, Unreadable) else sample
+    if not isinstance(sample, Unreadable):  # an unread metric is no sample, not "no data"
+        status.recent = periods_add(alarm, status.recent, at=at, value=value)
+    new_state = _state_judged(alarm, status, at)
     if new_state == status.state:
-        status.save(update_fields=["recent"])
+        if new_state == AlarmState.INSUFFICIENT_DATA and isinstance(sample, Unreadable):
+            status.reason = sample.why  # why there is no data, from the first run on
+        status.save(update_fields=["recent", "reason"])
         return None
-    reason = _reason(alarm, value, now)
+    reason = sample.why if isinstance(sample, Unreadable) else _reason(alarm, value, now)
     transition = AlarmTransition.objects.create(
         alarm_id=alarm.id,
         old_state=status.state,
@@ -217,6 +263,17 @@ def _alarm_update(
     if not silenced:
         incident_record(alarm, transition)
     return transition
+
+
+def _state_judged(alarm: AlarmDefinition, status: AlarmStatus, at: float) -> str:
+    window = periods_window(alarm, status.recent, at=at)
+    if window is not None:
+        return alarm_evaluate(alarm, window)
+    if periods_sampled(alarm, status.recent, at=at) == 0:
+        return AlarmState.INSUFFICIENT_DATA  # nothing read for the whole window: say so
+    # Too few periods sampled (just started, or the evaluator was not running):
+    # hold the state rather than judge N periods on fewer.
+    return status.state
 
 
 def _reason(alarm: AlarmDefinition, value: float | None, now: datetime) -> str:

@@ -1,4 +1,5 @@
-"""How long ago, as an on-call engineer reads it: "4.2 s", "48 min", "3 h 05 min"."""
+"""Ops values as an on-call engineer reads them: ages ("4.2 s", "48 min", "3 h 05 min")
+and alarm states ("no data" rather than INSUFFICIENT_DATA)."""
 
 from __future__ import annotations
 
@@ -20,3 +21,12 @@ def age(seconds: float | None) -> str:
     if hours < 48:
         return f"{hours} h {minutes:02d} min"
     return f"{hours // 24} d {hours % 24} h"
+
+
+STATE_LABELS = {"INSUFFICIENT_DATA": "no data"}
+
+
+@register.filter
+def alarm_state(state: str) -> str:
+    """An alarm state as on-call says it: CloudWatch's INSUFFICIENT_DATA is "no data"."""
+    return STATE_LABELS.get(state, state)

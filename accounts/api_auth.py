@@ -16,6 +16,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django.contrib.auth.decorators import login_not_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -23,6 +24,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import ApiToken
 from accounts.roles import Role, UserLike, user_has_role
+from ops.services import audit_record
 
 TOKEN_PREFIX = "frgm_"  # noqa: S105 - a label that starts every token, not a secret
 PREFIX_LENGTH = 12  # "frgm_" and 7 characters: enough to tell tokens apart, useless to guess
@@ -35,19 +37,35 @@ def token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def api_token_create(*, user: UserLike, name: str) -> tuple[ApiToken, str]:
-    """A new token for ``user``: the record, and the token itself (shown once, never stored)."""
+def _audit_target(token: ApiToken) -> str:
+    return f"{token.prefix}… ({token.name}, {token.user.username})"[:255]
+
+
+@transaction.atomic
+def api_token_create(
+    *, user: UserLike, name: str, actor: UserLike | None = None, via: str = ""
+) -> tuple[ApiToken, str]:
+    """A new token for ``user``: the record, and the token itself (shown once, never stored).
+
+    Audited: who (``actor``, None for a shell command) and from where (``via``).
+    """
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user, name=name, prefix=raw[:PREFIX_LENGTH], key_hash=token_hash(raw)
     )
+    audit_record(actor=actor, action="api_token.create", target=_audit_target(token), detail=via)
     return token, raw
 
 
-def api_token_revoke(*, token: ApiToken) -> None:
-    if token.revoked is None:
-        token.revoked = timezone.now()
-        token.save(update_fields=["revoked"])
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, actor: UserLike | None = None, via: str = "") -> bool:
+    """Refuse the token from now on; False when it was revoked already (nothing audited)."""
+    if token.revoked is not None:
+        return False
+    token.revoked = timezone.now()
+    token.save(update_fields=["revoked"])
+    audit_record(actor=actor, action="api_token.revoke", target=_audit_target(token), detail=via)
+    return True
 
 
 def api_token_user(*, raw: str) -> UserLike | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+import os
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -9,6 +11,15 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.api_auth import api_token_create, api_token_revoke
 from accounts.models import ApiToken
+
+
+def _via(action: str) -> str:
+    """For the audit trail: the command, and the account on the machine that ran it."""
+    try:
+        who = getpass.getuser()
+    except (OSError, KeyError):  # no login name and no passwd entry (some containers)
+        who = f"uid {os.getuid()}"
+    return f"manage.py api_token {action}, run by {who}"
 
 
 class Command(BaseCommand):
@@ -38,7 +49,7 @@ class Command(BaseCommand):
             user = get_user_model().objects.get(username=username)
         except get_user_model().DoesNotExist as exc:
             raise CommandError(f"no user {username!r}") from exc
-        token, raw = api_token_create(user=user, name=name)
+        token, raw = api_token_create(user=user, name=name, via=_via("create"))
         self.stderr.write(f"Token {token.prefix}… for {username} ({name}). Shown once, keep it:")
         self.stdout.write(raw)
 
@@ -57,5 +68,7 @@ class Command(BaseCommand):
         matches = list(ApiToken.objects.filter(prefix__startswith=prefix.rstrip("…")))
         if len(matches) != 1:
             raise CommandError(f"{len(matches)} tokens match {prefix!r}: give a longer prefix")
-        api_token_revoke(token=matches[0])
-        self.stdout.write(f"revoked {matches[0].prefix}…")
+        if api_token_revoke(token=matches[0], via=_via("revoke")):
+            self.stdout.write(f"revoked {matches[0].prefix}…")
+        else:
+            self.stdout.write(f"{matches[0].prefix}… was revoked already")

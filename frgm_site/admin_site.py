@@ -15,9 +15,11 @@ from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.urls import URLPattern, URLResolver
+from django.shortcuts import redirect
+from django.urls import URLPattern, URLResolver, reverse
 
 from accounts.roles import Role, user_has_role
+from frgm_site.redirects import next_url
 
 
 def _drop_admin_login_url(patterns: list[URLPattern | URLResolver]) -> None:
@@ -60,6 +62,11 @@ class FrgmAdminSite(admin.AdminSite):
         return urls
 
     def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
-        if request.user.is_authenticated:
+        """No second login form: anonymous visitors go to the portal's (which
+        LoginRequiredMiddleware does first); an admin goes on, to a ``next`` only
+        when it stays on this site."""
+        if not request.user.is_authenticated:
+            return redirect_to_login(next_url(request, default="/admin/"), settings.LOGIN_URL)
+        if not self.has_permission(request):
             raise PermissionDenied("The admin pages need the admin role.")
-        return redirect_to_login(request.GET.get("next", "/admin/"), settings.LOGIN_URL)
+        return redirect(next_url(request, default=reverse("admin:index", current_app=self.name)))

@@ -14,6 +14,7 @@ from feeds.aws import AwsUnavailable, client
 from feeds.models import QuarantinedFile
 from feeds.records import Feed
 from feeds.selectors import recent_files
+from frgm_site.redirects import next_url
 from ops import runbooks, selectors, services
 from ops.alarms import ALARMS_BY_ID
 from ops.forms import NoteForm, SilenceForm
@@ -86,14 +87,14 @@ def quarantine_download(request: HttpRequest, pk: int) -> HttpResponse:
 def dlq_redrive(request: HttpRequest) -> HttpResponse:
     if request.POST.get("confirm") != "redrive":
         messages.error(request, "Type redrive to confirm.")
-        return redirect(request.POST.get("next") or "ops:health")
+        return redirect(next_url(request, default="ops:health"))
     try:
         moved = services.dlq_redrive(user=request.user)
     except AwsUnavailable as exc:
         messages.error(request, f"Redrive failed: {exc}")
     else:
         messages.success(request, f"Moved {moved} message(s) back to the feed queue.")
-    return redirect(request.POST.get("next") or "ops:health")
+    return redirect(next_url(request, default="ops:health"))
 
 
 @oncall

@@ -15,6 +15,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -36,6 +37,7 @@ from feeds.state_store import (
     claim_release,
     claim_take,
     failure_record,
+    file_freshens,
     group_sequences_next,
     ingest_record,
     key,
@@ -119,13 +121,14 @@ def _ingest_claimed(
     watch = _Stopwatch()
     with watch.stage("download"):
         data = _download(event)
+    refuse = partial(_refuse, event, source, watch=watch, received_at=received_at)
     if data is None:
-        return _refuse(event, source, "missing_object", "object no longer exists in S3", watch)
+        return refuse("missing_object", "object no longer exists in S3")
     try:
         with watch.stage("parse"):
             parsed = file_parse(key=event.key, data=data)
     except ParseError as exc:
-        return _refuse(event, source, "parse_error", str(exc), watch, error=exc, size=len(data))
+        return refuse("parse_error", str(exc), error=exc, size=len(data))
     with watch.stage("derive"):
         derived = file_derive(parsed, market=_market_inputs(parsed))
     version = state_version(
@@ -147,6 +150,9 @@ def _ingest_claimed(
         stages_ms=watch.stages,
         status=applied.status,
         rows=len(derived.rows),
+        version=version,
+        fresh=not replay
+        and file_freshens(feed=source.feed, status=applied.status, version=version),
     )
     ingest_record(record, live=not replay)
     if not replay:
@@ -164,6 +170,8 @@ def _record(
     stages_ms: dict[str, float],
     status: str,
     rows: int,
+    version: str = "",
+    fresh: bool = False,
 ) -> IngestRecord:
     return IngestRecord(
         feed=source.feed,
@@ -178,6 +186,8 @@ def _record(
         rows=rows,
         chunk=source.chunk,
         chunks=source.chunks,
+        version=version,
+        fresh=fresh,
     )
 
 
@@ -203,33 +213,39 @@ def _refuse(
     source: FeedKey,
     kind: str,
     reason: str,
-    watch: _Stopwatch,
     *,
+    watch: _Stopwatch,
+    received_at: float,
     error: ParseError | None = None,
     size: int | None = None,
 ) -> FileOutcome:
-    """Quarantine with the reason, count it, and mark the object done."""
+    """Quarantine with the reason, count it, and mark the object done.
+
+    A refused file is no "last file" of its feed (``ingest_record``).
+    """
     quarantine_record(
-        event=event, feed=source.feed, kind=kind, reason=reason, error=error, size=size
+        event=event,
+        feed=source.feed,
+        kind=kind,
+        reason=reason,
+        error=error,
+        size=size,
     )
-    failure_record(feed=source.feed, kind=kind)
     metrics_emit(
         feed=source.feed,
         metrics={"ParseErrors" if error else "MissingObjects": (1, "Count")},
         properties={"Key": event.key},
     )
-    now = time.time()
-    ingest_record(
-        _record(
-            event,
-            source,
-            received_at=now,
-            finished_at=now,
-            stages_ms=watch.stages,
-            status=kind,
-            rows=0,
-        )
+    record = _record(
+        event,
+        source,
+        received_at=received_at,
+        finished_at=time.time(),
+        stages_ms=watch.stages,
+        status=kind,
+        rows=0,
     )
+    ingest_record(record)
     log.warning("quarantined %s: %s", event.key, reason)
     return FileOutcome(
         "quarantined" if error else "missing", event.key, source.feed, watch.stages, reason
@@ -349,7 +365,7 @@ def _publish(
 
 def _emit(record: IngestRecord) -> None:
     metrics: dict = {"FilesIngested": (1, "Count")}
-    if record.latency_ms is not None:
+    if record.fresh and record.latency_ms is not None:  # a stale file's data reached no one
         metrics["EndToEndLatency"] = (record.latency_ms, "Milliseconds")
     for stage, millis in record.stages_ms.items():
         metrics[f"Stage{stage.capitalize()}"] = (millis, "Milliseconds")

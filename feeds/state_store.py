@@ -173,7 +173,7 @@ def group_sequences_next(*, feed: Feed, groups: Iterable[str]) -> dict[str, int]
 
 @dataclass(frozen=True)
 class IngestRecord:
-    """What feed health keeps of one ingested file."""
+    """What feed health keeps of one file the pipeline finished."""
 
     feed: Feed
     object_id: str
@@ -183,10 +183,14 @@ class IngestRecord:
     received_at: float  # epoch seconds the message was received
     finished_at: float  # epoch seconds the file was done
     stages_ms: dict[str, float]
-    status: str  # applied | same | stale
+    status: str  # applied | same | stale | parse_error | missing_object
     rows: int
     chunk: int | None = None
     chunks: int | None = None
+    version: str = ""  # its state version; "" for a refused file
+    # Its rows reached the latest state now: only such a file is the feed's "last
+    # file" and moves its age and latency (see ``file_freshens``).
+    fresh: bool = False
 
     @property
     def latency_ms(self) -> float | None:
@@ -195,48 +199,76 @@ class IngestRecord:
         return round((self.finished_at - self.event_time.timestamp()) * 1000, 1)
 
 
+REFUSED = frozenset({"parse_error", "missing_object"})
+# What a file that did not freshen the feed is counted as, by its status.
+_COUNTED_AS = {"same": "duplicate"}
+
+
+def file_freshens(*, feed: Feed, status: str, version: str) -> bool:
+    """Whether a file's rows reached the latest state with this delivery.
+
+    ``applied``: yes. ``same``: the state holds this very version already, so
+    either an earlier delivery applied it and died before recording it (then
+    health never saw it: yes), or it is a redelivery of a file recorded already
+    (after its done marker expired: no, or a silent feed would look live).
+    """
+    if status == "applied":
+        return True
+    if status != "same":
+        return False
+    last = _store_call(state_store().hget, key(feed, "health"), "last_version")
+    return last is None or last.decode() < version
+
+
 def ingest_record(record: IngestRecord, *, live: bool = True) -> None:
-    """Mark the file done and, for a live file, update its feed's health, in one
-    round trip. A replayed archive file must not make a stalled feed look fresh."""
+    """Mark the file done and, for a live file, record it in its feed's health, in one
+    round trip. A replayed archive file must not make a stalled feed look fresh.
+
+    Only a fresh file moves the feed's last file, age and latency and counts as
+    a file; a stale, duplicate or refused one is counted under its own name
+    (``stale_total``, ``parse_error`` per minute ...) and listed with its status.
+    """
     feed = record.feed
+    pipe = state_store().pipeline(transaction=False)
+    pipe.set(key(feed, "done", record.object_id), 1, ex=DONE_TTL_S)
+    pipe.delete(key(feed, "claim", record.object_id))
     if not live:
-        pipe = state_store().pipeline(transaction=False)
-        pipe.set(key(feed, "done", record.object_id), 1, ex=DONE_TTL_S)
-        pipe.delete(key(feed, "claim", record.object_id))
         _store_call(pipe.execute)
         return
     minute = int(record.finished_at // 60)
+    latency = record.latency_ms if record.fresh else None
     entry = {
         "key": record.key,
         "file_time": _iso(record.file_time),
         "event_time": _iso(record.event_time),
         "received_at": record.received_at,
         "finished_at": record.finished_at,
-        "latency_ms": record.latency_ms,
+        "latency_ms": latency,
         "stages_ms": record.stages_ms,
         "status": record.status,
         "rows": record.rows,
     }
-    pipe = state_store().pipeline(transaction=False)
-    pipe.set(key(feed, "done", record.object_id), 1, ex=DONE_TTL_S)
-    pipe.delete(key(feed, "claim", record.object_id))
-    pipe.hset(
-        key(feed, "health"),
-        mapping={
-            "last_key": record.key,
-            "last_file_time": _iso(record.file_time) or "",
-            "last_event_time": _iso(record.event_time) or "",
-            "last_ingested_at": str(record.finished_at),
-            "last_latency_ms": "" if record.latency_ms is None else str(record.latency_ms),
-            "last_stages_ms": json.dumps(record.stages_ms),
-        },
-    )
-    pipe.hincrby(key(feed, "health"), "files_total", 1)
-    pipe.incr(key(feed, "files", str(minute)))
-    pipe.expire(key(feed, "files", str(minute)), MINUTE_BUCKET_TTL_S)
+    if record.fresh:
+        pipe.hset(
+            key(feed, "health"),
+            mapping={
+                "last_key": record.key,
+                "last_file_time": _iso(record.file_time) or "",
+                "last_event_time": _iso(record.event_time) or "",
+                "last_ingested_at": str(record.finished_at),
+                "last_latency_ms": "" if latency is None else str(latency),
+                "last_stages_ms": json.dumps(record.stages_ms),
+                "last_version": record.version,
+            },
+        )
+    counted = "files" if record.fresh else _COUNTED_AS.get(record.status, record.status)
+    pipe.hincrby(key(feed, "health"), f"{counted}_total", 1)
+    pipe.incr(key(feed, counted, str(minute)))
+    pipe.expire(key(feed, counted, str(minute)), MINUTE_BUCKET_TTL_S)
     pipe.lpush(key(feed, "recent"), json.dumps(entry))
     pipe.ltrim(key(feed, "recent"), 0, RECENT_FILES - 1)
-    if record.chunks is not None and record.file_time is not None:
+    if record.chunks is not None and record.file_time is not None and record.status not in REFUSED:
+        # A refused chunk's rows never arrived: its batch stays incomplete on the ops pages.
         batch = record.file_time.strftime("%Y%m%d_%H%M%S")
         pipe.hset(
             key(feed, "batch", batch),
@@ -249,7 +281,7 @@ def ingest_record(record: IngestRecord, *, live: bool = True) -> None:
 
 
 def failure_record(*, feed: Feed | str, kind: str, now: float | None = None) -> None:
-    """Count a parse error, a missing object or an ignored key for feed health."""
+    """Count a key no feed owns (``ignored``) for feed health."""
     minute = int((now or time.time()) // 60)
     pipe = state_store().pipeline(transaction=False)
     pipe.hincrby(key(feed, "health"), f"{kind}_total", 1)

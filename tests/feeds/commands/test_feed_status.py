@@ -37,8 +37,8 @@ def test_it_shows_each_feeds_last_file_and_the_reason_a_file_was_quarantined(fee
     spot = feeds["spot-risk"]
     assert spot["LAST FILE"] == SPOT_KEY
     assert spot["AGE"].endswith("s")
-    assert spot["FILES/MIN"] == spot["FILES/H"] == "2"  # the good file and the bad one
-    assert spot["ERRORS/H"] == "1"
+    assert spot["FILES/MIN"] == spot["FILES/H"] == "1"  # the good file ...
+    assert spot["ERRORS/H"] == "1"  # ... and the bad one, counted apart
     assert spot["LATENCY"].endswith(("ms", "s"))
     assert feeds["tt-positions"]["TOTAL"] == "1"
     assert feeds["tt-instruments"]["FILES/H"] == "1"
@@ -65,9 +65,9 @@ def test_json_gives_the_same_facts_to_scripts(feed_queue):
     spot = next(f for f in document["feeds"] if f["feed"] == "spot-risk")
     assert spot["last_key"] == SPOT_KEY
     assert spot["last_file_time"].startswith("2025-07-21T20:30:07")
-    assert spot["files_last_hour"] == 2
+    assert spot["files_last_hour"] == 1
     assert spot["parse_errors_last_hour"] == 1
-    assert spot["totals"] == {"files": 2, "parse_error": 1}
+    assert spot["totals"] == {"files": 1, "parse_error": 1}
     assert spot["last_latency_ms"] >= 0
     [refused] = document["quarantined"]
     assert refused["key"] == BAD_SPOT_KEY

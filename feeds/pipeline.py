@@ -82,7 +82,8 @@ def feed_file_ingest(
     """Ingest one object exactly once in effect, however often it is delivered.
 
     ``replay``: an archived file re-ingested by hand; it updates state and
-    history but not the feed's live health or metrics.
+    history but not the feed's live health, counters or metrics, even when it
+    is refused.
     """
     source = feed_key_parse(event.key)
     if source is None:
@@ -121,7 +122,7 @@ def _ingest_claimed(
     watch = _Stopwatch()
     with watch.stage("download"):
         data = _download(event)
-    refuse = partial(_refuse, event, source, watch=watch, received_at=received_at)
+    refuse = partial(_refuse, event, source, watch=watch, received_at=received_at, replay=replay)
     if data is None:
         return refuse("missing_object", "object no longer exists in S3")
     try:
@@ -216,12 +217,14 @@ def _refuse(
     *,
     watch: _Stopwatch,
     received_at: float,
+    replay: bool,
     error: ParseError | None = None,
     size: int | None = None,
 ) -> FileOutcome:
     """Quarantine with the reason, count it, and mark the object done.
 
-    A refused file is no "last file" of its feed (``ingest_record``).
+    A refused file is no "last file" of its feed (``ingest_record``). A replayed
+    one is quarantined if it never was, and nothing else: no counter, no metric.
     """
     quarantine_record(
         event=event,
@@ -230,12 +233,14 @@ def _refuse(
         reason=reason,
         error=error,
         size=size,
+        repeat=not replay,
     )
-    metrics_emit(
-        feed=source.feed,
-        metrics={"ParseErrors" if error else "MissingObjects": (1, "Count")},
-        properties={"Key": event.key},
-    )
+    if not replay:
+        metrics_emit(
+            feed=source.feed,
+            metrics={"ParseErrors" if error else "MissingObjects": (1, "Count")},
+            properties={"Key": event.key},
+        )
     record = _record(
         event,
         source,
@@ -245,7 +250,7 @@ def _refuse(
         status=kind,
         rows=0,
     )
-    ingest_record(record)
+    ingest_record(record, live=not replay)
     log.warning("quarantined %s: %s", event.key, reason)
     return FileOutcome(
         "quarantined" if error else "missing", event.key, source.feed, watch.stages, reason

@@ -17,8 +17,13 @@ def quarantine_record(
     reason: str,
     error: ParseError | None,
     size: int | None,
+    repeat: bool = True,
 ) -> QuarantinedFile:
-    """One record per object version; a repeat only counts up ``times_seen``."""
+    """One record per object version; a repeat only counts up ``times_seen``.
+
+    ``repeat=False`` (a replay): record a file never refused before, but count
+    no repeat: a replay is not the feed sending it again.
+    """
     record, created = QuarantinedFile.objects.get_or_create(
         bucket=event.bucket,
         key=event.key,
@@ -32,6 +37,6 @@ def quarantine_record(
             "size": size,
         },
     )
-    if not created:
+    if not created and repeat:
         QuarantinedFile.objects.filter(pk=record.pk).update(times_seen=F("times_seen") + 1)
     return record

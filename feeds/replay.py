@@ -28,8 +28,9 @@ The synthetic event's time is the object's LastModified, which S3 does not
 promise equals the notification's eventTime. Dated files are filed in history
 by their own name, so that does not matter; an instrument file's history item
 is keyed by event time, so a replay may add a second item for it when the two
-fall in different seconds. Replayed files also update feed health (last file,
-and a "latency" that is the archive's age).
+fall in different seconds. Replayed files leave feed health alone (last file,
+age, latency, counters and metrics), refused ones too: a stalled feed must
+still look stalled while its archive is replayed.
 """
 
 from __future__ import annotations

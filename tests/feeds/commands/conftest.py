@@ -15,6 +15,7 @@ from tests.feeds.ingest.conftest import (  # noqa: F401 - fixtures are found by 
     VTEXP_KEY,
     FeedQueue,
     channel_listener,
+    emf_documents,
     feed_queue,
     sample,
 )

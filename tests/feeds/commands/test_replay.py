@@ -12,9 +12,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from feeds.aws import client
+from feeds.models import QuarantinedFile
 from feeds.records import Feed
 from feeds.redis_clients import state_store
 from feeds.replay import day_objects, day_replay
+from feeds.state_store import key as state_key
 from tests.feeds.commands.conftest import (
     BAD_SPOT_KEY,
     DAY,
@@ -147,11 +149,24 @@ def test_the_command_refuses_a_date_that_is_not_one(feed_queue):
         call_command("replay", "--date", "21/07/2025")
 
 
-def test_a_replay_does_not_make_a_silent_feed_look_live(feed_queue):
-    """Archived files restore state and history, but not the feed's last-file time,
-    latency or counters: a stalled feed must still look stalled to on-call."""
-    day_ingest(feed_queue)
+def test_a_replay_does_not_make_a_silent_feed_look_live(feed_queue, emf_documents):
+    """Archived files restore state and history, but not any feed's last-file time,
+    latency, counters or metrics, a malformed one neither: a stalled feed must
+    still look stalled to on-call, and a replay must page no one."""
+    day_ingest(feed_queue)  # with a malformed spot-risk file
     state_store().flushall()
-    day_replay(day=DAY)
-    assert latest_rows("tt-positions")
-    assert state_store().hgetall("frgm:{tt-positions}:health") == {}
+    refused = QuarantinedFile.objects.get(key=BAD_SPOT_KEY)
+    logged = len(emf_documents())
+
+    report = day_replay(day=DAY)
+
+    assert report.outcomes == EVERY_FILE
+    for feed in Feed:
+        assert latest_rows(feed), feed
+        assert state_store().hgetall(state_key(feed, "health")) == {}, feed
+    # No per-minute counter (files, parse errors), recent file or chunk batch anywhere.
+    written = {name.decode().split(":")[2] for name in state_store().scan_iter(match="frgm:*")}
+    assert written <= {"rows", "rowver", "meta", "seq", "done", "future_mid"}
+    assert emf_documents()[logged:] == []  # no ParseErrors to alarm on
+    refused.refresh_from_db()
+    assert refused.times_seen == 1

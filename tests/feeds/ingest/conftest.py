@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -125,6 +126,32 @@ async def _collect(layer: Any, channel: str, timeout_s: float) -> list[dict]:
             messages.append(await asyncio.wait_for(layer.receive(channel), timeout_s))
         except TimeoutError:
             return messages
+
+
+class _Kept(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.INFO)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture
+def emf_documents() -> Iterator[Callable[[], list[dict[str, Any]]]]:
+    """The EMF documents the worker logs from now on (as CloudWatch would read them).
+
+    Their logger does not propagate, and locally it logs only warnings: both set here.
+    """
+    logger = logging.getLogger("frgm.emf")
+    kept, level = _Kept(), logger.level
+    logger.addHandler(kept)
+    logger.setLevel(logging.INFO)
+    try:
+        yield lambda: [json.loads(record.getMessage()) for record in kept.records]
+    finally:
+        logger.removeHandler(kept)
+        logger.setLevel(level)
 
 
 def latest_rows(feed: str) -> dict[str, dict]:

@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# One image, two ECS services: web (uvicorn) and worker (celery).
+# One image, three ECS services: web (uvicorn), worker (celery) and the ops scheduler.
 
 FROM python:3.11-slim-bookworm AS build
 WORKDIR /src
@@ -38,6 +38,8 @@ EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
     CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status != 200)"
 # The worker service overrides this with: celery -A frgm_site worker --loglevel INFO
+# The scheduler service (one task, its own: it watches the worker) overrides it with
+#   python manage.py ops_scheduler   and checks its health with   python manage.py ops_scheduler --check
 # X-Forwarded-For is believed only from FRGM_TRUSTED_PROXIES (the ALB's subnets,
 # required in prod): REMOTE_ADDR is then the client the ALB saw, never an address
 # a client wrote. sh expands the variable, then becomes uvicorn (exec: signals reach it).

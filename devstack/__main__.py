@@ -1,7 +1,7 @@
 """``make run``: the whole product on one machine, in the foreground.
 
 Starts two private Redis servers and moto's server, prepares the database and
-the AWS stand-in, then runs web, worker (and simulator) under honcho. Ctrl-C
+the AWS stand-in, then runs web, worker, the ops scheduler (and simulator) under honcho. Ctrl-C
 stops every process this started.
 """
 
@@ -84,7 +84,7 @@ def _announce_when_up(port: int, web: subprocess.Popen[bytes] | None) -> None:
 
 
 def _stop_honcho(honcho: subprocess.Popen[bytes]) -> None:
-    """Let honcho stop web, worker and simulator before the servers they use go."""
+    """Let honcho stop its processes before the servers they use go."""
     if honcho.poll() is None:
         # Ctrl-C already reached honcho (same process group); SIGTERM did not.
         honcho.send_signal(signal.SIGTERM)
@@ -138,7 +138,7 @@ def main() -> int:
         _manage(env, "bootstrap_local")
         print("Users (one per role):", flush=True)
         _manage(env, "create_role_users")
-        processes = ["web", "worker"]
+        processes = ["web", "worker", "scheduler"]
         if env.get("FRGM_SIMULATE", "1") not in {"0", "false", "off"}:
             processes.append("simulator")
         honcho = subprocess.Popen(

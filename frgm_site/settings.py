@@ -93,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
                 "frgm_site.context_processors.feed_intervals",
+                "ops.context_processors.ops_status",
             ],
         },
     },
@@ -292,18 +293,11 @@ FRGM_CONSUMER_VISIBILITY_S = env_int("FRGM_CONSUMER_VISIBILITY_S", 10)
 FRGM_SLACK_WEBHOOK_URL = env_str("FRGM_SLACK_WEBHOOK_URL", "")
 # Where people reach the portal, for links in notifications.
 FRGM_PUBLIC_URL = env_str("FRGM_PUBLIC_URL", "http://127.0.0.1:8000")
-# "local": the worker's beat evaluates ops.alarms on local metrics; "cloudwatch":
-# CloudWatch evaluates them and the portal reads their states.
+# "local": the ops scheduler (manage.py ops_scheduler, its own process) evaluates
+# ops.alarms on local metrics; "cloudwatch": CloudWatch evaluates them and the
+# scheduler mirrors their states into the portal.
 FRGM_ALARM_SOURCE = env_str("FRGM_ALARM_SOURCE", "cloudwatch" if PRODUCTION else "local")
 if FRGM_ALARM_SOURCE not in {"local", "cloudwatch"}:
     raise ConfigError(f"FRGM_ALARM_SOURCE={FRGM_ALARM_SOURCE!r}: use 'local' or 'cloudwatch'")
 FRGM_ALARM_EVALUATE_EVERY_S = env_float("FRGM_ALARM_EVALUATE_EVERY_S", 15.0)
-CELERY_BEAT_SCHEDULE = {
-    "ops-alarms-evaluate": {
-        "task": "ops.tasks.alarms_evaluate",
-        "schedule": FRGM_ALARM_EVALUATE_EVERY_S,
-        # A late run is useless: the next one reads fresher metrics.
-        "options": {"expires": FRGM_ALARM_EVALUATE_EVERY_S},
-    }
-}
 FRGM_OPS_PUSH_EVERY_S = env_float("FRGM_OPS_PUSH_EVERY_S", 3.0)

@@ -180,6 +180,23 @@ ALARMS: tuple[AlarmDefinition, ...] = (
         missing=Missing.BREACHING,
     ),
     AlarmDefinition(
+        id="scheduler-not-running",
+        title="Alarm evaluation stopped",
+        namespace=FRGM_HEALTH,
+        metric="SchedulerHeartbeat",
+        statistic="Sum",
+        comparison="<",
+        threshold=1,
+        period_s=60,
+        evaluation_periods=2,
+        severity=Severity.CRITICAL,
+        runbook="scheduler-down",
+        missing=Missing.BREACHING,
+        # Locally the web raises it when runs stop (ops.selectors.alarm_rows): the
+        # scheduler cannot report its own silence.
+        description="The ops scheduler publishes the health metrics and evaluates alarms.",
+    ),
+    AlarmDefinition(
         id="web-targets-unhealthy",
         title="Web tasks failing health checks",
         namespace="AWS/ApplicationELB",

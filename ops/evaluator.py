@@ -189,6 +189,7 @@ def local_alarm_values(*, now: datetime) -> dict[str, Sample]:
         "redis-memory-high": _redis_memory_pct,
         "redis-evictions": lambda: _redis_evictions_in_period(now, period["redis-evictions"]),
         "worker-not-running": lambda: float(workers_alive(now=now.timestamp())),
+        "scheduler-not-running": lambda: 1.0,  # this run is the beat
         "e2e-latency-high": lambda: _latency_p95_5min(now),
         "secret-rotation-overdue": lambda: _secrets_overdue(now),
     }

@@ -6,12 +6,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from ops import selectors
-from ops.alarms import ALARMS_BY_ID
 
 
 def ops_rows_frame() -> dict[str, str]:
     now = timezone.now()
-    alarms = [(s, ALARMS_BY_ID.get(s.alarm_id)) for s in selectors.alarm_statuses()]
+    alarms = selectors.alarm_rows(freshness=selectors.evaluation_freshness(now=now))
     return {
         "type": "rows",
         "feeds": render_to_string("ops/_feed_rows.html", {"rows": selectors.feed_rows(now=now)}),

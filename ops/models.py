@@ -78,6 +78,19 @@ class AlarmStatus(models.Model):
         return f"{self.alarm_id}: {self.state}"
 
 
+class EvaluationRun(models.Model):
+    """The ops scheduler's last run (one row): the pages say how fresh the alarm
+    states are, and the web itself raises the alarm when runs stop."""
+
+    name = models.CharField(max_length=32, unique=True, default="alarms")
+    attempted_at = models.DateTimeField()
+    succeeded_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True, help_text="Why the last run failed; empty if it did not.")
+
+    def __str__(self) -> str:
+        return f"{self.name} last evaluated {self.succeeded_at}"
+
+
 class AlarmTransition(models.Model):
     """Every state change of an alarm: its history, and the notification outbox."""
 

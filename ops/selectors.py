@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import quantiles
 
+from django.conf import settings
 from django.db.models import Count
 
 from feeds.models import QuarantinedFile
@@ -13,9 +14,10 @@ from feeds.records import Feed
 from feeds.redis_clients import state_store
 from feeds.selectors import FeedHealth, RecentFile, feed_health, recent_files
 from feeds.state_store import key
+from ops.alarms import ALARMS_BY_ID, AlarmDefinition, AlarmState
 from ops.evaluator import feed_context_load, feed_state_now
 from ops.feed_states import DEFAULT_EXPECTATIONS, FeedExpectation, FeedState
-from ops.models import AlarmStatus, FeedSettings, Incident, Silence
+from ops.models import AlarmStatus, EvaluationRun, FeedSettings, Incident, Silence
 
 WINDOW_S = 300
 BATCH_SETTLE_S = 10  # chunks of one batch land within a few seconds of each other
@@ -123,8 +125,72 @@ def active_silences(*, now: datetime) -> list[Silence]:
     return list(Silence.objects.filter(until__gt=now).select_related("created_by"))
 
 
-def alarm_statuses() -> list[AlarmStatus]:
-    return list(AlarmStatus.objects.order_by("alarm_id"))
+EVALUATION_STALE_RUNS = 3  # runs missed before the web calls the evaluation stale
+SCHEDULER_ALARM = "scheduler-not-running"
+
+
+@dataclass(frozen=True)
+class EvaluationFreshness:
+    """How long ago the ops scheduler last evaluated the alarms successfully."""
+
+    last_at: datetime | None
+    age_s: float | None
+    every_s: float
+    error: str  # why the latest run failed; empty when it succeeded
+
+    @property
+    def stale(self) -> bool:
+        """No good run for several intervals: every alarm state on the pages is old,
+        and nothing changes state or posts to Slack."""
+        return self.age_s is not None and self.age_s > EVALUATION_STALE_RUNS * self.every_s
+
+    @property
+    def summary(self) -> str:
+        if self.last_at is None or self.age_s is None:
+            return "the ops scheduler has not evaluated the alarms yet"
+        failing = f"; the latest run failed: {self.error}" if self.error else ""
+        return f"last evaluated {self.age_s:.0f} s ago (expected every {self.every_s:g} s){failing}"
+
+
+def evaluation_freshness(*, now: datetime) -> EvaluationFreshness:
+    run = EvaluationRun.objects.filter(name="alarms").first()
+    last = run.succeeded_at if run else None
+    return EvaluationFreshness(
+        last_at=last,
+        age_s=max(0.0, (now - last).total_seconds()) if last else None,
+        every_s=settings.FRGM_ALARM_EVALUATE_EVERY_S,
+        error=run.error if run else "",
+    )
+
+
+@dataclass(frozen=True)
+class AlarmRow:
+    """One alarm as the ops pages show it."""
+
+    alarm_id: str
+    definition: AlarmDefinition | None
+    state: str
+    since: datetime | None
+    reason: str
+
+
+def alarm_rows(*, freshness: EvaluationFreshness) -> list[AlarmRow]:
+    """Every alarm with a state, by id. A stale evaluation is itself an alarm, raised by
+    the web: the scheduler cannot report its own silence."""
+    rows = [
+        AlarmRow(s.alarm_id, ALARMS_BY_ID.get(s.alarm_id), s.state, s.since, s.reason)
+        for s in AlarmStatus.objects.order_by("alarm_id")
+    ]
+    if freshness.stale:
+        stale = AlarmRow(
+            SCHEDULER_ALARM,
+            ALARMS_BY_ID[SCHEDULER_ALARM],
+            AlarmState.ALARM,
+            freshness.last_at,
+            f"no alarm evaluation: {freshness.summary}",
+        )
+        rows = [stale, *(r for r in rows if r.alarm_id != SCHEDULER_ALARM)]
+    return rows
 
 
 def open_incidents() -> list[Incident]:

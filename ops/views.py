@@ -27,15 +27,15 @@ oncall = role_required(Role.ONCALL)
 @require_GET
 def health_page(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
+    evaluation = selectors.evaluation_freshness(now=now)
     return render(
         request,
         "ops/health.html",
         {
             "active": "ops",
             "rows": selectors.feed_rows(now=now),
-            "alarms": [
-                (status, ALARMS_BY_ID.get(status.alarm_id)) for status in selectors.alarm_statuses()
-            ],
+            "alarms": selectors.alarm_rows(freshness=evaluation),
+            "evaluation": evaluation,
             "incidents": selectors.open_incidents(),
             "silences": selectors.active_silences(now=now),
             "silence_form": SilenceForm(),
@@ -120,14 +120,14 @@ def silence_create(request: HttpRequest) -> HttpResponse:
 @oncall
 @require_GET
 def alarms_page(request: HttpRequest) -> HttpResponse:
+    evaluation = selectors.evaluation_freshness(now=timezone.now())
     return render(
         request,
         "ops/alarms.html",
         {
             "active": "ops",
-            "alarms": [
-                (status, ALARMS_BY_ID.get(status.alarm_id)) for status in selectors.alarm_statuses()
-            ],
+            "alarms": selectors.alarm_rows(freshness=evaluation),
+            "evaluation": evaluation,
             "history": AlarmTransition.objects.all()[:100],
         },
     )

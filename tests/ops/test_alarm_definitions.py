@@ -23,6 +23,7 @@ EDGES = [
     ("redis-evictions", 0, 1),
     ("dynamodb-throttling", 0, 1),
     ("worker-not-running", 1, 0),
+    ("scheduler-not-running", 1, 0),
     ("web-targets-unhealthy", 0, 1),
     ("e2e-latency-high", 2000, 2000.1),
     ("secret-rotation-overdue", 0, 1),

@@ -21,6 +21,7 @@ ALARM_IDS = (
     "redis-evictions",
     "dynamodb-throttling",
     "worker-not-running",
+    "scheduler-not-running",
     "web-targets-unhealthy",
     "e2e-latency-high",
     "secret-rotation-overdue",

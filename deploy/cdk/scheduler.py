@@ -1,0 +1,79 @@
+"""The ops scheduler as its own small ECS service: one task, never beside the worker
+it watches (``manage.py ops_scheduler``; see ``ops/scheduler.py``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from aws_cdk import Duration
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+
+class Scheduler(Construct):
+    """Runs the ops schedule in AWS: publishes the health metrics the CloudWatch alarms
+    read and mirrors the alarms' states into the portal.
+
+    One task: the service never starts a second while one runs (a brief overlap
+    would be harmless, every write is idempotent). The container's health check
+    fails when runs stop, so ECS replaces a hung task.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        env_name: str,
+        cluster: ecs.ICluster,
+        image: ecs.ContainerImage,
+        subnets: Sequence[ec2.ISubnet],
+        security_groups: Sequence[ec2.ISecurityGroup],
+        environment: Mapping[str, str],
+        secrets: Mapping[str, ecs.Secret],
+        evaluate_every_s: int = 15,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        task = ecs.FargateTaskDefinition(self, "Task", cpu=256, memory_limit_mib=512)
+        task.add_container(
+            "scheduler",
+            image=image,
+            command=["python", "manage.py", "ops_scheduler"],
+            environment={
+                **environment,
+                "FRGM_ALARM_SOURCE": "cloudwatch",
+                "FRGM_ALARM_EVALUATE_EVERY_S": str(evaluate_every_s),
+                "FRGM_EMF": "1",  # its stdout is where CloudWatch reads the health metrics
+            },
+            secrets=dict(secrets),
+            logging=ecs.LogDriver.aws_logs(
+                stream_prefix="scheduler",
+                log_group=logs.LogGroup(self, "Logs", retention=logs.RetentionDays.ONE_MONTH),
+            ),
+            health_check=ecs.HealthCheck(
+                command=["CMD", "python", "manage.py", "ops_scheduler", "--check"],
+                interval=Duration.seconds(30),
+                timeout=Duration.seconds(10),
+                retries=3,
+                start_period=Duration.seconds(60),
+            ),
+        )
+        task.add_to_task_role_policy(
+            iam.PolicyStatement(actions=["cloudwatch:DescribeAlarms"], resources=["*"])
+        )
+        self.service = ecs.FargateService(
+            self,
+            "Service",
+            service_name=f"frgm-{env_name}-scheduler",
+            cluster=cluster,
+            task_definition=task,
+            desired_count=1,
+            min_healthy_percent=0,
+            max_healthy_percent=100,
+            vpc_subnets=ec2.SubnetSelection(subnets=list(subnets)),
+            security_groups=list(security_groups),
+            circuit_breaker=ecs.DeploymentCircuitBreaker(rollback=True),
+        )

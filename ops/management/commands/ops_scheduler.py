@@ -1,0 +1,52 @@
+"""Run the ops schedule in its own process: ``manage.py ops_scheduler``.
+
+Stops cleanly on SIGTERM/SIGINT (the run in progress finishes first). ``--check``
+is the container's health check: it fails when the last good run is stale.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from types import FrameType
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from ops.scheduler import ops_cycle_run, scheduler_run
+from ops.selectors import evaluation_freshness
+
+
+class Command(BaseCommand):
+    help = (
+        "Evaluate alarms (or mirror CloudWatch's), publish health metrics and post to "
+        "Slack every FRGM_ALARM_EVALUATE_EVERY_S seconds, until stopped."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--once", action="store_true", help="one run, then exit")
+        parser.add_argument(
+            "--check",
+            action="store_true",
+            help="exit 1 when the last good run is stale (a container health check)",
+        )
+
+    def handle(self, *args: object, once: bool, check: bool, **options: object) -> None:
+        if check:
+            freshness = evaluation_freshness(now=timezone.now())
+            if freshness.last_at is None or freshness.stale:
+                raise CommandError(freshness.summary)
+            self.stdout.write(freshness.summary)
+            return
+        if once:
+            self.stdout.write(f"{ops_cycle_run()} alarm change(s)")
+            return
+        stop = threading.Event()
+
+        def on_signal(signum: int, frame: FrameType | None) -> None:
+            stop.set()
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        scheduler_run(every_s=settings.FRGM_ALARM_EVALUATE_EVERY_S, stop=stop)

@@ -1,0 +1,69 @@
+"""The ops schedule: every few seconds, in a process of its own (``manage.py
+ops_scheduler``; the Procfile's ``scheduler``, its own ECS service in AWS).
+
+Not in the worker it watches: a frozen worker once froze its own evaluator, and
+every alarm, "No worker is consuming" included, stayed OK. Not through Celery
+either: the broker is one of the things that can fail. Each run records itself
+(``EvaluationRun``), so the web can tell when runs stop and say so on the ops
+pages (``ops.selectors.evaluation_freshness``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import datetime
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.utils import timezone
+
+from ops.cloudwatch import cloudwatch_states_sync
+from ops.evaluator import alarm_states_update, local_alarm_values
+from ops.models import EvaluationRun
+from ops.notify import transitions_notify
+
+log = logging.getLogger(__name__)
+
+
+def ops_cycle_run(*, now: datetime | None = None) -> int:
+    """One run: evaluate (or, in AWS, mirror CloudWatch), post changes; returns the
+    number of state changes. A failure is logged and recorded, never raised."""
+    now = now or timezone.now()
+    try:
+        if settings.FRGM_ALARM_SOURCE == "cloudwatch":
+            # CloudWatch evaluates and notifies through SNS; the portal mirrors it.
+            changes = len(cloudwatch_states_sync())
+        else:
+            changes = len(alarm_states_update(values=local_alarm_values(now=now), now=now))
+            transitions_notify(now=now)
+    except Exception as exc:
+        log.exception("ops run failed")
+        evaluation_record(at=now, error=f"{type(exc).__name__}: {exc}"[:2000])
+        return 0
+    evaluation_record(at=now)
+    return changes
+
+
+def evaluation_record(*, at: datetime, error: str = "") -> EvaluationRun:
+    run, _ = EvaluationRun.objects.get_or_create(name="alarms", defaults={"attempted_at": at})
+    run.attempted_at, run.error = at, error
+    if not error:
+        run.succeeded_at = at
+    run.save()
+    return run
+
+
+def scheduler_run(*, every_s: float, stop: threading.Event) -> None:
+    """Run ``ops_cycle_run`` every ``every_s`` seconds until ``stop`` is set; a run in
+    progress finishes first. Runs keep their cadence however long one takes."""
+    log.info("ops scheduler: a run every %.0f s (%s alarms)", every_s, settings.FRGM_ALARM_SOURCE)
+    next_at = time.monotonic()
+    while not stop.is_set():
+        ops_cycle_run()
+        close_old_connections()  # a long-lived process: never hold a dead connection
+        next_at += every_s
+        stop.wait(max(0.0, next_at - time.monotonic()))
+        next_at = max(next_at, time.monotonic() - every_s)  # after a long run, do not race
+    log.info("ops scheduler stopped")

@@ -130,6 +130,8 @@ def _ingest_claimed(
             parsed = file_parse(key=event.key, data=data)
     except ParseError as exc:
         return refuse("parse_error", str(exc), error=exc, size=len(data))
+    if parsed.warnings:  # accepted, but the producer may have changed: say so once
+        log.warning("parsed %s with warnings: %s", event.key, "; ".join(parsed.warnings))
     with watch.stage("derive"):
         derived = file_derive(parsed, market=_market_inputs(parsed))
     version = state_version(
@@ -152,6 +154,7 @@ def _ingest_claimed(
         status=applied.status,
         rows=len(derived.rows),
         version=version,
+        warnings=parsed.warnings,
         fresh=not replay
         and file_freshens(feed=source.feed, status=applied.status, version=version),
     )
@@ -173,6 +176,7 @@ def _record(
     rows: int,
     version: str = "",
     fresh: bool = False,
+    warnings: tuple[str, ...] = (),
 ) -> IngestRecord:
     return IngestRecord(
         feed=source.feed,
@@ -189,6 +193,7 @@ def _record(
         chunks=source.chunks,
         version=version,
         fresh=fresh,
+        warnings=warnings,
     )
 
 

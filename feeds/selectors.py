@@ -13,7 +13,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from redis.exceptions import RedisError
 
@@ -57,6 +57,7 @@ class RecentFile(TypedDict):
     stages_ms: dict[str, float]
     status: str  # applied | same | stale | parse_error | missing_object
     rows: int
+    warnings: NotRequired[list[str]]  # what the parser accepted but noticed
 
 
 def feed_health(*, feed: Feed, now: float | None = None) -> FeedHealth:

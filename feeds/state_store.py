@@ -188,6 +188,7 @@ class IngestRecord:
     chunk: int | None = None
     chunks: int | None = None
     version: str = ""  # its state version; "" for a refused file
+    warnings: tuple[str, ...] = ()  # what its parser noticed but accepted
     # Its rows reached the latest state now: only such a file is the feed's "last
     # file" and moves its age and latency (see ``file_freshens``).
     fresh: bool = False
@@ -247,6 +248,7 @@ def ingest_record(record: IngestRecord, *, live: bool = True) -> None:
         "stages_ms": record.stages_ms,
         "status": record.status,
         "rows": record.rows,
+        "warnings": list(record.warnings),
     }
     if record.fresh:
         pipe.hset(

@@ -815,6 +815,18 @@ def _others_pct(phase: Phase) -> str:
     return f"{100 * others / (phase.wall_s * (os.cpu_count() or 1)):.0f}%"
 
 
+def _busy_pct(phase: Phase) -> str:
+    machine = phase.cpu_s.get("machine", 0.0)
+    if not machine or not phase.wall_s:
+        return "-"
+    return f"{100 * machine / (phase.wall_s * (os.cpu_count() or 1)):.0f}%"
+
+
+def _worker_bound_files_per_s(phase: Phase) -> float | None:
+    worker_s = phase.cpu_s.get("worker", 0.0)
+    return len(phase.samples) / worker_s if worker_s else None
+
+
 def _cpu_cells(phase: Phase) -> list[str]:
     per = max(1, len(phase.samples))
     return [fmt(phase.cpu_s.get(name, 0.0) * 1000 / per) for name in OURS]
@@ -879,6 +891,8 @@ def report(
                     "redis state",
                     "redis msg",
                     "web stand-in",
+                    "machine busy",
+                    "worker CPU-bound files/s",
                     "statuses",
                 ],
                 [
@@ -888,11 +902,18 @@ def report(
                         fmt(p.wall_s, 2),
                         fmt(p.files_per_s),
                         *_cpu_cells(p),
+                        _busy_pct(p),
+                        fmt(_worker_bound_files_per_s(p)),
                         " ".join(f"{k}={v}" for k, v in sorted(p.statuses().items())),
                     ]
                     for p in throughput
                 ],
             )
+        )
+        out.append(
+            "   machine busy: every process on every core over the run (100% = all "
+            f"{os.cpu_count()} cores). worker CPU-bound files/s: files / the worker process's "
+            "CPU seconds, what it sustains when S3, SQS, DynamoDB and Redis run elsewhere."
         )
         out.append("")
         out.append("3. Per-stage time per file, ms (median / p99)")
@@ -1023,10 +1044,19 @@ def _targets(
         got = f"{default.files_per_s:.1f} files/s ({default.label}); best {best.files_per_s:.1f}"
         checks.append(
             (
-                "files/s, one worker",
+                "files/s, one worker, wall (stand-ins on the same cores)",
                 f">= {TARGET_FILES_PER_S:g}",
-                got,
+                f"{got}; machine {_busy_pct(default)} busy",
                 default.files_per_s >= TARGET_FILES_PER_S and default.complete,
+            )
+        )
+        bound = _worker_bound_files_per_s(default) or 0.0
+        checks.append(
+            (
+                "files/s, one worker process, CPU-bound",
+                f">= {TARGET_FILES_PER_S:g}",
+                f"{bound:.1f} files/s ({default.label}: files / worker CPU s)",
+                bound >= TARGET_FILES_PER_S and default.complete,
             )
         )
     for p in latency:

@@ -20,7 +20,7 @@ from redis.exceptions import RedisError
 from feeds.models import QuarantinedFile
 from feeds.records import Feed
 from feeds.redis_clients import StateStoreUnavailable, state_store
-from feeds.state_store import key
+from feeds.state_store import LATENCY_KEEP_S, key
 
 MINUTE_S = 60
 HOUR_MINUTES = 60
@@ -104,6 +104,34 @@ def recent_files(*, feed: Feed, limit: int = 20) -> list[RecentFile]:
         return []
     raw = _read(state_store().lrange, key(feed, "recent"), 0, limit - 1)
     return [json.loads(entry) for entry in raw]
+
+
+@dataclass(frozen=True)
+class LatencySample:
+    """The timings of one file whose rows reached the latest state."""
+
+    finished_at: float  # epoch seconds the worker was done
+    latency_ms: float  # S3 event -> ingest finished (end to end)
+    delay_ms: float  # S3 event -> message received (S3 and SQS)
+    processing_ms: float  # message received -> ingest finished (ours)
+
+
+def latency_samples(*, feed: Feed, since: float, until: float) -> list[LatencySample]:
+    """Every sample of files the feed finished in [since, until], oldest first.
+
+    Kept for ``LATENCY_KEEP_S`` (and at most ``LATENCY_SAMPLES_MAX`` a feed),
+    so a window of the last few minutes holds every file, however busy the feed.
+    """
+    if since < until - LATENCY_KEEP_S:
+        raise ValueError(f"latency samples are kept for {LATENCY_KEEP_S} s only")
+    raw = _read(state_store().zrangebyscore, key(feed, "latency"), since, until)
+    samples = []
+    for member in raw:
+        finished, latency, delay, processing, _ = member.decode().split("|")
+        samples.append(
+            LatencySample(float(finished), float(latency), float(delay), float(processing))
+        )
+    return samples
 
 
 def latest_rows(*, feed: Feed) -> dict[str, dict[str, Any]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,7 +24,12 @@ DONE_TTL_S = 3600  # a redelivered notification comes within minutes
 # A crashed worker's claim lapses when its message becomes visible again.
 CLAIM_TTL_S = 10
 MINUTE_BUCKET_TTL_S = 2 * 3600
-RECENT_FILES = 100
+RECENT_FILES = 100  # for the ops feed page; too few for percentiles: see LATENCY_*
+# Every fresh file's timings for the latency percentiles of the last minutes (the
+# ops pages and the alarm read 5): spot risk alone can be 16 files a second, so
+# they are kept by time, and capped so a burst cannot grow them without bound.
+LATENCY_KEEP_S = 600
+LATENCY_SAMPLES_MAX = 12_000
 SEQUENCER_WIDTH = 40
 
 
@@ -269,6 +275,8 @@ def ingest_record(record: IngestRecord, *, live: bool = True) -> None:
     pipe.expire(key(feed, counted, str(minute)), MINUTE_BUCKET_TTL_S)
     pipe.lpush(key(feed, "recent"), json.dumps(entry))
     pipe.ltrim(key(feed, "recent"), 0, RECENT_FILES - 1)
+    if latency is not None and record.event_time is not None:
+        _latency_sample_add(pipe, record, latency, record.event_time.timestamp())
     if record.chunks is not None and record.file_time is not None and record.status not in REFUSED:
         # A refused chunk's rows never arrived: its batch stays incomplete on the ops pages.
         batch = record.file_time.strftime("%Y%m%d_%H%M%S")
@@ -280,6 +288,21 @@ def ingest_record(record: IngestRecord, *, live: bool = True) -> None:
         pipe.zadd(key(feed, "batches"), {batch: record.file_time.timestamp()})
         pipe.zremrangebyscore(key(feed, "batches"), 0, record.finished_at - 24 * 3600)
     _store_call(pipe.execute)
+
+
+def _latency_sample_add(
+    pipe: Any, record: IngestRecord, latency_ms: float, event_at: float
+) -> None:
+    """One sample, scored by when the file was done: "finished|e2e|delay|processing|id"."""
+    delay_ms = max(0.0, (record.received_at - event_at) * 1000)
+    processing_ms = (record.finished_at - record.received_at) * 1000
+    tag = format(zlib.crc32(record.object_id.encode()), "08x")  # two files, two members
+    member = f"{record.finished_at:.6f}|{latency_ms:.1f}|{delay_ms:.1f}|{processing_ms:.1f}|{tag}"
+    samples = key(record.feed, "latency")
+    pipe.zadd(samples, {member: record.finished_at})
+    pipe.zremrangebyscore(samples, "-inf", f"({record.finished_at - LATENCY_KEEP_S}")
+    pipe.zremrangebyrank(samples, 0, -LATENCY_SAMPLES_MAX - 1)
+    pipe.expire(samples, LATENCY_KEEP_S)
 
 
 def failure_record(*, feed: Feed | str, kind: str, now: float | None = None) -> None:

@@ -24,7 +24,7 @@ from django.db.models import Q
 from feeds.aws import client
 from feeds.records import Feed
 from feeds.redis_clients import StateStoreUnavailable, state_store
-from feeds.selectors import feed_health, recent_files
+from feeds.selectors import feed_health, latency_samples
 from feeds.state_store import workers_alive
 from ops.alarms import (
     ALARMS,
@@ -124,13 +124,10 @@ def _parse_errors_in_period(now: datetime, period_s: int) -> float:
 
 def _latency_p95_5min(now: datetime) -> float | None:
     since = now.timestamp() - 300
-    values = sorted(
-        float(latency)
+    values = sorted(  # every fresh file's: a stale one's data reached no one
+        sample.latency_ms
         for feed in Feed
-        for entry in recent_files(feed=feed, limit=100)
-        if (latency := entry.get("latency_ms")) is not None
-        and entry["finished_at"] >= since
-        and entry.get("status") != "stale"
+        for sample in latency_samples(feed=feed, since=since, until=now.timestamp())
     )
     if not values:
         return None

@@ -12,7 +12,7 @@ from django.db.models import Count
 from feeds.models import QuarantinedFile
 from feeds.records import Feed
 from feeds.redis_clients import state_store
-from feeds.selectors import FeedHealth, RecentFile, feed_health, recent_files
+from feeds.selectors import FeedHealth, LatencySample, feed_health, latency_samples
 from feeds.state_store import key
 from ops.alarms import ALARMS_BY_ID, AlarmDefinition, AlarmState
 from ops.evaluator import feed_context_load, feed_state_now
@@ -51,16 +51,12 @@ def _percentiles(values: list[float]) -> Percentiles:
     return Percentiles(round(cuts[49], 1), round(cuts[98], 1))
 
 
-def _timings(entries: list[RecentFile], now: datetime) -> tuple[Percentiles, ...]:
-    since = now.timestamp() - WINDOW_S
-    fresh = [e for e in entries if e["finished_at"] >= since and e.get("event_time")]
-    total, delay, work = [], [], []
-    for entry in fresh:
-        event = datetime.fromisoformat(str(entry["event_time"])).timestamp()
-        total.append((entry["finished_at"] - event) * 1000)
-        delay.append(max(0.0, (entry["received_at"] - event) * 1000))
-        work.append((entry["finished_at"] - entry["received_at"]) * 1000)
-    return _percentiles(total), _percentiles(delay), _percentiles(work)
+def _timings(samples: list[LatencySample]) -> tuple[Percentiles, ...]:
+    return (
+        _percentiles([s.latency_ms for s in samples]),
+        _percentiles([s.delay_ms for s in samples]),
+        _percentiles([s.processing_ms for s in samples]),
+    )
 
 
 @dataclass(frozen=True)
@@ -104,7 +100,9 @@ def feed_rows(*, now: datetime) -> list[FeedRow]:
     batches = len(incomplete_batches(now=now))
     rows = []
     for feed in Feed:
-        latency, delay, processing = _timings(recent_files(feed=feed, limit=100), now)
+        latency, delay, processing = _timings(
+            latency_samples(feed=feed, since=now.timestamp() - WINDOW_S, until=now.timestamp())
+        )
         rows.append(
             FeedRow(
                 feed=feed.value,

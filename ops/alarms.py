@@ -68,7 +68,9 @@ class AlarmDefinition:
     severity: Severity
     runbook: str  # slug of a file in ops/runbooks/
     missing: Missing = Missing.NOT_BREACHING
-    dimensions: dict[str, str] = field(default_factory=dict)  # values may name a setting
+    # Exactly the metric's dimensions. An upper-case value names a deployed resource
+    # (FRGM_FEED_DLQ): the CDK app passes the real name in (deploy/cdk/monitoring.py).
+    dimensions: dict[str, str] = field(default_factory=dict)
     description: str = ""
 
     def breaches(self, value: float) -> bool:
@@ -89,8 +91,9 @@ def _feed_stalled(feed: str) -> AlarmDefinition:
         severity=Severity.CRITICAL,
         runbook="feed-stalled",
         dimensions={"Feed": feed},
-        # The worker's health task knows the trading schedule: it reports 0 when
-        # the market is closed, so nothing pages anyone at the close.
+        # The ops scheduler publishes it (ops.health_metrics) and knows each feed's
+        # trading schedule: it reports 0 when the market is closed, so nothing
+        # pages anyone at the close.
         description="No file past the feed's grace period while the market trades.",
     )
 
@@ -137,6 +140,7 @@ ALARMS: tuple[AlarmDefinition, ...] = (
         evaluation_periods=1,
         severity=Severity.CRITICAL,
         runbook="redis-memory",
+        dimensions={"ClusterName": "FRGM_STATE_CLUSTER"},
     ),
     AlarmDefinition(
         id="redis-evictions",
@@ -150,12 +154,15 @@ ALARMS: tuple[AlarmDefinition, ...] = (
         evaluation_periods=1,
         severity=Severity.CRITICAL,
         runbook="redis-memory",
+        dimensions={"ClusterName": "FRGM_STATE_CLUSTER"},
     ),
     AlarmDefinition(
         id="dynamodb-throttling",
         title="History writes throttled",
         namespace="AWS/DynamoDB",
-        metric="ThrottledRequests",
+        # Per table (ThrottledRequests would need an Operation too): every file
+        # writes history; reads happen only in replays and rebuilds.
+        metric="WriteThrottleEvents",
         statistic="Sum",
         comparison=">",
         threshold=0,
@@ -177,7 +184,9 @@ ALARMS: tuple[AlarmDefinition, ...] = (
         evaluation_periods=2,
         severity=Severity.CRITICAL,
         runbook="worker-down",
-        missing=Missing.BREACHING,
+        # The scheduler reports it, 0 included: its silence is the scheduler's, which
+        # scheduler-not-running pages for; here it says nothing about the workers.
+        missing=Missing.MISSING,
     ),
     AlarmDefinition(
         id="scheduler-not-running",
@@ -208,6 +217,7 @@ ALARMS: tuple[AlarmDefinition, ...] = (
         evaluation_periods=3,
         severity=Severity.CRITICAL,
         runbook="web-unhealthy-rollback",
+        dimensions={"LoadBalancer": "FRGM_LOAD_BALANCER", "TargetGroup": "FRGM_TARGET_GROUP"},
     ),
     AlarmDefinition(
         id="e2e-latency-high",

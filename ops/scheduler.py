@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from ops.cloudwatch import cloudwatch_states_sync
 from ops.evaluator import alarm_states_update, local_alarm_values
+from ops.health_metrics import health_metrics_emit
 from ops.models import EvaluationRun
 from ops.notify import transitions_notify
 
@@ -28,10 +29,12 @@ log = logging.getLogger(__name__)
 
 
 def ops_cycle_run(*, now: datetime | None = None) -> int:
-    """One run: evaluate (or, in AWS, mirror CloudWatch), post changes; returns the
-    number of state changes. A failure is logged and recorded, never raised."""
+    """One run: publish the health metrics, evaluate (or, in AWS, mirror CloudWatch),
+    post changes; returns the number of state changes. A failure is logged and
+    recorded, never raised."""
     now = now or timezone.now()
     try:
+        health_metrics_emit(now=now)  # what CloudWatch's alarms read, in AWS
         if settings.FRGM_ALARM_SOURCE == "cloudwatch":
             # CloudWatch evaluates and notifies through SNS; the portal mirrors it.
             changes = len(cloudwatch_states_sync())

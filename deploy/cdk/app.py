@@ -20,7 +20,7 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from deploy.cdk.monitoring import Monitoring
+from deploy.cdk.monitoring import MonitoredResources, Monitoring
 from deploy.cdk.scheduler import Scheduler
 
 ENVIRONMENTS = ("dev", "prod")
@@ -36,6 +36,9 @@ class DeployTarget:
     app_security_group_id: str  # the app tasks' group: reaches RDS, MemoryDB, ElastiCache
     cluster_name: str  # the ECS cluster web and worker run in
     image_uri: str  # the portal's image (Dockerfile), with its tag
+    state_cluster: str  # the MemoryDB cluster (the state store)
+    load_balancer: str  # the web ALB's full name, app/<name>/<id>
+    target_group: str  # the web target group's full name, targetgroup/<name>/<id>
     environment: dict[str, str]  # the app's plain settings, as web and worker get them
     secrets: dict[str, str]  # setting name -> Secrets Manager ARN (DATABASE_URL, ...)
 
@@ -72,7 +75,18 @@ class FrgmStack(cdk.Stack):
             "FRGM_FEED_DLQ": f"frgm-{env_name}-feed-events-dlq",
             "FRGM_HISTORY_TABLE": f"frgm-{env_name}-history",
         }
-        self.monitoring = Monitoring(self, "Monitoring", env_name=env_name, dimension_values=names)
+        self.monitoring = Monitoring(
+            self,
+            "Monitoring",
+            env_name=env_name,
+            resources=MonitoredResources(
+                dlq_name=names["FRGM_FEED_DLQ"],
+                history_table=names["FRGM_HISTORY_TABLE"],
+                state_cluster=target.state_cluster,
+                load_balancer=target.load_balancer,
+                target_group=target.target_group,
+            ),
+        )
         vpc = ec2.Vpc.from_vpc_attributes(
             self,
             "Vpc",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -20,6 +21,28 @@ _MISSING = {
 }
 
 
+@dataclass(frozen=True)
+class MonitoredResources:
+    """The deployed names the AWS metrics are dimensioned by (full names for the ALB's:
+    ``app/<name>/<id>``, ``targetgroup/<name>/<id>``)."""
+
+    dlq_name: str
+    history_table: str
+    state_cluster: str  # MemoryDB cluster name
+    load_balancer: str
+    target_group: str
+
+    def by_placeholder(self) -> dict[str, str]:
+        """Each name under the placeholder ops.alarms writes for it."""
+        return {
+            "FRGM_FEED_DLQ": self.dlq_name,
+            "FRGM_HISTORY_TABLE": self.history_table,
+            "FRGM_STATE_CLUSTER": self.state_cluster,
+            "FRGM_LOAD_BALANCER": self.load_balancer,
+            "FRGM_TARGET_GROUP": self.target_group,
+        }
+
+
 class Monitoring(Construct):
     """One CloudWatch alarm per definition; critical ones to the pager topic, the rest
     to the channel topic; both go to Slack through AWS Chatbot (wired by the deploy)."""
@@ -30,26 +53,21 @@ class Monitoring(Construct):
         construct_id: str,
         *,
         env_name: str,
-        dimension_values: Mapping[str, str],
+        resources: MonitoredResources,
     ) -> None:
         super().__init__(scope, construct_id)
         self.pager = sns.Topic(self, "Pager", topic_name=f"frgm-{env_name}-pager")
         self.channel = sns.Topic(self, "Channel", topic_name=f"frgm-{env_name}-alarms")
-        self.alarms = {alarm.id: self._alarm(alarm, dimension_values) for alarm in ALARMS}
+        names = resources.by_placeholder()
+        self.alarms = {alarm.id: self._alarm(alarm, names) for alarm in ALARMS}
 
-    def _alarm(
-        self, alarm: AlarmDefinition, dimension_values: Mapping[str, str]
-    ) -> cloudwatch.Alarm:
-        # A dimension value may name a setting (FRGM_FEED_DLQ): the deploy supplies it.
-        dimensions = {
-            name: dimension_values.get(value, value) for name, value in alarm.dimensions.items()
-        }
+    def _alarm(self, alarm: AlarmDefinition, names: Mapping[str, str]) -> cloudwatch.Alarm:
         metric = cloudwatch.Metric(
             namespace=alarm.namespace,
             metric_name=alarm.metric,
             statistic=alarm.statistic,
             period=Duration.seconds(alarm.period_s),
-            dimensions_map=dimensions or None,
+            dimensions_map=alarm_dimensions(alarm, names) or None,
         )
         created = cloudwatch.Alarm(
             self,
@@ -68,6 +86,19 @@ class Monitoring(Construct):
         created.add_alarm_action(actions.SnsAction(topic))
         created.add_ok_action(actions.SnsAction(topic))
         return created
+
+
+def alarm_dimensions(alarm: AlarmDefinition, names: Mapping[str, str]) -> dict[str, str]:
+    """The alarm's dimensions with each placeholder replaced by the deployed name; a
+    placeholder without one stops the synth (an alarm on a misnamed metric never fires)."""
+    dimensions = {}
+    for name, value in alarm.dimensions.items():
+        if value.isupper():
+            if value not in names:
+                raise ValueError(f"alarm {alarm.id}: no deployed name for {value}")
+            value = names[value]
+        dimensions[name] = value
+    return dimensions
 
 
 def _screaming(camel: str) -> str:

@@ -14,6 +14,9 @@ def deploy_context(env_name: str) -> dict[str, Any]:
         "app_security_group_id": f"sg-0{n}23456789abcdef0",
         "cluster_name": f"frgm-{env_name}",
         "image_uri": f"123456789012.dkr.ecr.us-east-1.amazonaws.com/frgm-live:{env_name}-1",
+        "state_cluster": f"frgm-{env_name}-state",
+        "load_balancer": f"app/frgm-{env_name}-web/0{n}23456789abcdef",
+        "target_group": f"targetgroup/frgm-{env_name}-web/0{n}23456789abcdef",
         "environment": {"DJANGO_ALLOWED_HOSTS": f"frgm-{env_name}.example.com"},
         "secrets": {
             "DATABASE_URL": (

@@ -45,9 +45,15 @@ def test_it_takes_every_evaluation_period_to_breach():
     assert alarm_evaluate(unhealthy, [0, 1, 1, 1]) is AlarmState.ALARM
 
 
-def test_a_silent_worker_is_an_alarm_but_silent_errors_are_not():
-    assert alarm_evaluate(ALARMS_BY_ID["worker-not-running"], [None, None]) is AlarmState.ALARM
+def test_a_silent_scheduler_is_an_alarm_but_silent_errors_are_not():
+    assert alarm_evaluate(ALARMS_BY_ID["scheduler-not-running"], [None, None]) is AlarmState.ALARM
     assert alarm_evaluate(ALARMS_BY_ID["ingest-errors"], [None]) is AlarmState.OK
+
+
+def test_no_worker_report_says_nothing_about_the_workers_the_scheduler_is_what_went_quiet():
+    worker = ALARMS_BY_ID["worker-not-running"]
+    assert alarm_evaluate(worker, [None, None]) is AlarmState.INSUFFICIENT_DATA
+    assert alarm_evaluate(worker, [0, 0]) is AlarmState.ALARM  # reported as 0: paged
 
 
 def test_the_catalogue_covers_what_on_call_needs():

@@ -13,27 +13,38 @@ last whole file exactly as they were live, and a rebuild never overwrites a
 newer live state. The version is rebuilt with an empty S3 sequencer, which
 sorts before the real one: the very file the live state holds is left as is.
 
-TT instrument files have no date folder; their items sit under the day they
-arrived, so rebuilding a day restores the instruments that arrived that day
-(``replay --feed tt-instruments`` replays them all from S3).
+TT instrument files have no date folder and their history items sit under
+the day each arrived, which may be any day before the one rebuilt; yet the
+ladder needs every instrument (the Actant future of a TT instrument, its
+labels). So instruments are rebuilt from S3 instead: every current object
+under ``tt/instruments/`` (the archive keeps them all), parsed and derived as
+the live path did (an instrument file needs no other input), and applied with
+the same versions as above, so a newer live state is still left as is.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
 from redis.exceptions import RedisError
 
-from feeds.derive import ApplyMode, DerivedFile, canonical_json, group_of
+from feeds.aws import AwsUnavailable, client
+from feeds.derive import ApplyMode, DerivedFile, canonical_json, file_derive, group_of
 from feeds.history import HistoryItem, history_items
-from feeds.parsers import feed_key_parse
+from feeds.parsers import ParseError, feed_key_parse, file_parse
 from feeds.records import Feed
 from feeds.redis_clients import StateStoreUnavailable, state_store
+from feeds.replay import ArchivedObject, day_objects
 from feeds.state_store import key, latest_apply, state_version
+
+log = logging.getLogger(__name__)
 
 PAGE = 100
 # A guard for a chunked-only day whose batches all miss a chunk: never read a
@@ -49,6 +60,7 @@ class FeedRebuild:
     applied: int  # how many of them changed the latest state
     rows: int  # rows in the latest state afterwards
     truncated: bool = False  # MAX_ITEMS read without finding a whole state
+    source: str = "history"  # history (of the day) | s3 (every instrument file)
 
 
 @dataclass(frozen=True)
@@ -62,6 +74,8 @@ def latest_state_rebuild(*, feeds: Iterable[Feed], day: date) -> RebuildReport:
 
 
 def _feed_rebuild(feed: Feed, day: date) -> FeedRebuild:
+    if feed is Feed.TT_INSTRUMENTS:
+        return _instruments_rebuild(day)
     items, truncated = _items_since_whole(feed, day)
     applied = 0
     future_mid: Decimal | None = None
@@ -85,6 +99,52 @@ def _feed_rebuild(feed: Feed, day: date) -> FeedRebuild:
         rows=int(_store(state_store().hlen, key(feed, "rows"))),
         truncated=truncated,
     )
+
+
+def _instruments_rebuild(day: date) -> FeedRebuild:
+    """Every instrument file in the bucket, whatever day it came (module docstring)."""
+    feed = Feed.TT_INSTRUMENTS
+    objects, _ = day_objects(day=day, feeds=(feed,))  # undated: every one, whatever the day
+    keys, applied = [], 0
+    for obj in objects:
+        try:
+            parsed = file_parse(key=obj.key, data=_object_bytes(obj))
+        except ParseError as exc:  # quarantined when it arrived; never in the state
+            log.warning("rebuild: skipped %s: %s", obj.key, exc)
+            continue
+        result = latest_apply(
+            derived=file_derive(parsed),
+            version=state_version(file_time=None, sequencer="", object_key=obj.key),
+            meta={
+                "key": obj.key,
+                "version_id": obj.version_id,
+                "file_time": None,
+                "s3_event_time": obj.last_modified.isoformat(),
+                "chunk": None,
+                "chunks": None,
+                "rebuilt_from": "s3",
+            },
+        )
+        keys.append(obj.key)
+        applied += result.status == "applied"
+    return FeedRebuild(
+        feed=feed,
+        status="empty" if not keys else "rebuilt" if applied else "kept",
+        keys=tuple(keys),
+        applied=applied,
+        rows=int(_store(state_store().hlen, key(feed, "rows"))),
+        source="s3",
+    )
+
+
+def _object_bytes(obj: ArchivedObject) -> bytes:
+    request = {"Bucket": settings.FRGM_FEED_BUCKET, "Key": obj.key}
+    if obj.version_id:
+        request["VersionId"] = obj.version_id
+    try:
+        return bytes(client("s3").get_object(**request)["Body"].read())
+    except (ClientError, BotoCoreError) as exc:
+        raise AwsUnavailable(f"S3 get_object {obj.key}: {exc}") from exc
 
 
 def _items_since_whole(feed: Feed, day: date) -> tuple[list[HistoryItem], bool]:

@@ -18,7 +18,8 @@ from feeds.redis_clients import StateStoreUnavailable
 class Command(BaseCommand):
     help = (
         "Write each feed's newest snapshot of a trading day from DynamoDB history into the "
-        "latest state. Never overwrites a newer live state."
+        "latest state, and every TT instrument file from S3 (they are undated). Never "
+        "overwrites a newer live state."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -49,6 +50,13 @@ class Command(BaseCommand):
 
 
 def _describe(result: FeedRebuild) -> str:
+    if result.source == "s3":
+        files = f"{len(result.keys)} instrument file(s) in S3 (any day)"
+        if result.status == "empty":
+            return "no instrument file in S3: left as it was"
+        if result.status == "kept":
+            return f"kept: the live state is as new or newer than {files}"
+        return f"rebuilt ({result.applied} applied) from {files}; {result.rows} row(s)"
     if result.status == "empty":
         return "no history that day: left as it was"
     newest = result.keys[-1]

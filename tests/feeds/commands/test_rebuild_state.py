@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date
+from datetime import UTC
 from io import StringIO
 
 from django.conf import settings
@@ -13,16 +13,21 @@ from feeds.aws import client
 from feeds.rebuild import latest_state_rebuild
 from feeds.records import Feed
 from feeds.redis_clients import state_store
+from ladder.selectors import ladder_snapshot
 from tests.feeds.commands.conftest import DAY, INSTRUMENT_KEY, SPOT_KEY, day_ingest, raw_state
 from tests.feeds.ingest.conftest import latest_rows, sample
 
 CHUNK = "actant/spot-risk/2025-07-21/bav_analysis_20250721_2030{second}_chunk_{n:02d}_of_02.csv"
+# The instrument the sample positions hold: ZN Sep25, Actant's XCME.ZN.SEP25.
+SEP25_ID = "8092262517946017060"
+SEP25_KEY = f"tt/instruments/instrument_{SEP25_ID}.json"
 
 
-def _arrival_day(key: str) -> date:
-    """The UTC day S3 took the object: where the pipeline files undated history."""
-    head = client("s3").head_object(Bucket=settings.FRGM_FEED_BUCKET, Key=key)
-    return head["LastModified"].astimezone(UTC).date()
+def _sep25_details() -> bytes:
+    body = sample("tt/instrument_details_zn_jun25.json").decode()
+    for jun, sep in (("4877721789746411490", SEP25_ID), ("Jun25", "Sep25"), ("ZNM5", "ZNU5")):
+        body = body.replace(jun, sep)
+    return body.encode()
 
 
 def _spot_risk_state() -> tuple[dict[bytes, bytes], dict[bytes, bytes]]:
@@ -43,15 +48,34 @@ def test_a_rebuild_after_a_flush_restores_the_same_rows(feed_queue):
 
     report = latest_state_rebuild(feeds=list(Feed), day=DAY)
 
-    # Byte for byte, with the future mid that chunks price with; instrument
-    # files have no date folder, so their history is under the day they arrived.
-    assert raw_state() == {**before, "tt-instruments": {}}
+    # Byte for byte, with the future mid that chunks price with, and the instruments.
+    assert raw_state() == before
     spot = next(r for r in report.feeds if r.feed is Feed.SPOT_RISK)
     assert (spot.status, spot.keys, spot.applied) == ("rebuilt", (SPOT_KEY,), 1)
-    arrived = _arrival_day(INSTRUMENT_KEY)
-    [instruments] = latest_state_rebuild(feeds=[Feed.TT_INSTRUMENTS], day=arrived).feeds
-    assert instruments.keys == (INSTRUMENT_KEY,)
-    assert raw_state() == before
+
+
+def test_instruments_come_back_whatever_day_their_file_arrived(feed_queue):
+    feed_queue.put(SEP25_KEY, _sep25_details())  # arrives today, not on the day rebuilt
+    day_ingest(feed_queue, bad=False)
+    arrived = client("s3").head_object(Bucket=settings.FRGM_FEED_BUCKET, Key=SEP25_KEY)
+    assert arrived["LastModified"].astimezone(UTC).date() != DAY
+    live = ladder_snapshot()
+    assert (live.instrument_label, live.spot_source) == ("ZN Sep25", "actant")
+    state_store().flushall()
+
+    report = latest_state_rebuild(feeds=list(Feed), day=DAY)
+
+    # The ladder names the future and takes its spot from Actant's row again.
+    rebuilt = ladder_snapshot()
+    assert (rebuilt.instrument_label, rebuilt.spot_source, rebuilt.spot) == (
+        "ZN Sep25",
+        "actant",
+        live.spot,
+    )
+    assert set(latest_rows("tt-instruments")) == {SEP25_ID, "4877721789746411490"}
+    [instruments] = [r for r in report.feeds if r.feed is Feed.TT_INSTRUMENTS]
+    assert (instruments.status, instruments.applied) == ("rebuilt", 2)
+    assert sorted(instruments.keys) == sorted([INSTRUMENT_KEY, SEP25_KEY])
 
 
 def test_the_newest_batchs_chunks_are_merged_over_the_last_whole_file(feed_queue):
@@ -101,7 +125,7 @@ def test_a_rebuild_never_overwrites_a_newer_live_state(feed_queue):
     report = latest_state_rebuild(feeds=list(Feed), day=DAY)
 
     assert raw_state() == live  # not even the same files, ingested live, are rewritten
-    assert {r.status for r in report.feeds} == {"kept", "empty"}
+    assert {r.status for r in report.feeds} == {"kept"}
     [position] = latest_rows("tt-positions").values()
     assert position["net_position"] == 500
 
@@ -116,7 +140,7 @@ def test_the_command_reports_each_feed(feed_queue):
     text = out.getvalue()
     assert "Latest state from the history of 2025-07-21:" in text
     assert f"spot-risk       rebuilt (1 applied) from {SPOT_KEY}" in text
-    assert "tt-instruments  no history that day" in text
+    assert "tt-instruments  rebuilt (1 applied) from 1 instrument file(s) in S3 (any day)" in text
     assert latest_rows("tt-orders")
 
 

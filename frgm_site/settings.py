@@ -291,8 +291,9 @@ FRGM_CONSUMER_VISIBILITY_S = env_int("FRGM_CONSUMER_VISIBILITY_S", 10)
 # --- Ops --------------------------------------------------------------------------
 # Slack incoming webhook for alarm changes; a secret: environment only, never stored.
 FRGM_SLACK_WEBHOOK_URL = env_str("FRGM_SLACK_WEBHOOK_URL", "")
-# Where people reach the portal, for links in notifications.
-FRGM_PUBLIC_URL = env_str("FRGM_PUBLIC_URL", "http://127.0.0.1:8000")
+# Where people reach the portal, for links in notifications; locally the port
+# make run serves on (FRGM_PORT), so a stack on another port links to itself.
+FRGM_PUBLIC_URL = env_str("FRGM_PUBLIC_URL", f"http://127.0.0.1:{env_int('FRGM_PORT', 8000)}")
 # "local": the ops scheduler (manage.py ops_scheduler, its own process) evaluates
 # ops.alarms on local metrics; "cloudwatch": CloudWatch evaluates them and the
 # scheduler mirrors their states into the portal.

@@ -14,7 +14,7 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -23,8 +23,8 @@ from django.db.models import Q
 
 from feeds.aws import client
 from feeds.records import Feed
-from feeds.redis_clients import StateStoreUnavailable, state_store
-from feeds.selectors import feed_health, latency_samples
+from feeds.redis_clients import state_store
+from feeds.selectors import latency_samples
 from feeds.state_store import workers_alive
 from ops.alarms import (
     ALARMS,
@@ -36,12 +36,11 @@ from ops.alarms import (
     periods_sampled,
     periods_window,
 )
-from ops.feed_states import DEFAULT_EXPECTATIONS, FeedExpectation, FeedState, feed_state
+from ops.feed_judging import FeedContext, feed_context_load, feed_judge
+from ops.feed_states import FeedState
 from ops.models import (
     AlarmStatus,
     AlarmTransition,
-    FeedSettings,
-    Holiday,
     Incident,
     IncidentEvent,
     SecretReference,
@@ -61,44 +60,22 @@ class Unreadable:
     why: str
 
 
-Sample = float | None | Unreadable  # None: read, and the metric had no data
-NOT_MEASURED = Unreadable("no data: not measured locally (CloudWatch measures it in AWS)")
-
-
 @dataclass(frozen=True)
-class FeedContext:
-    """What judging feeds needs from the database, read once per evaluation or page."""
+class Detailed:
+    """A sample with the reason on-call reads should it change the alarm's state."""
 
-    expectations: dict[str, FeedExpectation]
-    holidays: frozenset[date]
-    paused_until: dict[str, datetime]
-
-
-def feed_context_load(*, now: datetime) -> FeedContext:
-    expectations = dict(DEFAULT_EXPECTATIONS)
-    for row in FeedSettings.objects.all():
-        expectations[row.feed] = FeedExpectation(interval_s=row.interval_s, grace_s=row.grace_s)
-    paused: dict[str, datetime] = {}
-    for name, until in Silence.objects.filter(
-        target=Silence.Target.FEED, until__gt=now
-    ).values_list("name", "until"):
-        paused[name] = max(until, paused.get(name, until))
-    return FeedContext(
-        expectations=expectations,
-        holidays=frozenset(Holiday.objects.values_list("day", flat=True)),
-        paused_until=paused,
-    )
+    value: float
+    detail: str
 
 
-def feed_state_now(feed: str, *, now: datetime, context: FeedContext) -> FeedState:
-    health = feed_health(feed=Feed(feed), now=now.timestamp())
-    return feed_state(
-        last_file_at=health.last_ingested_at,
-        now=now,
-        expectation=context.expectations[feed],
-        holidays=context.holidays,
-        paused_until=context.paused_until.get(feed),
-    )
+Sample = float | None | Detailed | Unreadable  # None: read, and the metric had no data
+
+
+def _value(sample: float | Detailed | None) -> float | None:
+    return sample.value if isinstance(sample, Detailed) else sample
+
+
+NOT_MEASURED = Unreadable("no data: not measured locally (CloudWatch measures it in AWS)")
 
 
 def _dlq_depth() -> float:
@@ -200,8 +177,12 @@ def local_alarm_values(*, now: datetime) -> dict[str, Sample]:
     return values
 
 
-def _stalled_reader(feed: str, now: datetime, context: FeedContext) -> Callable[[], float]:
-    return lambda: float(feed_state_now(feed, now=now, context=context) is FeedState.STALLED)
+def _stalled_reader(feed: str, now: datetime, context: FeedContext) -> Callable[[], Detailed]:
+    def read() -> Detailed:
+        judged = feed_judge(feed, now=now, context=context)
+        return Detailed(float(judged.state is FeedState.STALLED), judged.detail)
+
+    return read
 
 
 def alarm_silenced(alarm_id: str, *, now: datetime) -> bool:
@@ -229,7 +210,7 @@ def _alarm_update(alarm: AlarmDefinition, sample: Sample, now: datetime) -> Alar
         defaults={"state": AlarmState.INSUFFICIENT_DATA, "since": now, "recent": []},
     )
     at = now.timestamp()
-    value = None if isinstance(sample, Unreadable) else sample
+    value = None if isinstance(sample, Unreadable) else _value(sample)
     if not isinstance(sample, Unreadable):  # an unread metric is no sample, not "no data"
         status.recent = periods_add(alarm, status.recent, at=at, value=value)
     new_state = _state_judged(alarm, status, at)
@@ -238,7 +219,12 @@ def _alarm_update(alarm: AlarmDefinition, sample: Sample, now: datetime) -> Alar
             status.reason = sample.why  # why there is no data, from the first run on
         status.save(update_fields=["recent", "reason"])
         return None
-    reason = sample.why if isinstance(sample, Unreadable) else _reason(alarm, value, now)
+    if isinstance(sample, Unreadable):
+        reason = sample.why
+    elif isinstance(sample, Detailed):
+        reason = sample.detail  # judged with the very reading that changed the state
+    else:
+        reason = _reason(alarm, value)
     transition = AlarmTransition.objects.create(
         alarm_id=alarm.id,
         old_state=status.state,
@@ -274,29 +260,13 @@ def _state_judged(alarm: AlarmDefinition, status: AlarmStatus, at: float) -> str
     return status.state
 
 
-def _reason(alarm: AlarmDefinition, value: float | None, now: datetime) -> str:
+def _reason(alarm: AlarmDefinition, value: float | None) -> str:
     if value is None:
         return f"no data for {alarm.metric}"
-    if alarm.id.startswith(STALLED_PREFIX):
-        return _stalled_reason(alarm.id.removeprefix(STALLED_PREFIX), value >= 1, now)
     return (
         f"{alarm.metric} {alarm.statistic} = {value:g} "
         f"(threshold {alarm.comparison} {alarm.threshold:g})"
     )
-
-
-def _stalled_reason(feed: str, stalled: bool, now: datetime) -> str:
-    """What the on-call engineer asks first: since when, and which file was the last."""
-    try:
-        health = feed_health(feed=Feed(feed), now=now.timestamp())
-    except StateStoreUnavailable:
-        return f"{feed}: {'stalled' if stalled else 'files arriving'} (state store unreachable)"
-    if health.age_s is None:
-        return f"no {feed} file has ever arrived"
-    grace = feed_context_load(now=now).expectations[feed].grace_s
-    if stalled:
-        return f"no {feed} file for {health.age_s:.0f} s (grace {grace} s); last {health.last_key}"
-    return f"{feed} files arriving again: last {health.age_s:.0f} s ago, {health.last_key}"
 
 
 def incident_record(alarm: AlarmDefinition, transition: AlarmTransition) -> None:

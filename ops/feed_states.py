@@ -75,6 +75,12 @@ def session_opened_at(at: datetime) -> datetime:
     return opened if local >= opened else opened - timedelta(days=1)
 
 
+def feed_silent_since(*, last_file_at: datetime, now: datetime) -> datetime:
+    """Since when a trading feed counts as silent: its last file, or this session's
+    open if that came later (the night before does not count against it)."""
+    return max(last_file_at, session_opened_at(now))
+
+
 def feed_state(
     *,
     last_file_at: datetime | None,
@@ -91,8 +97,7 @@ def feed_state(
         return FeedState.CLOSED
     if last_file_at is None:
         return FeedState.NEVER_SEEN
-    since = max(last_file_at, session_opened_at(now))
-    age_s = (now - since).total_seconds()
+    age_s = (now - feed_silent_since(last_file_at=last_file_at, now=now)).total_seconds()
     if age_s <= expectation.interval_s:
         return FeedState.UP
     if age_s <= expectation.grace_s:

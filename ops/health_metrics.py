@@ -18,7 +18,7 @@ from datetime import datetime
 
 from feeds.state_store import workers_alive
 from ops.alarms import FRGM_HEALTH, WATCHED_FEEDS
-from ops.evaluator import feed_context_load, feed_state_now
+from ops.feed_judging import feed_context_load, feed_state_now
 from ops.feed_states import FeedState
 from ops.models import SecretReference
 

@@ -101,6 +101,10 @@ class AlarmTransition(models.Model):
     at = models.DateTimeField(default=timezone.now, db_index=True)
     notified_at = models.DateTimeField(null=True, blank=True)
     notify_attempts = models.PositiveIntegerField(default=0)
+    notify_last_attempt_at = models.DateTimeField(null=True, blank=True)
+    notify_error = models.CharField(max_length=255, blank=True)  # the last failure, never the URL
+    # A newer change of the same alarm went out first, naming this one.
+    superseded = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-at"]

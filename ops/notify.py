@@ -2,7 +2,11 @@
 
 Transitions are an outbox in the database: one is posted until Slack accepts
 it, then never again, so a held state never repeats and a restart loses none.
-The webhook URL comes from the environment and never appears in a log line.
+A Slack outage is waited out however long it lasts (the backoff stops growing
+at ``MAX_BACKOFF_S``); the alarms page shows what is still undelivered. When
+an alarm changes again before its last change went out, only the newest is
+posted, naming the ones it supersedes. The webhook URL comes from the
+environment and never appears in a log line or on a page.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from ops.models import AlarmTransition
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
+MAX_BACKOFF_S = 300  # a long outage is retried every 5 minutes, never given up
 TIMEOUT_S = 5
 
 
@@ -48,11 +52,16 @@ def slack_post(*, payload: dict[str, object]) -> None:
         raise NotifyFailed(f"Slack unreachable: {getattr(exc, 'reason', exc)}") from None
 
 
-def changes_message(transitions: list[AlarmTransition]) -> dict[str, object]:
-    """One Slack message for the changes of one evaluation, each with its runbook.
+def changes_message(
+    transitions: list[AlarmTransition],
+    *,
+    superseded: dict[str, list[AlarmTransition]] | None = None,
+) -> dict[str, object]:
+    """One Slack message for the changes of one evaluation, each with its runbooks.
 
     Stopping a feed server stalls three feeds at once: one post naming three
-    alarms wakes the on-call engineer once, not three times.
+    alarms wakes the on-call engineer once, not three times. ``superseded`` holds,
+    per alarm, earlier changes that never went out: they are named, not posted.
     """
     lines = [] if len(transitions) == 1 else [f"*{len(transitions)} alarm changes*"]
     runbooks: list[str] = []
@@ -63,17 +72,31 @@ def changes_message(transitions: list[AlarmTransition]) -> dict[str, object]:
         lines.append(f"{icon} *{transition.new_state}*: {title}")
         if transition.reason:
             lines.append(transition.reason)
-        if alarm and alarm.runbook not in runbooks:
-            runbooks.append(alarm.runbook)
+        earlier = (superseded or {}).get(transition.alarm_id, [])
+        if earlier:
+            missed = ", ".join(
+                f"{t.new_state} at {timezone.localtime(t.at):%H:%M:%S}" for t in earlier
+            )
+            lines.append(f"Not delivered while Slack was unreachable: {missed}")
+        runbooks += [
+            slug for slug in alarm_runbook_slugs(transition.alarm_id) if slug not in runbooks
+        ]
     lines += [f"Runbook: {settings.FRGM_PUBLIC_URL}/ops/runbooks/{slug}/" for slug in runbooks]
     return {"text": "\n".join(lines)}
 
 
+def alarm_runbook_slugs(alarm_id: str) -> list[str]:
+    alarm = ALARMS_BY_ID.get(alarm_id)
+    return [alarm.runbook] if alarm else []
+
+
 def _due(transition: AlarmTransition, now: datetime) -> bool:
-    """Exponential backoff: 2, 4, 8 ... seconds after each failed attempt."""
-    if transition.notify_attempts == 0:
+    """Exponential backoff after each failed attempt: 2, 4, 8 ... seconds, at most
+    ``MAX_BACKOFF_S``."""
+    if transition.notify_attempts == 0 or transition.notify_last_attempt_at is None:
         return True
-    return now >= transition.at + timedelta(seconds=2**transition.notify_attempts)
+    wait = min(2**transition.notify_attempts, MAX_BACKOFF_S)
+    return now >= transition.notify_last_attempt_at + timedelta(seconds=wait)
 
 
 def transitions_notify(*, now: datetime | None = None) -> int:
@@ -84,33 +107,44 @@ def transitions_notify(*, now: datetime | None = None) -> int:
     if not settings.FRGM_SLACK_WEBHOOK_URL:
         return 0
     now = now or timezone.now()
-    pending = AlarmTransition.objects.filter(
-        notified_at__isnull=True,
-        notify_attempts__lt=MAX_ATTEMPTS,
-        new_state__in=["ALARM", "OK"],
-    ).order_by("at")
-    due = [transition.pk for transition in pending if _due(transition, now)]
-    return _notify(due, now) if due else 0
+    pending = list(
+        AlarmTransition.objects.filter(
+            notified_at__isnull=True, superseded=False, new_state__in=["ALARM", "OK"]
+        ).order_by("at", "pk")
+    )
+    newest = {t.alarm_id: t for t in pending}  # the last of each alarm's pending changes
+    if not any(_due(t, now) for t in newest.values()):
+        return 0
+    return _notify([t.pk for t in newest.values()], [t.pk for t in pending], now)
 
 
-def _notify(pks: list[int], now: datetime) -> int:
+def _notify(pks: list[int], pending: list[int], now: datetime) -> int:
     with transaction.atomic():
-        # Lock the rows so two workers never post the same change.
-        batch = list(
+        # Lock the rows so two schedulers never post the same change.
+        rows = list(
             AlarmTransition.objects.select_for_update()
-            .filter(pk__in=pks, notified_at__isnull=True)
+            .filter(pk__in=pending, notified_at__isnull=True, superseded=False)
             .order_by("at", "pk")
         )
+        batch = [t for t in rows if t.pk in pks]
         if not batch:
             return 0
+        earlier: dict[str, list[AlarmTransition]] = {}
+        for transition in rows:
+            if transition.pk not in pks:
+                earlier.setdefault(transition.alarm_id, []).append(transition)
         try:
-            slack_post(payload=changes_message(batch))
+            slack_post(payload=changes_message(batch, superseded=earlier))
         except NotifyFailed as exc:
             for transition in batch:
                 transition.notify_attempts += 1
-            AlarmTransition.objects.bulk_update(batch, ["notify_attempts"])
+                transition.notify_last_attempt_at = now
+                transition.notify_error = str(exc)[:255]
+            AlarmTransition.objects.bulk_update(
+                batch, ["notify_attempts", "notify_last_attempt_at", "notify_error"]
+            )
             log.warning(
-                "alarms %s: Slack post failed (%s), attempt %d",
+                "alarms %s: Slack post failed (%s), attempt %d; retrying",
                 ", ".join(t.alarm_id for t in batch),
                 exc,
                 max(t.notify_attempts for t in batch),
@@ -119,5 +153,13 @@ def _notify(pks: list[int], now: datetime) -> int:
         for transition in batch:
             transition.notified_at = now
             transition.notify_attempts += 1
-        AlarmTransition.objects.bulk_update(batch, ["notified_at", "notify_attempts"])
+            transition.notify_last_attempt_at = now
+            transition.notify_error = ""
+        AlarmTransition.objects.bulk_update(
+            batch, ["notified_at", "notify_attempts", "notify_last_attempt_at", "notify_error"]
+        )
+        superseded = [t for ts in earlier.values() for t in ts]
+        for transition in superseded:
+            transition.superseded = True
+        AlarmTransition.objects.bulk_update(superseded, ["superseded"])
         return len(batch)

@@ -15,9 +15,16 @@ from feeds.redis_clients import state_store
 from feeds.selectors import FeedHealth, LatencySample, feed_health, latency_samples
 from feeds.state_store import key
 from ops.alarms import ALARMS_BY_ID, AlarmDefinition, AlarmState
-from ops.evaluator import feed_context_load, feed_state_now
+from ops.feed_judging import feed_context_load, feed_state_now
 from ops.feed_states import DEFAULT_EXPECTATIONS, FeedExpectation, FeedState
-from ops.models import AlarmStatus, EvaluationRun, FeedSettings, Incident, Silence
+from ops.models import (
+    AlarmStatus,
+    AlarmTransition,
+    EvaluationRun,
+    FeedSettings,
+    Incident,
+    Silence,
+)
 
 WINDOW_S = 300
 BATCH_SETTLE_S = 10  # chunks of one batch land within a few seconds of each other
@@ -189,6 +196,16 @@ def alarm_rows(*, freshness: EvaluationFreshness) -> list[AlarmRow]:
         )
         rows = [stale, *(r for r in rows if r.alarm_id != SCHEDULER_ALARM)]
     return rows
+
+
+def slack_undelivered() -> list[AlarmTransition]:
+    """Changes Slack has refused or not answered, still being retried: on-call must
+    know the channel did not hear about them."""
+    return list(
+        AlarmTransition.objects.filter(
+            notified_at__isnull=True, superseded=False, notify_attempts__gt=0
+        ).order_by("at")
+    )
 
 
 def open_incidents() -> list[Incident]:

@@ -128,6 +128,7 @@ def alarms_page(request: HttpRequest) -> HttpResponse:
             "active": "ops",
             "alarms": selectors.alarm_rows(freshness=evaluation),
             "evaluation": evaluation,
+            "undelivered": selectors.slack_undelivered(),
             "history": AlarmTransition.objects.all()[:100],
         },
     )

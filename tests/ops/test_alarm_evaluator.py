@@ -143,3 +143,47 @@ def test_the_first_all_clear_after_start_posts_nothing_but_a_recovery_does(stack
         ("feed-stalled-spot-risk", "ALARM"),
         ("feed-stalled-spot-risk", "OK"),
     ]
+
+
+def _reason_into(alarm_id: str, state: str) -> str:
+    return AlarmTransition.objects.filter(alarm_id=alarm_id, new_state=state).latest("at").reason
+
+
+def test_at_the_close_a_stalled_feed_returns_to_ok_saying_the_market_closed(stack):
+    _file_ingested(datetime(2025, 7, 22, 15, 57, tzinfo=CHICAGO))
+    _evaluate(datetime(2025, 7, 22, 15, 57, 5, tzinfo=CHICAGO))
+    _evaluate(datetime(2025, 7, 22, 15, 59, 0, tzinfo=CHICAGO))
+    assert _state("feed-stalled-spot-risk") == "ALARM"
+    _evaluate(datetime(2025, 7, 22, 16, 0, 30, tzinfo=CHICAGO))  # the daily break
+    assert _state("feed-stalled-spot-risk") == "OK"
+    reason = _reason_into("feed-stalled-spot-risk", "OK")
+    assert reason == "spot-risk: market closed, no file expected until it opens"
+
+
+def test_a_stall_reads_how_long_the_feed_has_been_silent_in_words(stack):
+    _file_ingested(TUESDAY_10AM)
+    _evaluate(TUESDAY_10AM + timedelta(seconds=125))
+    assert _reason_into("feed-stalled-spot-risk", "ALARM") == (
+        "no spot-risk file for 2 min 05 s (grace 60 s); last actant/spot-risk/x.csv"
+    )
+
+
+def test_after_the_open_a_stall_counts_from_the_open_not_from_last_night(stack):
+    _file_ingested(datetime(2025, 7, 22, 15, 59, 59, tzinfo=CHICAGO))
+    _evaluate(datetime(2025, 7, 22, 17, 2, tzinfo=CHICAGO))
+    assert _reason_into("feed-stalled-spot-risk", "ALARM") == (
+        "no spot-risk file since the open at 17:00 (2 min) (grace 60 s); "
+        "last actant/spot-risk/x.csv"
+    )
+
+
+def test_a_file_finished_after_the_reading_never_makes_a_zero_second_stall(stack):
+    """A worker catching up after a freeze finishes files stamped after the scheduler
+    read the clock: that reading is not a stall, and no reason says "for 0 s"."""
+    _file_ingested(TUESDAY_10AM)
+    _evaluate(TUESDAY_10AM + timedelta(seconds=90))
+    _file_ingested(TUESDAY_10AM + timedelta(seconds=181))  # after the next reading's clock
+    _evaluate(TUESDAY_10AM + timedelta(seconds=180))
+    reasons = AlarmTransition.objects.filter(alarm_id="feed-stalled-spot-risk")
+    assert [t.new_state for t in reasons.order_by("at")] == ["ALARM", "OK"]
+    assert not [t.reason for t in reasons if " 0 s" in t.reason]

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from django.test import override_settings
+from django.urls import reverse
 from django.utils import timezone
 
 from ops.models import AlarmTransition
 from ops.notify import transitions_notify
+from tests.conftest import logged_in
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class FakeSlack:
@@ -119,3 +127,75 @@ def test_changes_of_one_evaluation_go_out_in_one_message(slack) -> None:
         assert title in body["text"]
     assert body["text"].count("/ops/runbooks/feed-stalled/") == 1  # one runbook serves all three
     assert AlarmTransition.objects.filter(notified_at__isnull=True).count() == 0
+
+
+def _failing_for(slack: FakeSlack, times: int) -> None:
+    slack.statuses = [503] * times
+
+
+@pytest.mark.django_db
+def test_a_long_slack_outage_is_waited_out_with_capped_backoff_not_dropped(slack) -> None:
+    _failing_for(slack, 12)
+    transition = _transition("ALARM")
+    now = transition.at
+    for attempt in range(1, 13):  # 2, 4 ... 300, 300 s apart: over half an hour
+        assert transitions_notify(now=now) == 0
+        transition.refresh_from_db()
+        assert transition.notify_attempts == attempt
+        now += timedelta(seconds=min(2**attempt, 300))
+    assert transition.notify_error == "Slack answered 503"
+    assert transitions_notify(now=now - timedelta(seconds=1)) == 0  # 300 s, not 4096 s
+    assert transitions_notify(now=now) == 1
+    transition.refresh_from_db()
+    assert transition.notified_at == now
+    assert transition.notify_error == ""
+    assert "ALARM" in slack.bodies[-1]["text"]
+
+
+@pytest.mark.django_db
+def test_a_change_superseded_during_an_outage_is_named_in_the_newer_message(slack) -> None:
+    _failing_for(slack, 1)
+    alarm = _transition("ALARM")
+    assert transitions_notify(now=alarm.at) == 0
+    back = _transition("OK")
+    assert transitions_notify(now=back.at) == 1
+    text = slack.bodies[-1]["text"]
+    assert text.startswith(":large_green_circle: *OK*")
+    assert "Not delivered while Slack was unreachable: ALARM at" in text
+    alarm.refresh_from_db()
+    assert alarm.superseded
+    assert alarm.notified_at is None
+    assert transitions_notify(now=back.at + timedelta(hours=1)) == 0  # nothing left to send
+
+
+@pytest.mark.django_db
+def test_changes_slack_has_not_received_are_shown_on_the_alarms_page(slack, oncall) -> None:
+    _failing_for(slack, 3)
+    transition = _transition("ALARM")
+    transitions_notify(now=transition.at)
+    page = logged_in(oncall).get(reverse("ops:alarms")).content.decode()
+    assert "Slack has not received 1 alarm change" in page
+    assert "feed-stalled-spot-risk → ALARM" in page
+    assert "last error: Slack answered 503" in page
+    assert slack.url not in page
+    transitions_notify(now=transition.at + timedelta(seconds=2))
+    transitions_notify(now=transition.at + timedelta(seconds=6))
+    transitions_notify(now=transition.at + timedelta(seconds=14))  # delivered
+    assert "Slack has not received" not in logged_in(oncall).get(reverse("ops:alarms")).text
+
+
+def test_runbook_links_point_at_the_port_the_stack_serves_on() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FRGM_", "DJANGO_"))}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", SHOW_PUBLIC_URL],
+        env={**env, "FRGM_PORT": "8123"},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert result.stdout.strip().splitlines()[-1] == "http://127.0.0.1:8123"
+
+
+SHOW_PUBLIC_URL = "from django.conf import settings; print(settings.FRGM_PUBLIC_URL)"

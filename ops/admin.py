@@ -43,7 +43,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(FeedSettings)
 class FeedSettingsAdmin(admin.ModelAdmin):
-    list_display = ["feed", "interval_s", "grace_s"]
+    list_display = ["feed", "schedule", "interval_s", "grace_s"]
 
 
 @admin.register(Holiday)

@@ -12,11 +12,12 @@ from feeds.records import Feed
 from feeds.selectors import feed_health
 from ops.feed_states import (
     DEFAULT_EXPECTATIONS,
+    SCHEDULE_NAMES,
     FeedExpectation,
     FeedState,
+    TradingSchedule,
     feed_silent_since,
     feed_state,
-    session_opened_at,
 )
 from ops.models import FeedSettings, Holiday, Silence
 from ops.wording import duration_text
@@ -34,7 +35,9 @@ class FeedContext:
 def feed_context_load(*, now: datetime) -> FeedContext:
     expectations = dict(DEFAULT_EXPECTATIONS)
     for row in FeedSettings.objects.all():
-        expectations[row.feed] = FeedExpectation(interval_s=row.interval_s, grace_s=row.grace_s)
+        expectations[row.feed] = FeedExpectation(
+            interval_s=row.interval_s, grace_s=row.grace_s, schedule=TradingSchedule(row.schedule)
+        )
     paused: dict[str, datetime] = {}
     for name, until in Silence.objects.filter(
         target=Silence.Target.FEED, until__gt=now
@@ -74,19 +77,20 @@ def feed_judge(feed: str, *, now: datetime, context: FeedContext) -> FeedJudgeme
         until = timezone.localtime(context.paused_until[feed])
         return FeedJudgement(state, f"{feed}: paused until {until:%a %H:%M}")
     if state is FeedState.CLOSED:
-        return FeedJudgement(state, f"{feed}: market closed, no file expected until it opens")
+        market = SCHEDULE_NAMES[expectation.schedule]
+        detail = f"{feed}: market closed ({market}), no file expected until it opens"
+        return FeedJudgement(state, detail)
     if last is None:
         return FeedJudgement(state, f"no {feed} file has ever arrived")
     if state is not FeedState.STALLED:
         seconds = (now - last).total_seconds()
         ago = f"{duration_text(seconds)} ago" if seconds >= 1 else "just now"
         return FeedJudgement(state, f"{feed} files arriving again: last {ago}, {health.last_key}")
-    since = feed_silent_since(last_file_at=last, now=now)
+    since = feed_silent_since(last_file_at=last, now=now, schedule=expectation.schedule)
     silent = duration_text((now - since).total_seconds())
     grace = duration_text(expectation.grace_s)
     if since > last:  # nothing since the open: the night before does not count
-        opened = timezone.localtime(session_opened_at(now))
-        silent = f"since the open at {opened:%H:%M} ({silent})"
+        silent = f"since the open at {timezone.localtime(since):%H:%M} ({silent})"
     else:
         silent = f"for {silent}"
     return FeedJudgement(state, f"no {feed} file {silent} (grace {grace}); last {health.last_key}")

@@ -1,8 +1,9 @@
 """Is a feed up, late, stalled, never seen, paused or closed? Pure; the clock is passed in.
 
-A feed is judged only while its market trades: outside CME Globex hours a
-silent feed is "closed", not stalled, so nothing pages anyone at the close.
-After the open, the time since the open counts, not the night before.
+A feed is judged only while its trading schedule is open: the ZN feeds follow
+CME Globex, and outside its hours a silent feed is "closed", not stalled, so
+nothing pages anyone at the close. After the open, the time since the open
+counts, not the night before. A feed on the "always" schedule never closes.
 """
 
 from __future__ import annotations
@@ -18,6 +19,20 @@ GLOBEX_OPEN = time(17, 0)  # Sunday-Thursday evening: the session for the next d
 GLOBEX_CLOSE = time(16, 0)  # Monday-Friday afternoon; 16:00-17:00 is the daily break
 
 
+class TradingSchedule(StrEnum):
+    """When a feed is expected to send files; admins choose one per feed."""
+
+    CME_GLOBEX = "cme-globex"  # Sunday-Friday 17:00-16:00 Chicago, daily break, holidays
+    ALWAYS = "always"  # every day, all day
+
+
+SCHEDULE_NAMES = {TradingSchedule.CME_GLOBEX: "CME Globex", TradingSchedule.ALWAYS: "always"}
+SCHEDULE_CHOICES = [
+    (TradingSchedule.CME_GLOBEX.value, "CME Globex: Sun-Fri 17:00-16:00 Chicago, break, holidays"),
+    (TradingSchedule.ALWAYS.value, "Always: every day, all day"),
+]
+
+
 class FeedState(StrEnum):
     UP = "up"
     LATE = "late"
@@ -29,20 +44,22 @@ class FeedState(StrEnum):
 
 @dataclass(frozen=True)
 class FeedExpectation:
-    """How often a feed should send a file; None means it is not expected on a clock."""
+    """How often a feed should send a file (None: not on a clock), and when."""
 
     interval_s: float | None
     grace_s: float
+    schedule: TradingSchedule = TradingSchedule.CME_GLOBEX
 
 
-# Spot risk and TT arrive every 1-2 s; vtexp a few times an hour; instrument
-# files only when an instrument appears. Admins can override these (ops models).
+# Spot risk and TT arrive every 1-2 s; vtexp a few times an hour, all with ZN's
+# market; instrument files only when an instrument appears, on no schedule.
+# Admins can override these (ops models).
 DEFAULT_EXPECTATIONS: dict[str, FeedExpectation] = {
     "spot-risk": FeedExpectation(interval_s=5, grace_s=60),
     "tt-positions": FeedExpectation(interval_s=5, grace_s=60),
     "tt-orders": FeedExpectation(interval_s=5, grace_s=60),
     "vtexp": FeedExpectation(interval_s=30 * 60, grace_s=90 * 60),
-    "tt-instruments": FeedExpectation(interval_s=None, grace_s=0),
+    "tt-instruments": FeedExpectation(interval_s=None, grace_s=0, schedule=TradingSchedule.ALWAYS),
 }
 
 
@@ -75,10 +92,26 @@ def session_opened_at(at: datetime) -> datetime:
     return opened if local >= opened else opened - timedelta(days=1)
 
 
-def feed_silent_since(*, last_file_at: datetime, now: datetime) -> datetime:
-    """Since when a trading feed counts as silent: its last file, or this session's
-    open if that came later (the night before does not count against it)."""
-    return max(last_file_at, session_opened_at(now))
+def schedule_open(
+    schedule: TradingSchedule, at: datetime, *, holidays: Collection[date] = ()
+) -> bool:
+    if schedule is TradingSchedule.ALWAYS:
+        return True
+    return globex_open(at, holidays=holidays)
+
+
+def schedule_opened_at(schedule: TradingSchedule, at: datetime) -> datetime | None:
+    """When the schedule's current session opened; None for one that never closes."""
+    return None if schedule is TradingSchedule.ALWAYS else session_opened_at(at)
+
+
+def feed_silent_since(
+    *, last_file_at: datetime, now: datetime, schedule: TradingSchedule
+) -> datetime:
+    """Since when a feed counts as silent: its last file, or this session's open if
+    that came later (the night before does not count against it)."""
+    opened = schedule_opened_at(schedule, now)
+    return last_file_at if opened is None else max(last_file_at, opened)
 
 
 def feed_state(
@@ -93,11 +126,12 @@ def feed_state(
         return FeedState.PAUSED
     if expectation.interval_s is None:
         return FeedState.UP if last_file_at is not None else FeedState.NEVER_SEEN
-    if not globex_open(now, holidays=holidays):
+    if not schedule_open(expectation.schedule, now, holidays=holidays):
         return FeedState.CLOSED
     if last_file_at is None:
         return FeedState.NEVER_SEEN
-    age_s = (now - feed_silent_since(last_file_at=last_file_at, now=now)).total_seconds()
+    since = feed_silent_since(last_file_at=last_file_at, now=now, schedule=expectation.schedule)
+    age_s = (now - since).total_seconds()
     if age_s <= expectation.interval_s:
         return FeedState.UP
     if age_s <= expectation.grace_s:

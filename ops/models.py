@@ -6,24 +6,56 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+
+from feeds.records import Feed
+from ops.feed_states import SCHEDULE_CHOICES, TradingSchedule
 
 
 class FeedSettings(models.Model):
     """Per-feed expectations, editable by admins; defaults in ops.feed_states."""
 
-    feed = models.CharField(max_length=64, unique=True)
-    interval_s = models.PositiveIntegerField(
-        null=True, blank=True, help_text="A file is expected at least this often (seconds)."
+    feed = models.CharField(
+        max_length=64,
+        unique=True,
+        choices=[(feed.value, feed.value) for feed in Feed],
+        help_text="One of the feeds the portal ingests.",
     )
-    grace_s = models.PositiveIntegerField(help_text="Silent this long: the feed is stalled.")
+    interval_s = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="A file at least this often (seconds); empty: on change only.",
+    )
+    grace_s = models.PositiveIntegerField(
+        help_text="Silent this long (seconds, not less than the interval): stalled."
+    )
+    schedule = models.CharField(
+        max_length=16,
+        choices=SCHEDULE_CHOICES,
+        default=TradingSchedule.CME_GLOBEX.value,
+        help_text="When files are expected; outside it a silent feed is closed.",
+    )
 
     class Meta:
         verbose_name_plural = "feed settings"
 
     def __str__(self) -> str:
         return self.feed
+
+    def clean(self) -> None:
+        # Late after the interval, stalled after the grace: a shorter grace would
+        # stall a feed before it was ever late.
+        interval, grace = self.interval_s, self.grace_s
+        if interval is not None and grace is not None and grace < interval:
+            raise ValidationError(
+                {
+                    "grace_s": f"The grace ({grace} s) must be at least the expected interval "
+                    f"({interval} s): a feed is late after its interval and stalled only "
+                    "after its grace."
+                }
+            )
 
 
 class Holiday(models.Model):

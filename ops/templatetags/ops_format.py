@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django import template
 
+from ops.feed_states import SCHEDULE_NAMES, TradingSchedule
+
 register = template.Library()
 
 
@@ -30,3 +32,9 @@ STATE_LABELS = {"INSUFFICIENT_DATA": "no data"}
 def alarm_state(state: str) -> str:
     """An alarm state as on-call says it: CloudWatch's INSUFFICIENT_DATA is "no data"."""
     return STATE_LABELS.get(state, state)
+
+
+@register.filter
+def schedule_name(schedule: str) -> str:
+    """A feed's trading schedule as the pages name it: "CME Globex", "always"."""
+    return SCHEDULE_NAMES.get(TradingSchedule(schedule), schedule)

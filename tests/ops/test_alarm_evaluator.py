@@ -157,7 +157,7 @@ def test_at_the_close_a_stalled_feed_returns_to_ok_saying_the_market_closed(stac
     _evaluate(datetime(2025, 7, 22, 16, 0, 30, tzinfo=CHICAGO))  # the daily break
     assert _state("feed-stalled-spot-risk") == "OK"
     reason = _reason_into("feed-stalled-spot-risk", "OK")
-    assert reason == "spot-risk: market closed, no file expected until it opens"
+    assert reason == "spot-risk: market closed (CME Globex), no file expected until it opens"
 
 
 def test_a_stall_reads_how_long_the_feed_has_been_silent_in_words(stack):

@@ -23,14 +23,25 @@ a resync or a reconnect) and ``{"type": "pong"}``.
 View data. A cell is ``[text, value, css]``: the text exactly as the page
 renders it (``ladder.views``' formatting: 32nds, money, "—"), the exact value
 (the ``data-value`` attribute, "" when none) and the tone class (``num-pos``,
-``num-neg``, ``muted`` or ""). Rows are keyed like the page's rows.
+``num-neg``, ``muted`` or ""). Rows are keyed like the page's rows. A packed
+cell (``cell_pack``) drops what the text implies: the text alone when the
+value is the text less thousands separators and a leading "+" ("" for "" and
+"—") and the tone is the text's own ("muted" for "—", else ""); ``[text,
+value]`` when only the tone is implied; else all three.
 
-- ``spot-risk``: snapshot ``data = {"rows": {key: {col: cell}}, "totals":
-  {group: {col: cell}}}`` (columns as ``ladder.views.SPOT_RISK_COLUMNS``;
-  groups are expiry tokens, ``future`` and ``portfolio``); delta ``data =
-  {"rows": {key: {col: cell} | null}, "added": [key], "totals": {group:
-  {col: cell}}}``: a changed row carries only its changed cells, an added row
-  (listed in ``added``) all of them, null means the row is gone.
+- ``spot-risk`` (packed: it is the big one, ~500 rows whose vols and Greeks move
+  with every file): snapshot ``data = {"columns": [col, ...], "rows": {id:
+  [cell, ...]}, "totals": {group: {index: cell}}}``. ``columns`` are
+  ``ladder.views.SPOT_RISK_COLUMNS``' names; a row is its cells in that order,
+  the first being the instrument key; ``id`` is a short number the view gives
+  each row for as long as the row lives, so deltas need not repeat the key;
+  ``index`` is a position in ``columns``; groups are expiry tokens,
+  ``future`` and ``portfolio``. Delta ``data = {"rows": {id: {index: cell} |
+  [cell, ...] | null}, "totals": {group: {index: cell} | null}}``: an object
+  holds a row's changed cells only, a list is a new row (all its cells, key
+  first, under a new id), null means the row is gone (its id with it). Cells
+  are packed (``cell_pack``); in deltas a number's exact value is the number
+  shown (``data-value`` then sorts as the page reads; a snapshot is exact).
 - ``ladder:<instrument>[:<ticks>]``: snapshot ``data = {"header": {...},
   "rows": {price: {col: cell}}, "order": [price, ...]}`` (prices are decimal
   strings, ``data-price``; order high to low; header fields ``position``,
@@ -44,7 +55,14 @@ renders it (``ladder.views``' formatting: 32nds, money, "—"), the exact value
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal, TypedDict
+
+DASH = "—"  # a missing value (``ladder.views``)
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+
+Cell = list[str]  # [text, exact value, tone css]
+PackedCell = str | list[str]
 
 
 class FeedStamp(TypedDict):
@@ -118,3 +136,32 @@ ClientFrame = PongFrame | SnapshotRequest
 # Close codes (application range), alongside accounts.consumers' 4401/4403.
 CLOSE_IDLE = 4408  # no pong (or anything) from the browser for too long
 CLOSE_BAD_REQUEST = 4400
+
+
+def cell_pack(cell: Cell, *, shown: bool = False) -> PackedCell:
+    """A cell without what its text implies (``live.js`` ``cellOf`` undoes it).
+
+    ``shown``: a number's value is sent as the number the text shows (``1,011.44``
+    -> ``1011.44``), not its exact value: a delta tells what changed on screen.
+    """
+    text, value, css = cell
+    implied = "" if text in ("", DASH) else text.replace(",", "").removeprefix("+")
+    if shown and _PLAIN_NUMBER.fullmatch(implied):
+        value = implied
+    if css != ("muted" if text == DASH else ""):
+        return [text, value, css]
+    return text if value == implied else [text, value]
+
+
+def cell_unpack(packed: PackedCell) -> Cell:
+    """``cell_pack`` undone (for Python readers of the frames: tests, probes)."""
+    if isinstance(packed, str):
+        text, value = (
+            packed,
+            "" if packed in ("", DASH) else packed.replace(",", "").removeprefix("+"),
+        )
+    elif len(packed) == 2:
+        text, value = packed
+    else:
+        return list(packed)
+    return [text, value, "muted" if text == DASH else ""]

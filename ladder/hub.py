@@ -8,9 +8,10 @@ process writing one pre-serialised frame to every local socket reached ~0.2 s
 - the hub joins the feeds' all-updates groups (``feed.<feed>``) with ONE
   channel for the whole process and reads ``FeedUpdate`` messages;
 - it keeps the state of each live view (``spot-risk``, ``ladder:<instrument>``)
-  in memory, coalesces updates per view (a short settle, then at most one
-  frame per ``FRGM_LIVE_INTERVAL_S``), numbers the view's frames (``seq``) and
-  serialises each frame once;
+  in memory, coalesces updates per view (a short settle, a file's last part
+  and a spot-risk chunk batch's last chunk, then at most one frame per
+  ``FRGM_LIVE_INTERVAL_S``), numbers the view's frames (``seq``) and
+  serialises each frame once (spot-risk frames packed: ``ladder.frames``);
 - every socket is a ``Subscriber`` with a bounded queue; a full queue means
   the browser is too slow: its queue is cleared and it gets one ``resync``,
   and nothing else until it asks for a snapshot. Nobody waits for it.
@@ -25,9 +26,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import json
 import logging
+import re
 import time
 import weakref
 from collections.abc import Callable, Coroutine, Mapping
@@ -50,13 +53,17 @@ from ladder.frames import (
     ErrorFrame,
     FeedStamp,
     HealthFrame,
+    PackedCell,
     PingFrame,
     ResyncFrame,
     SnapshotFrame,
+    cell_pack,
 )
 
 log = logging.getLogger(__name__)
 
+# actant/spot-risk/<date>/bav_analysis_<stamp>_chunk_NN_of_MM.csv: chunk NN of batch <stamp>
+_CHUNK_KEY = re.compile(r"(?P<batch>.+)_chunk_(?P<chunk>\d+)_of_(?P<chunks>\d+)\.csv")
 SUBSCRIBED_FEEDS = (
     Feed.SPOT_RISK,
     Feed.TT_POSITIONS,
@@ -171,6 +178,10 @@ class View:
     # Wait for every part of a file before sending (views built from the updates'
     # rows); a view that re-reads the state store has the whole file at once.
     whole_files = False
+    # Wait for every chunk of a spot-risk batch too: the batch is one snapshot of
+    # the book split over files, so one frame shows it (not 3-4, each with totals
+    # that mix two moments). A missing chunk holds it FRGM_LIVE_BATCH_WAIT_S at most.
+    whole_batches = False
     shown_feeds: frozenset[str] = frozenset()  # the feeds whose age the page shows
 
     def __init__(self, key: str) -> None:
@@ -184,7 +195,11 @@ class View:
         self.stamp = _Stamp()
         self.dirty = False
         self.incomplete: dict[tuple[str, str], set[int]] = {}  # file -> parts still to come
+        self.batches: dict[str, set[int]] = {}  # chunk batch -> chunks still to come
+        self.batch_since: float | None = None  # loop time the open batches' first chunk came
+        self._batches_over: dict[str, None] = {}  # recent batches: a late chunk waits for none
         self.told: dict[str, float] = {}  # feed -> newest ingested_at its sockets were sent
+        self.file_give_up = 0.0  # loop time a flush stops waiting for a file's parts
 
     def wants(self, update: FeedUpdate) -> bool:
         raise NotImplementedError
@@ -199,6 +214,41 @@ class View:
             left.discard(update.get("part", 1))
             if not left:
                 del self.incomplete[file]
+        if self.whole_batches:
+            self._batch_absorb(update)
+
+    def _batch_absorb(self, update: FeedUpdate) -> None:
+        chunk = _CHUNK_KEY.fullmatch(update["key"])
+        if chunk is None or chunk["batch"] in self._batches_over:
+            return
+        batch = chunk["batch"]
+        if not self.batches:
+            self.batch_since = asyncio.get_running_loop().time()
+        left = self.batches.setdefault(batch, set(range(1, int(chunk["chunks"]) + 1)))
+        if (update["feed"], update["key"]) not in self.incomplete:  # the chunk is all in
+            left.discard(int(chunk["chunk"]))
+        if not left:
+            self._batch_over(batch)
+
+    def _batch_over(self, batch: str) -> None:
+        self.batches.pop(batch, None)
+        self._batches_over[batch] = None
+        while len(self._batches_over) > 32:
+            del self._batches_over[next(iter(self._batches_over))]
+        if not self.batches:
+            self.batch_since = None
+
+    def waiting(self, *, now: float) -> bool:
+        """Some file or batch still has parts to come, and not for too long."""
+        batch_wait = live_setting("FRGM_LIVE_BATCH_WAIT_S", 1.0)
+        if self.batch_since is not None and now < self.batch_since + batch_wait:
+            return True
+        return bool(self.incomplete) and now < self.file_give_up
+
+    def stop_waiting(self) -> None:
+        self.incomplete.clear()
+        for batch in list(self.batches):
+            self._batch_over(batch)
 
     def take_stamp(self) -> _Stamp:
         stamp, self.stamp = self.stamp, _Stamp()
@@ -273,9 +323,16 @@ def _shown_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, 
 
 
 class SpotRiskView(View):
-    """Every instrument of the newest spot-risk state, by key; deltas are changed cells."""
+    """Every instrument of the newest spot-risk state, by key; deltas are changed cells.
+
+    Frames are packed (``ladder.frames``): a row is known by a short id, a cell
+    by its column's index, and a cell drops what its text implies. A vol surface
+    that moves changes ~3,000 shown cells at once; packed, that is ~60 KB, not
+    ~130 KB.
+    """
 
     whole_files = True
+    whole_batches = True
     shown_feeds = frozenset({Feed.SPOT_RISK, Feed.VTEXP})
 
     def __init__(self, key: str = SPOT_RISK_VIEW) -> None:
@@ -285,6 +342,8 @@ class SpotRiskView(View):
         self.totals: dict[str, Cells] = {}
         self.pending: dict[str, dict[str, Any] | None] = {}
         self.reload = False
+        self.ids: dict[str, str] = {}  # row key -> its id in this view's frames
+        self._next_id = 0
 
     def wants(self, update: FeedUpdate) -> bool:
         return update["feed"] == Feed.SPOT_RISK
@@ -299,12 +358,25 @@ class SpotRiskView(View):
         self.version = version or self.version
         return raw
 
+    def _id(self, row_key: str) -> str:
+        """The row's id, given on first sight; never reused for another row."""
+        found = self.ids.get(row_key)
+        if found is None:
+            found = self.ids[row_key] = str(self._next_id)
+            self._next_id += 1
+        return found
+
     async def snapshot_data(self) -> dict[str, Any] | None:
         if self.rows is None:
             self.rows = await self._load()
             self.cells = {k: spot_risk_cells(v) for k, v in self.rows.items()}
             self.totals = spot_risk_totals(self.rows)
-        return {"rows": {k: self.cells[k] for k in sorted(self.cells)}, "totals": self.totals}
+        columns = spot_risk_columns()
+        return {
+            "columns": list(columns),
+            "rows": {self._id(k): packed_row(self.cells[k]) for k in sorted(self.cells)},
+            "totals": {group: packed_cells(cells) for group, cells in self.totals.items()},
+        }
 
     async def delta_data(self) -> dict[str, Any] | None:
         self.dirty = False
@@ -317,39 +389,62 @@ class SpotRiskView(View):
             fresh = await self._load()
             changes = {k: None for k in self.rows if k not in fresh}
             changes.update({k: v for k, v in fresh.items() if self.rows.get(k) != v})
-        rows: dict[str, Cells | None] = {}
-        added: list[str] = []
-        for row_id, new in changes.items():
-            old = self.rows.get(row_id)
+        rows: dict[str, PackedCells | list[PackedCell] | None] = {}
+        for row_key, new in changes.items():
+            old = self.rows.get(row_key)
             if new is None:
                 if old is not None:
-                    rows[row_id] = None
-                    del self.rows[row_id]
-                    del self.cells[row_id]
+                    rows[self.ids.pop(row_key)] = None
+                    del self.rows[row_key]
+                    del self.cells[row_key]
                 continue
             if old == new:
                 continue
             cells = spot_risk_cells(new)
             if old is None:
-                rows[row_id] = cells
-                added.append(row_id)
-            else:
-                changed = _shown_changes(self.cells[row_id], cells)
-                if changed:
-                    rows[row_id] = changed
-            self.rows[row_id] = new
-            self.cells[row_id] = cells
+                rows[self._id(row_key)] = packed_row(cells, shown=True)
+            elif changed := _shown_changes(self.cells[row_key], cells):
+                rows[self.ids[row_key]] = packed_cells(changed, shown=True)
+            self.rows[row_key] = new
+            self.cells[row_key] = cells
         if not rows:
             return None
         totals = spot_risk_totals(self.rows)
-        totals_delta: dict[str, Cells | None] = {
-            group: changed
+        totals_delta: dict[str, PackedCells | None] = {
+            group: packed_cells(changed, shown=True)
             for group, cells in totals.items()
             if (changed := _shown_changes(self.totals.get(group, {}), cells))
         }
         totals_delta.update({group: None for group in self.totals if group not in totals})
         self.totals = totals
-        return {"rows": rows, "added": added, "totals": totals_delta}
+        return {"rows": rows, "totals": totals_delta}
+
+
+PackedCells = dict[str, PackedCell]  # column index -> packed cell
+
+
+@functools.cache
+def spot_risk_columns() -> tuple[str, ...]:
+    """The spot-risk table's columns, in the page's order (the key first)."""
+    from ladder import views
+
+    return tuple(col for col, _, _ in views.SPOT_RISK_COLUMNS)
+
+
+@functools.cache
+def _column_index() -> dict[str, str]:
+    return {col: str(i) for i, col in enumerate(spot_risk_columns())}
+
+
+def packed_row(cells: Cells, *, shown: bool = False) -> list[PackedCell]:
+    """All of a row's cells, packed, in column order."""
+    return [cell_pack(cells[col], shown=shown) for col in spot_risk_columns()]
+
+
+def packed_cells(cells: Cells, *, shown: bool = False) -> PackedCells:
+    """Some cells of a row (or a totals line), packed, by column index."""
+    index = _column_index()
+    return {index[col]: cell_pack(cell, shown=shown) for col, cell in cells.items()}
 
 
 LadderCompute = Callable[..., tuple[dict[str, Any], dict[str, Cells]]]
@@ -641,11 +736,12 @@ class LiveHub:
 
     async def _flush_later(self, view: View, delay: float) -> None:
         await asyncio.sleep(delay)
-        # a file's updates (one per group) go out in one frame: wait for its last part
-        give_up = self.loop.time() + live_setting("FRGM_LIVE_FILE_WAIT_S", 0.1)
-        while view.incomplete and self.loop.time() < give_up:
+        # a file's updates (one per group) go out in one frame: wait for its last part,
+        # and for a chunk batch's last chunk
+        view.file_give_up = self.loop.time() + live_setting("FRGM_LIVE_FILE_WAIT_S", 0.1)
+        while view.waiting(now=self.loop.time()):
             await asyncio.sleep(0.005)
-        view.incomplete.clear()
+        view.stop_waiting()
         try:
             await self.flush(view)
         finally:

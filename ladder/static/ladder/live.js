@@ -10,7 +10,9 @@
  *   health    -> per-feed last-file times for the "stale" banner
  *   ping      -> answer {"type": "pong"}
  *
- * Frames are defined in ladder/frames.py. A cell is [text, exact value, tone css].
+ * Frames are defined in ladder/frames.py. A cell is [text, exact value, tone css],
+ * or packed (cellOf): the text alone, or [text, value], when the rest is implied.
+ * Spot-risk frames are packed further: rows by id, cells by column index.
  *
  * Page hooks (all optional but the table):
  *   - an element with data-view="ladder" or data-view="spot-risk" (else the
@@ -42,6 +44,7 @@
   var FLASH_MS = 600;
   var MAX_FLASHES = 600; // a screenful of cells
   var TONES = ["num-pos", "num-neg", "muted"];
+  var DASH = "\u2014"; // a missing value
 
   function feedIntervals(defaults) {
     var element = document.getElementById("feed-intervals");
@@ -364,6 +367,53 @@
 
   // ------------------------------------------------------------------ spot risk
 
+  var spotColumns = []; // the snapshot's column names: a cell's index -> its data-col
+  var spotKeys = {}; // row id -> instrument key, as the snapshot and deltas give them
+
+  // A packed cell (ladder/frames.py cell_pack) as [text, value, tone].
+  function cellOf(packed) {
+    if (typeof packed === "string") {
+      var value = packed === "" || packed === DASH ? "" : packed.replace(/,/g, "").replace(/^\+/, "");
+      return [packed, value, packed === DASH ? "muted" : ""];
+    }
+    if (packed.length === 2) return [packed[0], packed[1], packed[0] === DASH ? "muted" : ""];
+    return packed;
+  }
+
+  // A packed row: a list (every cell, column order) or an object (column index -> cell).
+  function spotCells(packed) {
+    var cells = {};
+    Object.keys(packed).forEach(function (i) { cells[spotColumns[i]] = cellOf(packed[i]); });
+    return cells;
+  }
+
+  // Packed rows by id as {key: cells | null}; false when an id is unknown (ask a snapshot).
+  function spotRowsByKey(rows) {
+    var byKey = {};
+    var ids = Object.keys(rows || {});
+    for (var n = 0; n < ids.length; n++) {
+      var id = ids[n], packed = rows[id];
+      if (packed === null) {
+        if (spotKeys[id] !== undefined) byKey[spotKeys[id]] = null;
+        delete spotKeys[id];
+        continue;
+      }
+      var cells = spotCells(packed);
+      if (Array.isArray(packed)) spotKeys[id] = cells.key[0]; // a new row: its key comes first
+      if (spotKeys[id] === undefined) return false;
+      byKey[spotKeys[id]] = cells;
+    }
+    return byKey;
+  }
+
+  function spotTotals(totals) {
+    var out = {};
+    Object.keys(totals || {}).forEach(function (group) {
+      out[group] = totals[group] === null ? null : spotCells(totals[group]);
+    });
+    return out;
+  }
+
   function spotRow(key) {
     var table = document.getElementById("spot-risk-table");
     return table ? table.querySelector('tr[data-key="' + cssEscape(key) + '"]') : null;
@@ -416,8 +466,10 @@
       applyLadderRows(withRemoved(data.rows, "tr[data-price]", "price"), data.order || Object.keys(data.rows || {}), true);
       applyLadderHeader(data.header, true);
     } else {
-      applySpotRows(withRemoved(data.rows, "tr[data-key]", "key"), true);
-      applySpotTotals(data.totals, true);
+      spotColumns = data.columns || [];
+      spotKeys = {};
+      applySpotRows(withRemoved(spotRowsByKey(data.rows), "tr[data-key]", "key"), true);
+      applySpotTotals(spotTotals(data.totals), true);
     }
   }
 
@@ -435,8 +487,10 @@
       applyLadderRows(data.rows || {}, data.order || null, true);
       applyLadderHeader(data.header, true);
     } else {
-      applySpotRows(data.rows || {}, true);
-      applySpotTotals(data.totals, true);
+      var rows = spotRowsByKey(data.rows);
+      if (rows === false) { askSnapshot(); return; } // a row this page never heard of
+      applySpotRows(rows, true);
+      applySpotTotals(spotTotals(data.totals), true);
     }
   }
 

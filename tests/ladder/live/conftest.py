@@ -134,3 +134,47 @@ def spot_row(key: str, bid: str, itype: str = "C") -> dict[str, Any]:
         "position": 0,
         "greeks": None,
     }
+
+
+class SpotRiskReader:
+    """Reads packed spot-risk frames back as the browser does: rows by instrument key,
+    cells by column name, each cell ``[text, value, css]`` (``ladder/frames.py``)."""
+
+    def __init__(self) -> None:
+        self.columns: list[str] = []
+        self.keys: dict[str, str] = {}  # row id -> instrument key
+
+    def rows(self, received: dict[str, Any]) -> dict[str, dict[str, list[str]] | None]:
+        data = received["data"]
+        if received["type"] == "snapshot":
+            self.columns, self.keys = data["columns"], {}
+        rows: dict[str, dict[str, list[str]] | None] = {}
+        for row_id, packed in data["rows"].items():
+            if packed is None:
+                rows[self.keys.pop(row_id)] = None
+                continue
+            cells = self.cells(packed)
+            if isinstance(packed, list):  # a new row, its key first
+                assert row_id not in self.keys, "a row id given twice"
+                self.keys[row_id] = cells["key"][0]
+            rows[self.keys[row_id]] = cells
+        return rows
+
+    def totals(self, received: dict[str, Any]) -> dict[str, dict[str, list[str]] | None]:
+        return {
+            group: None if packed is None else self.cells(packed)
+            for group, packed in received["data"]["totals"].items()
+        }
+
+    def cells(self, packed: list | dict) -> dict[str, list[str]]:
+        from ladder.frames import cell_unpack
+
+        pairs = enumerate(packed) if isinstance(packed, list) else packed.items()
+        return {self.columns[int(i)]: cell_unpack(cell) for i, cell in pairs}
+
+
+def shown(cells: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Cells as a delta carries them: numbers' values as shown (``cell_pack(shown=True)``)."""
+    from ladder.frames import cell_pack, cell_unpack
+
+    return {col: cell_unpack(cell_pack(cell, shown=True)) for col, cell in cells.items()}

@@ -12,7 +12,7 @@ from feeds.publish import updates_publish
 from ladder.frames import CLOSE_IDLE
 from ladder.hub import Subscriber, live_hub
 
-from .conftest import connect, frame, frames_for, spot_row, spot_update
+from .conftest import SpotRiskReader, connect, frame, frames_for, shown, spot_row, spot_update
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,7 +29,10 @@ async def test_a_slow_client_gets_one_resync_while_a_fast_one_gets_every_delta(
     stack, trader, live_settings
 ) -> None:
     fast = await connect("/ws/spot-risk/", trader)
-    assert (await frame(fast))["seq"] == 0
+    reader = SpotRiskReader()
+    first = await frame(fast)
+    assert first["seq"] == 0
+    reader.rows(first)
     slow = Subscriber(close=_never_closed, queue_size=3)  # nobody ever reads its queue
     await live_hub().subscribe("spot-risk", slow)
 
@@ -37,8 +40,9 @@ async def test_a_slow_client_gets_one_resync_while_a_fast_one_gets_every_delta(
         await _publish(spot_update(seq, {f"K{seq}": spot_row(f"K{seq}", f"1.{seq}")}))
         delta = await frame(fast)
         assert delta["seq"] == seq
-        assert delta["data"]["rows"] == {f"K{seq}": spot_row_cells(f"K{seq}", f"1.{seq}")}
-        assert delta["data"]["added"] == [f"K{seq}"]
+        assert reader.rows(delta) == {f"K{seq}": shown(spot_row_cells(f"K{seq}", f"1.{seq}"))}
+        [packed] = delta["data"]["rows"].values()
+        assert isinstance(packed, list)  # a new row: all its cells
 
     queued = _view_frames(slow)
     assert len(queued) == 1
@@ -73,13 +77,14 @@ def spot_row_cells(key: str, bid: str) -> dict:
 async def test_updates_within_the_window_become_one_frame(stack, trader) -> None:
     with override_settings(FRGM_LIVE_SETTLE_S=0.2, FRGM_LIVE_INTERVAL_S=0.6):
         ws = await connect("/ws/spot-risk/", trader)
-        await frame(ws)
+        reader = SpotRiskReader()
+        reader.rows(await frame(ws))
         await _publish(
             *[spot_update(n, {f"K{n}": spot_row(f"K{n}", "1")}, group=f"G{n}") for n in range(1, 6)]
         )
         first = await frame(ws)
         assert first["seq"] == 1
-        assert sorted(first["data"]["rows"]) == ["K1", "K2", "K3", "K4", "K5"]
+        assert sorted(reader.rows(first)) == ["K1", "K2", "K3", "K4", "K5"]
         # the newest update's times ride along, for the browser's latency figure
         assert first["s3_event_time"]
         assert first["ingested_at"]
@@ -89,7 +94,7 @@ async def test_updates_within_the_window_become_one_frame(stack, trader) -> None
         await _publish(spot_update(2, {"K2": spot_row("K2", "2")}, group="G2"))
         second = await frame(ws)
         assert second["seq"] == 2
-        assert sorted(second["data"]["rows"]) == ["K1", "K2"]
+        assert sorted(reader.rows(second)) == ["K1", "K2"]
         assert second["server_time"] - first["server_time"] >= 0.55
         assert await frames_for(ws, 0.8) == []
         await ws.disconnect()
@@ -113,9 +118,10 @@ async def test_a_gap_in_the_feed_sequence_reloads_the_view_from_the_state_store(
     from feeds.redis_clients import state_store
 
     ws = await connect("/ws/spot-risk/", trader)
-    await frame(ws)
+    reader = SpotRiskReader()
+    reader.rows(await frame(ws))
     await _publish(spot_update(1, {"K1": spot_row("K1", "1")}))
-    assert (await frame(ws))["data"]["rows"]["K1"]["bid"][1] == "1"
+    assert reader.rows(await frame(ws))["K1"]["bid"][1] == "1"
     # update 2 is lost on the way; the state store has its row
     await asyncio.to_thread(
         state_store().hset, "frgm:{spot-risk}:rows", "K2", json.dumps(spot_row("K2", "7"))
@@ -123,8 +129,9 @@ async def test_a_gap_in_the_feed_sequence_reloads_the_view_from_the_state_store(
     await _publish(spot_update(3, {"K3": spot_row("K3", "3")}))
     delta = await frame(ws)
     assert delta["seq"] == 2
-    assert delta["data"]["rows"]["K2"]["bid"][1] == "7"  # healed from the state store
-    assert delta["data"]["rows"]["K1"] is None  # K1 is not in the state store
+    rows = reader.rows(delta)
+    assert rows["K2"]["bid"][1] == "7"  # healed from the state store
+    assert rows["K1"] is None  # K1 is not in the state store
     await ws.disconnect()
 
 

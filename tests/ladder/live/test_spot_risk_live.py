@@ -14,7 +14,7 @@ from ladder.hub import spot_risk_cells
 from ladder.prices import price_to_32nds
 from tests.feeds.ingest.conftest import SPOT_KEY, VTEXP_KEY, sample
 
-from .conftest import connect, frame, frames_for
+from .conftest import SpotRiskReader, connect, frame, frames_for, shown
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -66,7 +66,7 @@ async def test_connect_gets_a_snapshot_of_the_state_with_its_seq(
     assert snapshot["version"]
     assert SPOT_KEY in snapshot["version"]
     redis_rows = await _redis_rows()
-    by_key = snapshot["data"]["rows"]
+    by_key = SpotRiskReader().rows(snapshot)  # exact: every cell as the page renders it
     assert by_key == {k: spot_risk_cells(v) for k, v in redis_rows.items()}
     # cells as the page shows them: [text, exact value, tone]
     assert by_key[FUTURE]["bid"] == [price_to_32nds(Decimal("111.15625")), "111.15625", ""]
@@ -79,6 +79,8 @@ async def test_an_ingested_file_becomes_one_delta_with_the_next_seq_matching_red
     feed_queue, trader, live_settings
 ) -> None:
     ws, body, snapshot = await _watching_the_sample(feed_queue, trader)
+    reader = SpotRiskReader()
+    reader.rows(snapshot)
 
     await _ingest(feed_queue, (LATER_KEY, _moved_future(body)))
     delta = await frame(ws)
@@ -90,11 +92,10 @@ async def test_an_ingested_file_becomes_one_delta_with_the_next_seq_matching_red
     assert "spot-risk" in delta["feeds"]
     redis_rows = await _redis_rows()
     # only the changed cell of the future
-    assert delta["data"]["rows"][FUTURE] == {
-        "bid": [price_to_32nds(Decimal("111.1640625")), "111.1640625", ""]
-    }
-    for key, cells in delta["data"]["rows"].items():
-        full = spot_risk_cells(redis_rows[key])
+    changed = reader.rows(delta)
+    assert changed[FUTURE] == {"bid": [price_to_32nds(Decimal("111.1640625")), "111.1640625", ""]}
+    for key, cells in changed.items():  # the forward moved: the options' Greeks with it
+        full = shown(spot_risk_cells(redis_rows[key]))
         assert cells == {col: full[col] for col in cells}
     assert await frames_for(ws, 0.3) == []  # one file, one frame
 
@@ -103,19 +104,21 @@ async def test_an_ingested_file_becomes_one_delta_with_the_next_seq_matching_red
     fresh = await frame(ws)
     assert fresh["type"] == "snapshot"
     assert fresh["seq"] == delta["seq"]
-    rows = fresh["data"]["rows"]
+    rows = SpotRiskReader().rows(fresh)
     assert rows[FUTURE]["bid"][1] == "111.1640625"
     assert rows == {k: spot_risk_cells(v) for k, v in redis_rows.items()}
     await ws.disconnect()
 
 
 async def test_a_removed_row_is_sent_as_null(feed_queue, trader, live_settings) -> None:
-    ws, body, _ = await _watching_the_sample(feed_queue, trader)
+    ws, body, snapshot = await _watching_the_sample(feed_queue, trader)
+    reader = SpotRiskReader()
+    reader.rows(snapshot)
     gone = b"XCME.OZN.AUG25.110:25.C"
     without = b"\n".join(line for line in body.split(b"\n") if not line.startswith(gone))
     await _ingest(feed_queue, (LATER_KEY, without))
     delta = await frame(ws)
-    assert delta["data"]["rows"][gone.decode()] is None
+    assert reader.rows(delta)[gone.decode()] is None
     await ws.disconnect()
 
 
@@ -149,6 +152,6 @@ async def test_a_change_below_the_shown_places_sends_no_frame(
     assert await frames_for(ws, 0.5) == []
     await ws.send_json_to({"type": "snapshot"})
     fresh = await frame(ws)
-    theo = fresh["data"]["rows"]["XCME.OZN.AUG25.110:25.C"]["theo"]
+    theo = SpotRiskReader().rows(fresh)["XCME.OZN.AUG25.110:25.C"]["theo"]
     assert theo[1] == "0.9283017"  # a snapshot is exact
     await ws.disconnect()

@@ -1,6 +1,7 @@
-"""What every ops page shows above its content: a stopped alarm evaluation.
+"""What every ops page shows above its content: a stopped alarm evaluation and the
+silences in force (maintenance), so no page alarms without saying what is silenced.
 
-Lazy: only templates that show it (the ops sub-navigation) run its query."""
+Lazy: only templates that show them (the ops sub-navigation) run their queries."""
 
 from __future__ import annotations
 
@@ -17,4 +18,9 @@ def ops_status(request: HttpRequest) -> dict[str, Any]:
 
         return evaluation_freshness(now=timezone.now())
 
-    return {"evaluation": SimpleLazyObject(freshness)}
+    def silences() -> object:
+        from ops.selectors import active_silences
+
+        return active_silences(now=timezone.now())
+
+    return {"evaluation": SimpleLazyObject(freshness), "silences": SimpleLazyObject(silences)}

@@ -10,7 +10,10 @@ from ops import selectors
 
 def ops_rows_frame() -> dict[str, str]:
     now = timezone.now()
-    alarms = selectors.alarm_rows(freshness=selectors.evaluation_freshness(now=now))
+    alarms = selectors.alarm_rows(
+        freshness=selectors.evaluation_freshness(now=now),
+        silences=selectors.active_silences(now=now),
+    )
     return {
         "type": "rows",
         "feeds": render_to_string("ops/_feed_rows.html", {"rows": selectors.feed_rows(now=now)}),

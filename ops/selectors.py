@@ -15,6 +15,7 @@ from feeds.redis_clients import state_store
 from feeds.selectors import FeedHealth, LatencySample, feed_health, latency_samples
 from feeds.state_store import key
 from ops.alarms import ALARMS_BY_ID, AlarmDefinition, AlarmState
+from ops.evaluator import STALLED_PREFIX
 from ops.feed_judging import feed_context_load, feed_state_now
 from ops.feed_states import DEFAULT_EXPECTATIONS, FeedExpectation, FeedState
 from ops.models import (
@@ -177,13 +178,34 @@ class AlarmRow:
     state: str
     since: datetime | None
     reason: str
+    silence: Silence | None = None  # maintenance: it changes state but pages no one
 
 
-def alarm_rows(*, freshness: EvaluationFreshness) -> list[AlarmRow]:
-    """Every alarm with a state, by id. A stale evaluation is itself an alarm, raised by
-    the web: the scheduler cannot report its own silence."""
+def silences_by_alarm(silences: list[Silence]) -> dict[str, Silence]:
+    """The silence covering each alarm, the longest if several: an alarm's own, or
+    its feed's for a feed-stalled alarm."""
+    covering: dict[str, Silence] = {}
+    for silence in silences:
+        feed = silence.target == Silence.Target.FEED
+        alarm_id = f"{STALLED_PREFIX}{silence.name}" if feed else silence.name
+        if alarm_id not in covering or silence.until > covering[alarm_id].until:
+            covering[alarm_id] = silence
+    return covering
+
+
+def alarm_rows(*, freshness: EvaluationFreshness, silences: list[Silence]) -> list[AlarmRow]:
+    """Every alarm with a state, by id, marked when silenced. A stale evaluation is
+    itself an alarm, raised by the web: the scheduler cannot report its own silence."""
+    covering = silences_by_alarm(silences)
     rows = [
-        AlarmRow(s.alarm_id, ALARMS_BY_ID.get(s.alarm_id), s.state, s.since, s.reason)
+        AlarmRow(
+            s.alarm_id,
+            ALARMS_BY_ID.get(s.alarm_id),
+            s.state,
+            s.since,
+            s.reason,
+            covering.get(s.alarm_id),
+        )
         for s in AlarmStatus.objects.order_by("alarm_id")
     ]
     if freshness.stale:
@@ -193,6 +215,7 @@ def alarm_rows(*, freshness: EvaluationFreshness) -> list[AlarmRow]:
             AlarmState.ALARM,
             freshness.last_at,
             f"no alarm evaluation: {freshness.summary}",
+            covering.get(SCHEDULER_ALARM),
         )
         rows = [stale, *(r for r in rows if r.alarm_id != SCHEDULER_ALARM)]
     return rows

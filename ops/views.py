@@ -28,16 +28,17 @@ oncall = role_required(Role.ONCALL)
 def health_page(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     evaluation = selectors.evaluation_freshness(now=now)
+    silences = selectors.active_silences(now=now)
     return render(
         request,
         "ops/health.html",
         {
             "active": "ops",
             "rows": selectors.feed_rows(now=now),
-            "alarms": selectors.alarm_rows(freshness=evaluation),
+            "alarms": selectors.alarm_rows(freshness=evaluation, silences=silences),
             "evaluation": evaluation,
             "incidents": selectors.open_incidents(),
-            "silences": selectors.active_silences(now=now),
+            "silences": silences,
             "silence_form": SilenceForm(),
         },
     )
@@ -120,14 +121,17 @@ def silence_create(request: HttpRequest) -> HttpResponse:
 @oncall
 @require_GET
 def alarms_page(request: HttpRequest) -> HttpResponse:
-    evaluation = selectors.evaluation_freshness(now=timezone.now())
+    now = timezone.now()
+    evaluation = selectors.evaluation_freshness(now=now)
+    silences = selectors.active_silences(now=now)
     return render(
         request,
         "ops/alarms.html",
         {
             "active": "ops",
-            "alarms": selectors.alarm_rows(freshness=evaluation),
+            "alarms": selectors.alarm_rows(freshness=evaluation, silences=silences),
             "evaluation": evaluation,
+            "silences": silences,
             "undelivered": selectors.slack_undelivered(),
             "history": AlarmTransition.objects.all()[:100],
         },

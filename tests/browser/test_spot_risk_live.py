@@ -8,7 +8,13 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 
 from ladder.prices import price_to_32nds
-from tests.browser.support import BROWSER_MARKS, chromium_page, served_app, session_cookie
+from tests.browser.support import (
+    BROWSER_MARKS,
+    SCREENSHOTS,
+    chromium_page,
+    served_app,
+    session_cookie,
+)
 from tests.feeds.ingest.conftest import sample
 
 pytestmark = BROWSER_MARKS
@@ -47,6 +53,9 @@ def test_the_spot_risk_page_follows_new_files_without_a_reload(desk) -> None:
         page.wait_for_function("window.frgmLive && window.frgmLive.state().connected")
         page.evaluate("window.__sameDocument = true")
         assert page.inner_text(_cell(call, "iv_avg")) == "796.79"
+        page.wait_for_timeout(700)  # the snapshot's flash is over: the sample, as it came
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "spot_risk.png"))
 
         desk.put("actant/spot-risk/2025-07-21/bav_analysis_20250721_203107.csv", _file("600"))
         page.wait_for_function(

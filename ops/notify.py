@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from ops.alarms import ALARMS_BY_ID
 from ops.models import AlarmTransition
+from ops.runbooks import alarm_runbooks
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +87,8 @@ def changes_message(
 
 
 def alarm_runbook_slugs(alarm_id: str) -> list[str]:
-    alarm = ALARMS_BY_ID.get(alarm_id)
-    return [alarm.runbook] if alarm else []
+    """Every runbook for the alarm: its own, then each other one that names it."""
+    return [runbook.slug for runbook in alarm_runbooks(alarm_id)]
 
 
 def _due(transition: AlarmTransition, now: datetime) -> bool:

@@ -29,6 +29,8 @@ from typing import cast
 import markdown
 import nh3
 
+from ops.alarms import ALARMS_BY_ID
+
 RUNBOOK_DIR = Path(__file__).resolve().with_name("runbooks")
 SEVERITIES = ("critical", "warning", "info")
 KEYS = ("title", "alarms", "severity", "owner")
@@ -176,6 +178,15 @@ def runbook_get(slug: str) -> Runbook | None:
 def runbooks_for_alarm(alarm_id: str) -> list[Runbook]:
     """The runbooks that name ``alarm_id``, by slug."""
     return [r for r in runbooks_all() if alarm_id in r.alarms]
+
+
+def alarm_runbooks(alarm_id: str) -> list[Runbook]:
+    """Every runbook on-call may need for an alarm: the one its definition names first,
+    then each other runbook that names the alarm (a stalled TT feed may be the TT API)."""
+    alarm = ALARMS_BY_ID.get(alarm_id)
+    own = runbook_get(alarm.runbook) if alarm else None
+    others = [r for r in runbooks_for_alarm(alarm_id) if own is None or r.slug != own.slug]
+    return [own, *others] if own else others
 
 
 def runbooks_search(query: str, *, runbooks: list[Runbook] | None = None) -> list[Runbook]:

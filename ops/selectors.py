@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from statistics import quantiles
 
@@ -26,6 +26,7 @@ from ops.models import (
     Incident,
     Silence,
 )
+from ops.runbooks import Runbook, alarm_runbooks
 
 WINDOW_S = 300
 BATCH_SETTLE_S = 10  # chunks of one batch land within a few seconds of each other
@@ -179,6 +180,7 @@ class AlarmRow:
     since: datetime | None
     reason: str
     silence: Silence | None = None  # maintenance: it changes state but pages no one
+    runbooks: list[Runbook] = field(default_factory=list)  # its own first, then all naming it
 
 
 def silences_by_alarm(silences: list[Silence]) -> dict[str, Silence]:
@@ -193,10 +195,16 @@ def silences_by_alarm(silences: list[Silence]) -> dict[str, Silence]:
     return covering
 
 
-def alarm_rows(*, freshness: EvaluationFreshness, silences: list[Silence]) -> list[AlarmRow]:
-    """Every alarm with a state, by id, marked when silenced. A stale evaluation is
-    itself an alarm, raised by the web: the scheduler cannot report its own silence."""
+def alarm_rows(
+    *, freshness: EvaluationFreshness, silences: list[Silence], alarm_id: str | None = None
+) -> list[AlarmRow]:
+    """Every alarm with a state (or only ``alarm_id``), by id, marked when silenced.
+    A stale evaluation is itself an alarm, raised by the web: the scheduler cannot
+    report its own silence."""
     covering = silences_by_alarm(silences)
+    statuses = AlarmStatus.objects.order_by("alarm_id")
+    if alarm_id is not None:
+        statuses = statuses.filter(alarm_id=alarm_id)
     rows = [
         AlarmRow(
             s.alarm_id,
@@ -205,10 +213,11 @@ def alarm_rows(*, freshness: EvaluationFreshness, silences: list[Silence]) -> li
             s.since,
             s.reason,
             covering.get(s.alarm_id),
+            alarm_runbooks(s.alarm_id),
         )
-        for s in AlarmStatus.objects.order_by("alarm_id")
+        for s in statuses
     ]
-    if freshness.stale:
+    if freshness.stale and alarm_id in (None, SCHEDULER_ALARM):
         stale = AlarmRow(
             SCHEDULER_ALARM,
             ALARMS_BY_ID[SCHEDULER_ALARM],
@@ -216,9 +225,18 @@ def alarm_rows(*, freshness: EvaluationFreshness, silences: list[Silence]) -> li
             freshness.last_at,
             f"no alarm evaluation: {freshness.summary}",
             covering.get(SCHEDULER_ALARM),
+            alarm_runbooks(SCHEDULER_ALARM),
         )
         rows = [stale, *(r for r in rows if r.alarm_id != SCHEDULER_ALARM)]
     return rows
+
+
+def alarm_history(*, alarm_id: str, limit: int = 50) -> list[AlarmTransition]:
+    return list(AlarmTransition.objects.filter(alarm_id=alarm_id)[:limit])
+
+
+def alarm_incidents(*, alarm_id: str, limit: int = 20) -> list[Incident]:
+    return list(Incident.objects.filter(alarm_id=alarm_id)[:limit])
 
 
 def slack_undelivered() -> list[AlarmTransition]:

@@ -139,6 +139,32 @@ def alarms_page(request: HttpRequest) -> HttpResponse:
 
 
 @oncall
+@require_GET
+def alarm_page(request: HttpRequest, alarm_id: str) -> HttpResponse:
+    definition = ALARMS_BY_ID.get(alarm_id)
+    if definition is None:
+        raise Http404(f"no alarm {alarm_id}")
+    now = timezone.now()
+    evaluation = selectors.evaluation_freshness(now=now)
+    silences = selectors.active_silences(now=now)
+    rows = selectors.alarm_rows(freshness=evaluation, silences=silences, alarm_id=alarm_id)
+    return render(
+        request,
+        "ops/alarm.html",
+        {
+            "active": "ops",
+            "alarm": definition,
+            "row": rows[0] if rows else None,
+            "runbooks": runbooks.alarm_runbooks(alarm_id),
+            "history": selectors.alarm_history(alarm_id=alarm_id),
+            "incidents": selectors.alarm_incidents(alarm_id=alarm_id),
+            "evaluation": evaluation,
+            "silences": silences,
+        },
+    )
+
+
+@oncall
 def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     incident = get_object_or_404(Incident, pk=pk)
     if request.method == "POST":
@@ -150,6 +176,7 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "active": "ops",
             "incident": incident,
             "alarm": ALARMS_BY_ID.get(incident.alarm_id),
+            "runbooks": runbooks.alarm_runbooks(incident.alarm_id),
             "events": incident.events.select_related("by"),
             "note_form": NoteForm(),
         },

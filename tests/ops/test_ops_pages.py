@@ -30,6 +30,7 @@ def _future() -> str:
 ACTIONS = [
     ("get", "ops:health", {}, {}),
     ("get", "ops:alarms", {}, {}),
+    ("get", "ops:alarm", {"alarm_id": "dlq-not-empty"}, {}),
     ("get", "ops:feed", {"feed": "spot-risk"}, {}),
     ("post", "ops:silence_create", {}, {"what": "feed:spot-risk", "until": "", "reason": "x"}),
     ("post", "ops:dlq_redrive", {}, {"confirm": "redrive"}),

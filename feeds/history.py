@@ -1,9 +1,12 @@
 """History in DynamoDB: one compressed snapshot item and one metrics item per file.
 
 Keys (DESIGN.md "Storage layout"): partition ``{feed}#{yyyy-mm-dd}``, sort
-``{file time}#{object key}``; metrics under ``metrics#{feed}#{yyyy-mm-dd}``.
-Writes are conditional on the item not existing, so a redelivered file
-writes nothing twice.
+``{file time}#{object key}#{object version}``; metrics under
+``metrics#{feed}#{yyyy-mm-dd}``. The version (the S3 version id, or the ETag
+of an object from before versioning) makes a re-upload of a key a new file
+with items of its own. Writes are conditional on the item not existing, so a
+redelivered file (the same version) writes nothing twice. Readers take the
+file time from the front of the sort key and the key from ``object_key``.
 """
 
 from __future__ import annotations
@@ -39,11 +42,13 @@ def history_key(
     trading_date: date,
     file_time: datetime | None,
     object_key: str,
+    version: str | None = None,
     metrics: bool = False,
 ) -> HistoryKey:
     stamp = (file_time or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     pk = f"{feed}#{trading_date.isoformat()}"
-    return HistoryKey(pk=f"{METRICS_PREFIX}{pk}" if metrics else pk, sk=f"{stamp}#{object_key}")
+    sk = f"{stamp}#{object_key}" + (f"#{version}" if version else "")
+    return HistoryKey(pk=f"{METRICS_PREFIX}{pk}" if metrics else pk, sk=sk)
 
 
 def _number(value: Any) -> Any:
@@ -84,10 +89,16 @@ def history_write(
     rows: dict[str, str],
     metrics: dict[str, Any],
     attributes: dict[str, Any],
+    etag: str | None = None,
 ) -> bool:
     """Write the file's snapshot and metrics items; False when both existed already."""
+    version = version_id or etag  # what tells this file from another upload of its key
     snapshot = history_key(
-        feed=feed, trading_date=trading_date, file_time=file_time, object_key=object_key
+        feed=feed,
+        trading_date=trading_date,
+        file_time=file_time,
+        object_key=object_key,
+        version=version,
     )
     body = zlib.compress(
         ("{" + ",".join(f"{json.dumps(k)}:{v}" for k, v in rows.items()) + "}").encode(), ZLIB_LEVEL
@@ -111,6 +122,7 @@ def history_write(
         trading_date=trading_date,
         file_time=file_time,
         object_key=object_key,
+        version=version,
         metrics=True,
     )
     wrote_metrics = _put_once(

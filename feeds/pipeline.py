@@ -121,7 +121,7 @@ def _ingest_claimed(
 ) -> FileOutcome:
     watch = _Stopwatch()
     with watch.stage("download"):
-        data = _download(event)
+        data, read = _download(event)
     refuse = partial(_refuse, event, source, watch=watch, received_at=received_at, replay=replay)
     if data is None:
         return refuse("missing_object", "object no longer exists in S3")
@@ -141,7 +141,7 @@ def _ingest_claimed(
         applied = latest_apply(derived=derived, version=version, meta=_meta(event, source))
         _remember_future(parsed, applied)
     with watch.stage("dynamodb"):
-        _history(event, source, derived)
+        _history(event, source, derived, read)
     finished = time.time()
     with watch.stage("publish"):
         _publish(event, source, derived, applied, version, finished)
@@ -197,18 +197,33 @@ def _record(
     )
 
 
-def _download(event: ObjectEvent) -> bytes | None:
+@dataclass(frozen=True)
+class _Upload:
+    """Which upload of its key the bytes read are: S3 says so even when the
+    notification did not (an object from before versioning has only its ETag)."""
+
+    version_id: str | None
+    etag: str | None
+
+
+def _download(event: ObjectEvent) -> tuple[bytes | None, _Upload]:
+    """The object's bytes (None when it is gone) and the upload they are."""
     request = {"Bucket": event.bucket, "Key": event.key}
     if event.version_id:
         request["VersionId"] = event.version_id
     try:
         reply = client("s3").get_object(**request)
+        version = reply.get("VersionId")
+        read = _Upload(
+            version_id=version if version and version != "null" else None,
+            etag=str(reply.get("ETag") or "").strip('"') or None,
+        )
         if reply.get("ContentLength", 0) > MAX_FILE_BYTES:
-            return b""  # parse refuses it with a clear reason
-        return bytes(reply["Body"].read())
+            return b"", read  # parse refuses it with a clear reason
+        return bytes(reply["Body"].read()), read
     except ClientError as exc:
         if exc.response["Error"]["Code"] in {"NoSuchKey", "NoSuchVersion", "404", "NoSuchBucket"}:
-            return None
+            return None, _Upload(event.version_id, event.etag)
         raise AwsUnavailable(f"S3 get_object {event.key}: {exc}") from exc
     except BotoCoreError as exc:
         raise AwsUnavailable(f"S3 get_object {event.key}: {exc}") from exc
@@ -322,20 +337,23 @@ def _meta(event: ObjectEvent, source: FeedKey) -> dict[str, object]:
     }
 
 
-def _history(event: ObjectEvent, source: FeedKey, derived: DerivedFile) -> None:
+def _history(event: ObjectEvent, source: FeedKey, derived: DerivedFile, read: _Upload) -> None:
     day = source.trading_date or (event.event_time or datetime.now(UTC)).date()
     history_write(
         feed=source.feed,
         trading_date=day,
         file_time=source.file_time or event.event_time,
         object_key=event.key,
-        version_id=event.version_id,
+        version_id=read.version_id,
+        etag=read.etag,
         rows=derived.rows,
         metrics=derived.metrics,
         attributes={
             "s3_event_time": event.event_time.isoformat() if event.event_time else None,
             "chunk": source.chunk,
             "chunks": source.chunks,
+            # Orders the uploads of one key (rebuild); "" for a replayed file.
+            "sequencer": event.sequencer,
         },
     )
 

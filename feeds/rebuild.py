@@ -10,8 +10,9 @@ back to the newest item that stands for the whole state: a file applied in
 applied oldest first through the same compare-and-set as the live path, each
 with its file's version, so the newest batch's chunks are merged over the
 last whole file exactly as they were live, and a rebuild never overwrites a
-newer live state. The version is rebuilt with an empty S3 sequencer, which
-sorts before the real one: the very file the live state holds is left as is.
+newer live state (the very file the live state holds is "same": left as is).
+A key uploaded twice has an item per upload (``feeds.history``); the S3
+sequencer kept with each orders them as it did live, so the newer upload wins.
 
 TT instrument files have no date folder and their history items sit under
 the day each arrived, which may be any day before the one rebuilt; yet the
@@ -151,18 +152,26 @@ def _items_since_whole(feed: Feed, day: date) -> tuple[list[HistoryItem], bool]:
     """The day's snapshot items, newest first, back to one that stands for the whole state."""
     taken: list[HistoryItem] = []
     batches: dict[str, set[int]] = {}  # file time -> chunk numbers seen
+    whole: str | None = None  # the file that stands for the whole state, once found
     cursor: str | None = None
     while len(taken) < MAX_ITEMS:
         items, cursor = history_items(
             feed=feed, day=day, start_after=cursor, limit=PAGE, newest_first=True
         )
         for item in items:
-            taken.append(item)
-            if _completes_state(feed, item, batches):
+            if whole is not None and _file_of(item) != whole:
                 return taken, False
+            taken.append(item)
+            if whole is None and _completes_state(feed, item, batches):
+                whole = _file_of(item)  # take its other uploads too: they sort next to it
         if cursor is None:
             return taken, False
     return taken, True
+
+
+def _file_of(item: HistoryItem) -> str:
+    """File time and key, the same for every upload of one file."""
+    return f"{item.sk.split('#', 1)[0]}#{item.object_key}"
 
 
 def _completes_state(feed: Feed, item: HistoryItem, batches: dict[str, set[int]]) -> bool:
@@ -194,7 +203,8 @@ def _derived(feed: Feed, item: HistoryItem) -> DerivedFile:
 
 
 def _version(feed: Feed, item: HistoryItem) -> str:
-    """The version the live path gave this file, but with no sequencer.
+    """The version the live path gave this file (no sequencer for items older than
+    the ``sequencer`` attribute, or for a file first ingested by a replay).
 
     The file time comes from the key, as in the pipeline; the sort key's time
     is the same for dated feeds, but for instrument files it is the S3 event
@@ -207,7 +217,8 @@ def _version(feed: Feed, item: HistoryItem) -> str:
         file_time = None
     else:
         file_time = datetime.strptime(item.sk.split("#", 1)[0], "%Y-%m-%dT%H:%M:%S%z")
-    return state_version(file_time=file_time, sequencer="", object_key=item.object_key)
+    sequencer = str(item.attributes.get("sequencer") or "")
+    return state_version(file_time=file_time, sequencer=sequencer, object_key=item.object_key)
 
 
 def _meta(item: HistoryItem) -> dict[str, Any]:

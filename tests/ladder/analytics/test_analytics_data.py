@@ -70,7 +70,7 @@ def test_after_the_cursor_only_new_files_come_back(ingested: FeedQueue, trader: 
     assert newer["points"]["future_mid"]["x"] == ["2025-07-21 20:40:07"]
     assert newer["points"]["net_position"] == {"x": [], "y": []}
     assert "figure" not in newer  # increments carry points only
-    assert newer["cursor"]["spot-risk"].endswith(LATER_SPOT_KEY)
+    assert f"#{LATER_SPOT_KEY}#" in newer["cursor"]["spot-risk"]  # time#key#version
 
 
 def test_the_smile_endpoint_plots_the_latest_rows_ivs(ingested: FeedQueue, trader: User) -> None:

@@ -301,4 +301,8 @@ FRGM_ALARM_SOURCE = env_str("FRGM_ALARM_SOURCE", "cloudwatch" if PRODUCTION else
 if FRGM_ALARM_SOURCE not in {"local", "cloudwatch"}:
     raise ConfigError(f"FRGM_ALARM_SOURCE={FRGM_ALARM_SOURCE!r}: use 'local' or 'cloudwatch'")
 FRGM_ALARM_EVALUATE_EVERY_S = env_float("FRGM_ALARM_EVALUATE_EVERY_S", 15.0)
+# CloudWatch alarm names are "<prefix><alarm id>"; the CDK app gives each environment
+# its own (frgm-dev-, frgm-prod-: they may share an account) and sets it on the
+# scheduler, which refuses to mirror CloudWatch without one.
+FRGM_ALARM_PREFIX = env_str("FRGM_ALARM_PREFIX", "" if PRODUCTION else "frgm-local-")
 FRGM_OPS_PUSH_EVERY_S = env_float("FRGM_OPS_PUSH_EVERY_S", 3.0)

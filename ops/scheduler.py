@@ -19,7 +19,11 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
-from ops.cloudwatch import cloudwatch_states_sync
+from ops.cloudwatch import (
+    cloudwatch_actions_sync,
+    cloudwatch_alarms_describe,
+    cloudwatch_states_sync,
+)
 from ops.evaluator import alarm_states_update, local_alarm_values
 from ops.health_metrics import health_metrics_emit
 from ops.models import EvaluationRun
@@ -36,8 +40,11 @@ def ops_cycle_run(*, now: datetime | None = None) -> int:
     try:
         health_metrics_emit(now=now)  # what CloudWatch's alarms read, in AWS
         if settings.FRGM_ALARM_SOURCE == "cloudwatch":
-            # CloudWatch evaluates and notifies through SNS; the portal mirrors it.
-            changes = len(cloudwatch_states_sync())
+            # CloudWatch evaluates and notifies through SNS; the portal mirrors it,
+            # and silences its alarms' actions while the portal silences them.
+            alarms = cloudwatch_alarms_describe()
+            changes = len(cloudwatch_states_sync(alarms=alarms))
+            cloudwatch_actions_sync(now=now, alarms=alarms)
         else:
             changes = len(alarm_states_update(values=local_alarm_values(now=now), now=now))
             transitions_notify(now=now)

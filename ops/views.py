@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -114,7 +115,11 @@ def silence_create(request: HttpRequest) -> HttpResponse:
         until=form.cleaned_data["until"],
         reason=form.cleaned_data["reason"],
     )
-    messages.success(request, f"Silenced {name} until {form.cleaned_data['until']:%a %H:%M}.")
+    done = f"Silenced {name} until {form.cleaned_data['until']:%a %H:%M}."
+    if settings.FRGM_ALARM_SOURCE == "cloudwatch":
+        every = settings.FRGM_ALARM_EVALUATE_EVERY_S
+        done += f" CloudWatch stops notifying for it within {every:g} s, and resumes after."
+    messages.success(request, done)
     return redirect("ops:health")
 
 

@@ -75,6 +75,7 @@ class FrgmStack(cdk.Stack):
             "FRGM_FEED_DLQ": f"frgm-{env_name}-feed-events-dlq",
             "FRGM_HISTORY_TABLE": f"frgm-{env_name}-history",
         }
+        alarm_name_prefix = f"frgm-{env_name}-"  # dev and prod may share an account
         self.monitoring = Monitoring(
             self,
             "Monitoring",
@@ -86,6 +87,7 @@ class FrgmStack(cdk.Stack):
                 load_balancer=target.load_balancer,
                 target_group=target.target_group,
             ),
+            alarm_name_prefix=alarm_name_prefix,
         )
         vpc = ec2.Vpc.from_vpc_attributes(
             self,
@@ -115,6 +117,7 @@ class FrgmStack(cdk.Stack):
                 )
                 for setting, arn in target.secrets.items()
             },
+            alarm_name_prefix=alarm_name_prefix,
         )
 
 

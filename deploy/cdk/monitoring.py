@@ -13,7 +13,6 @@ from constructs import Construct
 
 from ops.alarms import ALARMS, CLOUDWATCH_COMPARISON, AlarmDefinition, Missing, Severity
 
-ALARM_PREFIX = "frgm-"  # ops.cloudwatch reads alarms back by this prefix
 _MISSING = {
     Missing.BREACHING: cloudwatch.TreatMissingData.BREACHING,
     Missing.NOT_BREACHING: cloudwatch.TreatMissingData.NOT_BREACHING,
@@ -54,8 +53,12 @@ class Monitoring(Construct):
         *,
         env_name: str,
         resources: MonitoredResources,
+        alarm_name_prefix: str,
     ) -> None:
+        """``alarm_name_prefix`` (frgm-<env>-) keeps environments sharing an account
+        apart; the portal reads its own alarms back by it (FRGM_ALARM_PREFIX)."""
         super().__init__(scope, construct_id)
+        self.alarm_name_prefix = alarm_name_prefix
         self.pager = sns.Topic(self, "Pager", topic_name=f"frgm-{env_name}-pager")
         self.channel = sns.Topic(self, "Channel", topic_name=f"frgm-{env_name}-alarms")
         names = resources.by_placeholder()
@@ -72,7 +75,7 @@ class Monitoring(Construct):
         created = cloudwatch.Alarm(
             self,
             alarm.id,
-            alarm_name=f"{ALARM_PREFIX}{alarm.id}",
+            alarm_name=f"{self.alarm_name_prefix}{alarm.id}",
             alarm_description=f"{alarm.title}. Runbook: /ops/runbooks/{alarm.runbook}/",
             metric=metric,
             threshold=alarm.threshold,

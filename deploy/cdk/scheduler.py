@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
@@ -34,6 +34,7 @@ class Scheduler(Construct):
         security_groups: Sequence[ec2.ISecurityGroup],
         environment: Mapping[str, str],
         secrets: Mapping[str, ecs.Secret],
+        alarm_name_prefix: str,
         evaluate_every_s: int = 15,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -47,6 +48,7 @@ class Scheduler(Construct):
                 "FRGM_ALARM_SOURCE": "cloudwatch",
                 "FRGM_ALARM_EVALUATE_EVERY_S": str(evaluate_every_s),
                 "FRGM_EMF": "1",  # its stdout is where CloudWatch reads the health metrics
+                "FRGM_ALARM_PREFIX": alarm_name_prefix,  # its own environment's alarms only
             },
             secrets=dict(secrets),
             logging=ecs.LogDriver.aws_logs(
@@ -63,6 +65,16 @@ class Scheduler(Construct):
         )
         task.add_to_task_role_policy(
             iam.PolicyStatement(actions=["cloudwatch:DescribeAlarms"], resources=["*"])
+        )
+        stack = Stack.of(self)
+        task.add_to_task_role_policy(  # a portal silence turns its alarms' actions off
+            iam.PolicyStatement(
+                actions=["cloudwatch:DisableAlarmActions", "cloudwatch:EnableAlarmActions"],
+                resources=[
+                    f"arn:{stack.partition}:cloudwatch:{stack.region}:{stack.account}"
+                    f":alarm:{alarm_name_prefix}*"
+                ],
+            )
         )
         self.service = ecs.FargateService(
             self,

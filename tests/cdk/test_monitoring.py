@@ -24,7 +24,9 @@ RESOURCES = MonitoredResources(
 @pytest.fixture(scope="module")
 def template() -> Template:
     stack = Stack(App(), "test")
-    Monitoring(stack, "Monitoring", env_name="test", resources=RESOURCES)
+    Monitoring(
+        stack, "Monitoring", env_name="test", resources=RESOURCES, alarm_name_prefix="frgm-test-"
+    )
     return Template.from_stack(stack)
 
 
@@ -37,7 +39,7 @@ def test_an_alarm_keeps_its_threshold_period_and_missing_data_rule(template: Tem
     template.has_resource_properties(
         "AWS::CloudWatch::Alarm",
         {
-            "AlarmName": "frgm-scheduler-not-running",
+            "AlarmName": "frgm-test-scheduler-not-running",
             "MetricName": "SchedulerHeartbeat",
             "Namespace": "FRGM/Health",
             "Threshold": scheduler.threshold,
@@ -55,7 +57,7 @@ def test_setting_names_in_dimensions_become_the_deployed_names(template: Templat
     template.has_resource_properties(
         "AWS::CloudWatch::Alarm",
         {
-            "AlarmName": "frgm-dlq-not-empty",
+            "AlarmName": "frgm-test-dlq-not-empty",
             "Dimensions": [{"Name": "QueueName", "Value": "frgm-test-dlq"}],
         },
     )
@@ -65,7 +67,7 @@ def test_percentile_alarms_use_extended_statistics(template: Template) -> None:
     template.has_resource_properties(
         "AWS::CloudWatch::Alarm",
         {
-            "AlarmName": "frgm-e2e-latency-high",
+            "AlarmName": "frgm-test-e2e-latency-high",
             "ExtendedStatistic": "p95",
         },
     )
@@ -79,14 +81,18 @@ def test_critical_and_warning_alarms_go_to_different_topics(template: Template) 
     ("alarm_name", "metric", "dimensions"),
     [
         (
-            "frgm-redis-memory-high",
+            "frgm-test-redis-memory-high",
             "DatabaseMemoryUsagePercentage",
             {"ClusterName": "frgm-test-state"},
         ),
-        ("frgm-redis-evictions", "Evictions", {"ClusterName": "frgm-test-state"}),
-        ("frgm-dynamodb-throttling", "WriteThrottleEvents", {"TableName": "frgm-test-history"}),
+        ("frgm-test-redis-evictions", "Evictions", {"ClusterName": "frgm-test-state"}),
         (
-            "frgm-web-targets-unhealthy",
+            "frgm-test-dynamodb-throttling",
+            "WriteThrottleEvents",
+            {"TableName": "frgm-test-history"},
+        ),
+        (
+            "frgm-test-web-targets-unhealthy",
             "UnHealthyHostCount",
             {
                 "LoadBalancer": "app/frgm-test-web/50dc6c495c0c9188",

@@ -30,6 +30,7 @@ def template() -> Template:
         security_groups=[ec2.SecurityGroup(stack, "Tasks", vpc=vpc)],
         environment={"DJANGO_ALLOWED_HOSTS": "frgm.example.com"},
         secrets={},
+        alarm_name_prefix="frgm-test-",
     )
     return Template.from_stack(stack)
 
@@ -56,7 +57,10 @@ def test_it_runs_the_scheduler_command_and_mirrors_cloudwatch(template: Template
                     {
                         "Command": ["python", "manage.py", "ops_scheduler"],
                         "Environment": Match.array_with(
-                            [{"Name": "FRGM_ALARM_SOURCE", "Value": "cloudwatch"}]
+                            [
+                                {"Name": "FRGM_ALARM_SOURCE", "Value": "cloudwatch"},
+                                {"Name": "FRGM_ALARM_PREFIX", "Value": "frgm-test-"},
+                            ]
                         ),
                         "HealthCheck": Match.object_like(
                             {"Command": ["CMD", "python", "manage.py", "ops_scheduler", "--check"]}
@@ -96,3 +100,44 @@ def test_an_environment_missing_from_the_context_stops_the_synth() -> None:
     del context["frgm:prod"]["image_uri"]
     with pytest.raises(ContextMissing, match="frgm:prod misses image_uri"):
         app_build(context)
+
+
+def test_it_may_turn_only_its_own_environments_alarm_actions_off_and_on(template: Template) -> None:
+    statements = [
+        statement
+        for policy in template.find_resources("AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if "cloudwatch:DisableAlarmActions" in statement["Action"]
+    ]
+    [statement] = statements
+    assert statement["Action"] == [
+        "cloudwatch:DisableAlarmActions",
+        "cloudwatch:EnableAlarmActions",
+    ]
+    resource = "".join(str(part) for part in statement["Resource"]["Fn::Join"][1])
+    assert resource.endswith(":alarm:frgm-test-*")
+
+
+def test_dev_and_prod_name_their_alarms_apart_in_one_account() -> None:
+    app = app_build(app_context())
+    names = {}
+    for env_name in ("dev", "prod"):
+        template = Template.from_stack(app.node.find_child(f"frgm-{env_name}"))
+        alarms = template.find_resources("AWS::CloudWatch::Alarm").values()
+        names[env_name] = {a["Properties"]["AlarmName"] for a in alarms}
+        assert all(name.startswith(f"frgm-{env_name}-") for name in names[env_name])
+        template.has_resource_properties(
+            "AWS::ECS::TaskDefinition",
+            {
+                "ContainerDefinitions": [
+                    Match.object_like(
+                        {
+                            "Environment": Match.array_with(
+                                [{"Name": "FRGM_ALARM_PREFIX", "Value": f"frgm-{env_name}-"}]
+                            )
+                        }
+                    )
+                ]
+            },
+        )
+    assert not names["dev"] & names["prod"]

@@ -39,6 +39,12 @@ class Command(BaseCommand):
                 raise CommandError(freshness.summary)
             self.stdout.write(freshness.summary)
             return
+        if settings.FRGM_ALARM_SOURCE == "cloudwatch" and not settings.FRGM_ALARM_PREFIX:
+            # Without it every environment's alarms would be mirrored and silenced here.
+            raise CommandError(
+                "FRGM_ALARM_PREFIX is not set: give this environment's alarm name prefix "
+                "(frgm-<env>-, as the CDK app names the alarms)"
+            )
         if once:
             self.stdout.write(f"{ops_cycle_run()} alarm change(s)")
             return

@@ -27,9 +27,27 @@ from feeds.state_store import worker_heartbeat
 
 log = logging.getLogger(__name__)
 
+RECEIVE_MAX = 10  # SQS's most per receive
+# After a transient failure the message comes back after this many seconds (by
+# its receive count), not after the visibility timeout: early retries meet the
+# 15 s recovery target, and the 5 receives that send a message to the DLQ
+# (FRGM_FEED_MAX_RECEIVES) take about a minute, long enough for a failover.
+RETRY_DELAYS_S = (2, 4, 8, 15, 30)
+
+
+def retry_delay_s(receives: int) -> int:
+    """How long a message that failed on its ``receives``-th receive stays away."""
+    return RETRY_DELAYS_S[max(0, min(receives, len(RETRY_DELAYS_S)) - 1)]
+
 
 class NotificationConsumer:
-    """Long-polls the queue; up to ``in_flight`` files are ingested at once."""
+    """Long-polls the queue, up to 10 messages a receive; up to ``in_flight`` files
+    are ingested at once.
+
+    It holds at most ``max(in_flight, 10)`` messages: those being ingested and
+    those received and waiting for a thread, all kept invisible by the
+    visibility heartbeat until they are done.
+    """
 
     def __init__(
         self,
@@ -46,9 +64,9 @@ class NotificationConsumer:
         self.visibility_s = visibility_s
         self.worker = worker or f"{socket.gethostname()}:{threading.get_native_id()}"
         self._stop = threading.Event()
-        self._slots = threading.Semaphore(in_flight)
+        self._held = threading.Semaphore(max(in_flight, RECEIVE_MAX))  # received, not done
         self._pool = ThreadPoolExecutor(max_workers=in_flight, thread_name_prefix="ingest")
-        self._receipts: dict[str, str] = {}  # message id -> receipt handle, while in flight
+        self._receipts: dict[str, str] = {}  # message id -> receipt handle, while held
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
         self.queue_url: str | None = None
@@ -91,25 +109,48 @@ class NotificationConsumer:
         return self.queue_url
 
     def poll_once(self) -> int:
-        """Receive one batch (up to 10) and hand each message to the pool."""
-        reply = client("sqs").receive_message(
-            QueueUrl=self._url(),
-            MaxNumberOfMessages=min(10, self.in_flight),
-            WaitTimeSeconds=self.wait_s,
-            VisibilityTimeout=self.visibility_s,
-            MessageSystemAttributeNames=["ApproximateReceiveCount"],
-        )
+        """Receive one batch (as many as may be held, up to 10) and hand each message
+        to the pool; those waiting for a thread stay invisible like those in flight."""
+        room = self._room_take()
+        if not room:
+            return 0
+        try:
+            reply = client("sqs").receive_message(
+                QueueUrl=self._url(),
+                MaxNumberOfMessages=room,
+                WaitTimeSeconds=self.wait_s,
+                VisibilityTimeout=self.visibility_s,
+                MessageSystemAttributeNames=["ApproximateReceiveCount"],
+            )
+        except BaseException:
+            self._room_give(room)
+            raise
         messages = reply.get("Messages", [])
-        for message in messages:
-            self._slots.acquire()  # back-pressure: never hold more than we can work on
-            with self._lock:
-                if self._stop.is_set():
-                    # Shutting down: leave it; it is visible again within the timeout.
-                    self._slots.release()
-                    break
+        self._room_give(room - len(messages))
+        received_at = time.time()
+        with self._lock:
+            if self._stop.is_set():
+                # Shutting down: leave them; they are visible again within the timeout.
+                self._room_give(len(messages))
+                return len(messages)
+            for message in messages:
                 self._receipts[message["MessageId"]] = message["ReceiptHandle"]
-                self._pool.submit(self._handle, message, time.time())
+                self._pool.submit(self._handle, message, received_at)
         return len(messages)
+
+    def _room_take(self) -> int:
+        """Wait for room for one message (back-pressure), then take up to 10 places."""
+        while not self._held.acquire(timeout=1):
+            if self._stop.is_set():
+                return 0
+        room = 1
+        while room < RECEIVE_MAX and self._held.acquire(blocking=False):
+            room += 1
+        return room
+
+    def _room_give(self, places: int) -> None:
+        for _ in range(places):
+            self._held.release()
 
     def _handle(self, message: dict[str, Any], received_at: float) -> None:
         try:
@@ -119,7 +160,7 @@ class NotificationConsumer:
         finally:
             with self._lock:
                 self._receipts.pop(message["MessageId"], None)
-            self._slots.release()
+            self._held.release()
             close_old_connections()
 
     def _heartbeat(self) -> None:
@@ -160,22 +201,33 @@ def message_handle(
     except BadNotification as exc:
         _bad_notification(message, str(exc))
     except TransientIngestError as exc:
+        delay = retry_delay_s(receives)
         log.warning(
-            "will retry (receive %d of %d): %s", receives, settings.FRGM_FEED_MAX_RECEIVES, exc
-        )
-        return False
-    except Exception:
-        log.exception(
-            "ingest failed (receive %d of %d); the message will come back",
+            "will retry in %d s (receive %d of %d): %s",
+            delay,
             receives,
             settings.FRGM_FEED_MAX_RECEIVES,
+            exc,
         )
+        _retry_after(queue_url, message, delay)
+        return False
+    except Exception:
+        delay = retry_delay_s(receives)
+        log.exception(
+            "ingest failed (receive %d of %d); the message comes back in %d s",
+            receives,
+            settings.FRGM_FEED_MAX_RECEIVES,
+            delay,
+        )
+        _retry_after(queue_url, message, delay)
         return False
     client("sqs").delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
     return True
 
 
 def _retry_after(queue_url: str, message: dict[str, Any], seconds: int) -> None:
+    """Make the message visible again in ``seconds``; if SQS will not, the visibility
+    timeout still brings it back."""
     try:
         client("sqs").change_message_visibility(
             QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=seconds

@@ -58,3 +58,50 @@ def test_a_burst_is_ingested_with_several_files_in_flight(feed_queue):
         consumer.stop()
     assert feed_queue.depth() == 0
     assert history_count("tt-positions", "2025-07-21") == 12  # each file once
+
+
+def test_one_receive_takes_ten_messages_though_four_files_are_worked_on_at_once(feed_queue):
+    assert all(feed_queue.drain())  # the bucket's s3:TestEvent
+    for n in range(12):
+        feed_queue.put(
+            f"tt/positions/2025-07-21/positions_20250721_2033{n:02d}.json",
+            sample("tt/positions_response.json"),
+        )
+    consumer = _consumer(visibility_s=5)  # in_flight=4; one poll by hand
+    try:
+        received = consumer.poll_once()
+    finally:
+        consumer.stop()  # finishes every message it holds
+
+    assert received == 10  # SQS's most, not in_flight's 4
+    assert history_count("tt-positions", "2025-07-21") == 10
+    assert feed_queue.depth() == 2
+
+
+def test_messages_waiting_for_a_thread_stay_invisible_too(feed_queue, monkeypatch):
+    real_ingest = consumer_module.feed_file_ingest
+    deliveries: list[str] = []
+
+    def slow_ingest(**kwargs):
+        deliveries.append(kwargs["event"].key)
+        time.sleep(2)  # the third file waits 4 s for the one thread: twice its visibility
+        return real_ingest(**kwargs)
+
+    assert all(feed_queue.drain())  # the bucket's s3:TestEvent
+    keys = [f"tt/positions/2025-07-21/positions_20250721_2034{n:02d}.json" for n in range(3)]
+    for key in keys:
+        feed_queue.put(key, sample("tt/positions_response.json"))
+    monkeypatch.setattr(consumer_module, "feed_file_ingest", slow_ingest)
+    consumer = NotificationConsumer(
+        queue_name=settings.FRGM_FEED_QUEUE, in_flight=1, wait_s=1, visibility_s=2
+    )
+    consumer.start()
+    try:
+        deadline = time.monotonic() + 20
+        while feed_queue.depth() and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        consumer.stop()
+
+    assert sorted(deliveries) == keys  # each once: none came back while it waited
+    assert feed_queue.depth() == 0

@@ -5,10 +5,13 @@ from __future__ import annotations
 import time
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
 
+import feeds.sqs_consumer as consumer_module
 from devstack.processes import free_port, redis_start
 from feeds.redis_clients import redis_clients_reset
+from feeds.sqs_consumer import message_handle, retry_delay_s
 from tests.feeds.ingest.conftest import POSITIONS_KEY, latest_rows, sample
 
 
@@ -48,17 +51,61 @@ def test_a_file_is_retried_while_redis_is_down_then_ingested(feed_queue, own_sta
     assert position["net_position"] == 219
 
 
-def test_a_message_that_keeps_failing_goes_to_the_dlq_after_five_receives(
+def _until_dead_lettered(feed_queue, *, deadline_s: float) -> list[int]:
+    """Receive and handle the file's message as a consumer would until SQS moves it
+    to the DLQ; the receive count of each delivery."""
+    receives: list[int] = []
+    deadline = time.monotonic() + deadline_s
+    while feed_queue.depth(feed_queue.dlq_url) == 0 and time.monotonic() < deadline:
+        # A long visibility: only the consumer's own backoff can bring a message back soon.
+        for message in feed_queue.receive(wait_s=1, visibility_s=60):
+            receives.append(int(message["Attributes"]["ApproximateReceiveCount"]))
+            handled = message_handle(
+                message, received_at=time.time(), worker="test", queue_url=feed_queue.url
+            )
+            assert handled is False
+    return receives
+
+
+def test_a_failed_file_is_retried_after_a_short_backoff_not_the_visibility_timeout(
     feed_queue, own_state_store
 ):
     server, _ = own_state_store
+    assert all(feed_queue.drain())  # the bucket's s3:TestEvent
     feed_queue.put(POSITIONS_KEY, sample("tt/positions_response.json"))
     server.stop()
     redis_clients_reset()
-    with override_settings(FRGM_CONSUMER_VISIBILITY_S=1):  # retry after 1 s, not 2**n
-        deadline = time.monotonic() + 30
-        while feed_queue.depth(feed_queue.dlq_url) == 0 and time.monotonic() < deadline:
-            feed_queue.drain(visibility_s=1)
-            time.sleep(0.5)
+    [message] = feed_queue.receive(visibility_s=60)
+    failed_at = time.monotonic()
+    handled = message_handle(message, received_at=time.time(), worker="t", queue_url=feed_queue.url)
+    assert handled is False  # kept for another try
+
+    [again] = feed_queue.receive(wait_s=10, visibility_s=60)
+
+    back_after = time.monotonic() - failed_at
+    assert again["Attributes"]["ApproximateReceiveCount"] == "2"
+    assert retry_delay_s(1) - 0.5 <= back_after < retry_delay_s(1) + 3  # not 60 s
+
+
+def test_the_five_receives_before_the_dlq_take_about_a_minute():
+    delays = [retry_delay_s(n) for n in range(1, settings.FRGM_FEED_MAX_RECEIVES + 1)]
+    assert delays == sorted(delays)  # backing off
+    assert delays[0] <= 2  # a blip costs seconds, within the 15 s recovery target
+    assert 45 <= sum(delays) <= 75  # a failover gets about a minute before the DLQ
+
+
+def test_a_message_that_keeps_failing_goes_to_the_dlq_after_exactly_five_receives(
+    feed_queue, own_state_store, monkeypatch
+):
+    server, _ = own_state_store
+    assert all(feed_queue.drain())  # the bucket's s3:TestEvent
+    feed_queue.put(POSITIONS_KEY, sample("tt/positions_response.json"))
+    server.stop()
+    redis_clients_reset()
+    monkeypatch.setattr(consumer_module, "RETRY_DELAYS_S", (1,))  # the schedule, shortened
+
+    receives = _until_dead_lettered(feed_queue, deadline_s=40)
+
+    assert receives == [1, 2, 3, 4, 5]  # each delivery tried, then dead-lettered
     assert feed_queue.depth(feed_queue.dlq_url) == 1  # kept, visible to ops, not dropped
     assert feed_queue.depth() == 0

@@ -6,8 +6,8 @@ from django import forms
 from django.utils import timezone
 
 from feeds.records import Feed
-from ops.alarms import ALARMS
-from ops.models import Silence
+from ops.alarms import ALARMS, Severity
+from ops.models import Incident, Silence
 
 TARGETS = [(f"feed:{f.value}", f"Feed {f.value}") for f in Feed] + [
     (f"alarm:{a.id}", f"Alarm {a.title}") for a in ALARMS
@@ -35,3 +35,24 @@ class SilenceForm(forms.Form):
 
 class NoteForm(forms.Form):
     text = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+
+
+STATE_FILTERS = [
+    ("", "Any state"),
+    ("active", "Open or acknowledged"),
+    *Incident.State.choices,
+]
+WITHIN = [("", "Any time"), ("1", "Last 24 hours"), ("7", "Last 7 days"), ("30", "Last 30 days")]
+
+
+class IncidentFilterForm(forms.Form):
+    """The incidents list's filters (GET); each empty value means "any"."""
+
+    state = forms.ChoiceField(choices=STATE_FILTERS, required=False)
+    alarm = forms.ChoiceField(
+        choices=[("", "Any alarm"), *((a.id, a.title) for a in ALARMS)], required=False
+    )
+    severity = forms.ChoiceField(
+        choices=[("", "Any severity"), *((s.value, s.value) for s in Severity)], required=False
+    )
+    within_days = forms.ChoiceField(choices=WITHIN, required=False, label="Opened")

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from statistics import quantiles
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Case, Count, F, QuerySet, Value, When
 
 from feeds.models import QuarantinedFile
 from feeds.records import Feed
@@ -247,6 +247,34 @@ def slack_undelivered() -> list[AlarmTransition]:
             notified_at__isnull=True, superseded=False, notify_attempts__gt=0
         ).order_by("at")
     )
+
+
+def incidents_filtered(
+    *,
+    state: str = "",
+    alarm_id: str = "",
+    severity: str = "",
+    opened_since: datetime | None = None,
+) -> QuerySet[Incident]:
+    """Incidents for the list: open and acknowledged first (newest first), then the
+    resolved ones by when they were resolved; each with its number of events."""
+    incidents = Incident.objects.annotate(
+        event_count=Count("events"),
+        done=Case(When(state=Incident.State.RESOLVED, then=Value(1)), default=Value(0)),
+    )
+    if state == "active":
+        incidents = incidents.exclude(state=Incident.State.RESOLVED)
+    elif state:
+        incidents = incidents.filter(state=state)
+    if alarm_id:
+        incidents = incidents.filter(alarm_id=alarm_id)
+    if severity:
+        incidents = incidents.filter(
+            alarm_id__in=[a.id for a in ALARMS_BY_ID.values() if a.severity == severity]
+        )
+    if opened_since is not None:
+        incidents = incidents.filter(opened_at__gte=opened_since)
+    return incidents.order_by("done", F("resolved_at").desc(nulls_first=True), "-opened_at", "-pk")
 
 
 def open_incidents() -> list[Incident]:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("silences/", views.silence_create, name="silence_create"),
     path("alarms/", views.alarms_page, name="alarms"),
     path("alarms/<slug:alarm_id>/", views.alarm_page, name="alarm"),
+    path("incidents/", views.incidents_page, name="incidents"),
     path("incidents/<int:pk>/", views.incident_detail, name="incident"),
     path("runbooks/", views.runbooks_page, name="runbooks"),
     path("runbooks/<slug:slug>/", views.runbook_page, name="runbook"),

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -18,10 +21,11 @@ from feeds.selectors import recent_files
 from frgm_site.redirects import next_url
 from ops import runbooks, selectors, services
 from ops.alarms import ALARMS_BY_ID
-from ops.forms import NoteForm, SilenceForm
+from ops.forms import IncidentFilterForm, NoteForm, SilenceForm
 from ops.models import AlarmTransition, Incident
 
-oncall = role_required(Role.ONCALL)
+oncall = role_required(Role.ONCALL)  # admins hold every role
+INCIDENTS_PER_PAGE = 50
 
 
 @oncall
@@ -165,6 +169,35 @@ def alarm_page(request: HttpRequest, alarm_id: str) -> HttpResponse:
             "incidents": selectors.alarm_incidents(alarm_id=alarm_id),
             "evaluation": evaluation,
             "silences": silences,
+        },
+    )
+
+
+@oncall
+@require_GET
+def incidents_page(request: HttpRequest) -> HttpResponse:
+    form = IncidentFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    days = filters.get("within_days")
+    incidents = selectors.incidents_filtered(
+        state=filters.get("state", ""),
+        alarm_id=filters.get("alarm", ""),
+        severity=filters.get("severity", ""),
+        opened_since=timezone.now() - timedelta(days=int(days)) if days else None,
+    )
+    page = Paginator(incidents, INCIDENTS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "ops/incidents.html",
+        {
+            "active": "ops",
+            "form": form,
+            "page": page,
+            "incidents": page.object_list,
+            "alarms": ALARMS_BY_ID,
+            "query": query.urlencode(),
         },
     )
 

@@ -38,3 +38,9 @@ def alarm_state(state: str) -> str:
 def schedule_name(schedule: str) -> str:
     """A feed's trading schedule as the pages name it: "CME Globex", "always"."""
     return SCHEDULE_NAMES.get(TradingSchedule(schedule), schedule)
+
+
+@register.filter
+def get_item(mapping: dict[str, object], key: str) -> object:
+    """``mapping[key]``, or None: a template cannot index a dict by a variable."""
+    return mapping.get(key)

@@ -74,4 +74,5 @@ def test_malformed_late_and_repeated_files_do_not_move_the_last_file(feed_queue)
         ]
     )
     latencies = [entry["latency_ms"] for entry in recent_files(feed=Feed.TT_POSITIONS)]
-    assert latencies[-1] is not None and latencies[:-1] == [None, None, None]
+    assert latencies[-1] is not None  # the applied file's
+    assert latencies[:-1] == [None, None, None]  # no latency for files that were not

@@ -1,0 +1,98 @@
+"""Cells as frames carry them: formatted once, as the page formats them, and packed.
+
+Spot-risk frames are packed (``ladder.frames``): a row is known by a short id, a
+cell by its column's index, and a cell drops what its text implies.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import Any
+
+from ladder.frames import PackedCell, cell_pack
+
+Cell = list[str]  # [text as the page shows it, exact value ("" when none), tone css class]
+Cells = dict[str, Cell]
+PackedCells = dict[str, PackedCell]  # column index -> packed cell
+
+
+def frame_cell(cell: Any) -> Cell:
+    """A ``ladder.views.Cell`` as the compact list a frame carries."""
+    return [cell.text, cell.value, cell.css]
+
+
+def spot_risk_cells(row: Mapping[str, Any]) -> Cells:
+    """One spot-risk state row as the page's cells (``data-col`` -> cell), formatted once."""
+    from ladder import selectors as ladder_selectors
+    from ladder import views
+
+    line = ladder_selectors.line_from_row(row)
+    return {col: frame_cell(cell) for col, cell in views.spot_risk_cells(line).items()}
+
+
+def spot_risk_totals(rows: Mapping[str, Mapping[str, Any]]) -> dict[str, Cells]:
+    """Position-weighted Greeks per expiry group and for the portfolio, as cells."""
+    from ladder import selectors as ladder_selectors
+    from ladder import views
+
+    lines = [ladder_selectors.line_from_row(row) for row in rows.values()]
+    groups: dict[str, list[Any]] = {}
+    for line in lines:
+        group = "future" if line.itype == "F" or not line.expiry else line.expiry
+        groups.setdefault(group, []).append(line)
+    totals = {
+        group: {
+            col: frame_cell(c)
+            for col, c in views.totals_cells(ladder_selectors.totals_of(members)).items()
+        }
+        for group, members in groups.items()
+    }
+    totals["portfolio"] = {
+        col: frame_cell(c)
+        for col, c in views.totals_cells(ladder_selectors.totals_of(lines)).items()
+    }
+    return totals
+
+
+def changed_cells(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    return {col: value for col, value in new.items() if old.get(col) != value}
+
+
+def shown_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """Cells whose text or tone changed; an exact value that moved beyond the shown
+    places (a theo's seventh decimal as time passes) is not worth a byte to a browser.
+    Every file nudged every theo, vol and Greek, so spot-risk deltas carried all 500
+    rows; this keeps them to what a trader can see change. (A browser's data-value,
+    used for sorting, may then lag the exact value below the shown places; a
+    snapshot is exact.) Comparing with the previous exact cells is enough: their
+    text is what the browsers show, or it would have been sent."""
+    return {
+        col: cell
+        for col, cell in new.items()
+        if (shown := old.get(col)) is None or shown[0] != cell[0] or shown[2] != cell[2]
+    }
+
+
+@functools.cache
+def spot_risk_columns() -> tuple[str, ...]:
+    """The spot-risk table's columns, in the page's order (the key first)."""
+    from ladder import views
+
+    return tuple(col for col, _, _ in views.SPOT_RISK_COLUMNS)
+
+
+@functools.cache
+def _column_index() -> dict[str, str]:
+    return {col: str(i) for i, col in enumerate(spot_risk_columns())}
+
+
+def packed_row(cells: Cells, *, shown: bool = False) -> list[PackedCell]:
+    """All of a row's cells, packed, in column order."""
+    return [cell_pack(cells[col], shown=shown) for col in spot_risk_columns()]
+
+
+def packed_cells(cells: Cells, *, shown: bool = False) -> PackedCells:
+    """Some cells of a row (or a totals line), packed, by column index."""
+    index = _column_index()
+    return {index[col]: cell_pack(cell, shown=shown) for col, cell in cells.items()}

@@ -1,0 +1,75 @@
+"""Coalescing: when a view's next frame goes out, and the one delta frame it sends.
+
+A view's updates wait a short settle, a file's last part and a spot-risk chunk
+batch's last chunk, then go out as at most one frame per ``FRGM_LIVE_INTERVAL_S``,
+numbered (``seq``) and serialised once for all of the view's sockets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from ladder.frames import DeltaFrame
+from ladder.hub.config import live_setting
+from ladder.hub.encoding import encode
+from ladder.hub.view import View
+
+log = logging.getLogger(__name__)
+
+
+def flush_delay(*, view: View, now: float) -> float:
+    """How long a view's pending updates wait: the settle, or the rest of its interval."""
+    settle = live_setting("FRGM_LIVE_SETTLE_S", 0.01)
+    interval = live_setting("FRGM_LIVE_INTERVAL_S", 0.25)
+    return max(settle, view.last_flush + interval - now)
+
+
+async def view_settle(*, view: View, loop: asyncio.AbstractEventLoop) -> None:
+    """Wait (a little) for the rest of the files and batches the view has begun."""
+    # a file's updates (one per group) go out in one frame: wait for its last part,
+    # and for a chunk batch's last chunk
+    view.file_give_up = loop.time() + live_setting("FRGM_LIVE_FILE_WAIT_S", 0.1)
+    while view.waiting(now=loop.time()):
+        await asyncio.sleep(0.005)
+    view.stop_waiting()
+
+
+async def view_delta_send(*, view: View, loop: asyncio.AbstractEventLoop) -> bool:
+    """Send one delta frame with everything pending for ``view``, if anything changed.
+
+    True when a frame went out.
+    """
+    async with view.lock:
+        stamp = view.take_stamp()
+        try:
+            data = await view.delta_data()
+        except Exception:
+            log.exception("live hub: %s delta failed", view.key)
+            return False
+        finally:
+            view.last_flush = loop.time()
+        if stamp.version:
+            view.version = stamp.version
+        for feed, ingested in stamp.feeds.items():
+            view.told[feed] = max(view.told.get(feed, 0.0), ingested)
+        if data is None:
+            return False
+        view.seq += 1
+        text = encode(
+            DeltaFrame(
+                type="delta",
+                view=view.key,
+                seq=view.seq,
+                version=view.version,
+                data=data,
+                feeds=dict(sorted(stamp.feeds.items())),
+                s3_event_time=stamp.s3_event_time,
+                ingested_at=stamp.ingested_at,
+                server_time=time.time(),
+            )
+        )
+        for subscriber in view.subscribers:
+            subscriber.offer(text)
+        return True

@@ -1,0 +1,22 @@
+"""The hub's fixed choices (which feeds it hears) and its ``FRGM_LIVE_*`` settings."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from feeds.records import Feed
+
+SUBSCRIBED_FEEDS = (
+    Feed.SPOT_RISK,
+    Feed.TT_POSITIONS,
+    Feed.TT_ORDERS,
+    Feed.VTEXP,
+    Feed.TT_INSTRUMENTS,
+)
+LADDER_FEEDS = frozenset({Feed.TT_POSITIONS, Feed.TT_ORDERS, Feed.TT_INSTRUMENTS})
+GREEK_COLUMNS = ("vol", "delta", "gamma", "vega", "theta")
+GROUPS_REFRESH_S = 3600.0  # re-join the groups well inside channels-redis' group expiry
+
+
+def live_setting(name: str, default: float) -> float:
+    return float(getattr(settings, name, default))

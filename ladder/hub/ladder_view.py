@@ -1,0 +1,125 @@
+"""The ladder live view: one instrument's scenario ladder, recomputed at most once per window."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from feeds.messages import FeedUpdate
+from feeds.records import Feed
+from ladder.hub.cells import Cells, changed_cells, frame_cell
+from ladder.hub.config import LADDER_FEEDS
+from ladder.hub.view import View
+
+LadderCompute = Callable[..., tuple[dict[str, Any], dict[str, Cells]]]
+
+
+class LadderUnavailable(RuntimeError):
+    """The ladder cannot be computed (no read model, unknown instrument, no data yet)."""
+
+
+def ladder_compute_default(
+    *, instrument_id: str | None, ticks: int
+) -> tuple[dict[str, Any], dict[str, Cells]]:
+    """``ladder.selectors.ladder_snapshot`` formatted as the page formats it (in a thread)."""
+    try:
+        from ladder import selectors as ladder_selectors
+        from ladder import views
+        from ladder.prices import round_to_tick
+    except ImportError as exc:
+        raise LadderUnavailable("the ladder read model is not installed") from exc
+    try:
+        view = ladder_selectors.ladder_snapshot(instrument_id=instrument_id, ticks=ticks)
+    except LookupError as exc:  # UnknownInstrument
+        raise LadderUnavailable(str(exc)) from exc
+    header: dict[str, Any] = {
+        "instrument_id": view.instrument_id,
+        "instrument_label": view.instrument_label,
+        "spot_source": view.spot_source,
+        "as_of": view.as_of.isoformat() if view.as_of else None,
+        "message": view.message,
+    }
+    if view.header is None:
+        return header, {}
+    h = view.header
+    header.update(
+        {
+            "position": frame_cell(views.quantity(h.net_position, signed=True)),
+            "open_avg_price": frame_cell(views.price_near(h.open_avg_price)),
+            "tt_pnl": frame_cell(views.money(h.tt_pnl)),
+            "realized_pnl": frame_cell(views.money(h.realized_pnl)),
+            "sod_position": frame_cell(views.quantity(h.sod_net_position, signed=True)),
+            "spot": frame_cell(views.price(h.spot)),
+            "spot_row": ladder_selectors.decimal_text(
+                round_to_tick(price=h.spot, tick=h.tick_size)
+            ),
+        }
+    )
+    rows = {
+        ladder_selectors.decimal_text(row.price): {
+            col: frame_cell(cell) for col, cell in views.ladder_cells(row).items()
+        }
+        for row in view.rows
+    }
+    return header, rows
+
+
+class LadderView(View):
+    """The scenario ladder of one instrument, recomputed at most once per window."""
+
+    shown_feeds = LADDER_FEEDS | {Feed.SPOT_RISK}
+
+    def __init__(self, key: str, *, instrument_id: str | None, ticks: int, compute: LadderCompute):
+        super().__init__(key)
+        self.instrument_id = instrument_id
+        self.ticks = ticks
+        self.compute = compute
+        self.header: dict[str, Any] | None = None
+        self.rows: dict[str, Cells] | None = None
+
+    def wants(self, update: FeedUpdate) -> bool:
+        if update["feed"] in LADDER_FEEDS:
+            return True
+        if update["feed"] == Feed.SPOT_RISK:  # the spot: the future's mid
+            return any(row is None or row.get("itype") == "F" for row in update["changed"].values())
+        return False
+
+    async def _compute(self) -> tuple[dict[str, Any], dict[str, Cells]]:
+        return await asyncio.to_thread(
+            self.compute, instrument_id=self.instrument_id, ticks=self.ticks
+        )
+
+    async def snapshot_data(self) -> dict[str, Any] | None:
+        if self.rows is None:
+            try:
+                self.header, self.rows = await self._compute()
+            except LadderUnavailable:
+                return None
+        return {"header": self.header, "rows": self.rows, "order": list(self.rows)}
+
+    async def delta_data(self) -> dict[str, Any] | None:
+        self.dirty = False
+        try:
+            header, rows = await self._compute()
+        except LadderUnavailable:
+            return None
+        old_header, old_rows = self.header or {}, self.rows or {}
+        self.header, self.rows = header, rows
+        header_delta = changed_cells(old_header, header)
+        header_delta.update({k: None for k in old_header if k not in header})
+        row_delta: dict[str, Cells | None] = {p: None for p in old_rows if p not in rows}
+        added: list[str] = []
+        for price, cells in rows.items():
+            old = old_rows.get(price)
+            if old is None:
+                row_delta[price] = cells
+                added.append(price)
+            elif changed := changed_cells(old, cells):
+                row_delta[price] = changed
+        if not header_delta and not row_delta:
+            return None
+        data: dict[str, Any] = {"header": header_delta, "rows": row_delta, "added": added}
+        if added or any(v is None for v in row_delta.values()):  # the rows moved: new order
+            data["order"] = list(rows)
+        return data

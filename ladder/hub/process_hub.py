@@ -1,0 +1,229 @@
+"""The LiveHub: one channel-layer subscriber per process, its views and its loops."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import logging
+from typing import Any
+
+from channels.layers import get_channel_layer
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from feeds.messages import FeedUpdate, feed_all_group_name
+from ladder.frames import FeedStamp
+from ladder.hub.coalescing import flush_delay, view_delta_send, view_settle
+from ladder.hub.config import GROUPS_REFRESH_S, SUBSCRIBED_FEEDS, live_setting
+from ladder.hub.control_frames import health_send, heartbeat_send
+from ladder.hub.keys import DEFAULT_INSTRUMENT, DEFAULT_TICKS, LADDER_PREFIX, SPOT_RISK_VIEW
+from ladder.hub.ladder_view import LadderCompute, LadderView, ladder_compute_default
+from ladder.hub.snapshots import snapshot_queue
+from ladder.hub.spot_risk_view import SpotRiskView
+from ladder.hub.state_reads import feed_stamps
+from ladder.hub.subscriber import Subscriber
+from ladder.hub.view import View
+
+log = logging.getLogger(__name__)
+
+
+class LiveHub:
+    """One per event loop (one per web process in production)."""
+
+    def __init__(self, *, ladder_compute: LadderCompute | None = None) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.views: dict[str, View] = {}
+        self.feeds: dict[str, FeedStamp] = {}
+        self.ladder_compute: LadderCompute = ladder_compute or ladder_compute_default
+        self.channel: str | None = None
+        self.frames_sent = 0
+        self._group_seq: dict[tuple[str, str], int] = {}
+        self._start_lock = asyncio.Lock()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # lifecycle
+
+    async def ensure_started(self) -> None:
+        async with self._start_lock:
+            if self._tasks:
+                return
+            layer = get_channel_layer()
+            if layer is None:
+                raise RuntimeError("no channel layer configured: the live hub needs one")
+            # Django, the apps and the settings are loaded by now and live as long as the
+            # process: move them out of the collector's sight, so a full collection
+            # (which stops the event loop) scans the live objects only, not the startup heap.
+            gc.freeze()
+            self.channel = await layer.new_channel()
+            await self._join(layer)
+            try:
+                self.feeds = await asyncio.to_thread(feed_stamps)
+            except Exception:
+                log.warning("live hub: feed health unavailable at start", exc_info=True)
+            self._tasks = [
+                asyncio.create_task(self._read_loop(layer), name="live-hub-read"),
+                asyncio.create_task(self._heartbeat_loop(), name="live-hub-heartbeat"),
+                asyncio.create_task(self._health_loop(layer), name="live-hub-health"),
+            ]
+            log.info("live hub started on %s", self.channel)
+
+    async def stop(self) -> None:
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        layer = get_channel_layer()
+        if layer is not None and self.channel:
+            for feed in SUBSCRIBED_FEEDS:
+                with contextlib.suppress(Exception):
+                    await layer.group_discard(feed_all_group_name(feed), self.channel)
+
+    async def _join(self, layer: Any) -> None:
+        for feed in SUBSCRIBED_FEEDS:
+            await layer.group_add(feed_all_group_name(feed), self.channel)
+
+    # subscribers
+
+    async def subscribe(self, key: str, subscriber: Subscriber) -> None:
+        """Add a socket to a view and queue its first snapshot."""
+        await self.ensure_started()
+        view = self.views.get(key)
+        if view is None:
+            view = self.views[key] = self._view_create(key)
+        subscriber.view = key
+        async with view.lock:
+            view.subscribers.add(subscriber)
+            await snapshot_queue(view=view, subscriber=subscriber, feeds=self.feeds)
+
+    async def snapshot(self, subscriber: Subscriber) -> None:
+        """A fresh snapshot for a socket that asked for one (gap, resync)."""
+        view = self.views.get(subscriber.view)
+        if view is None:
+            return
+        async with view.lock:
+            await snapshot_queue(view=view, subscriber=subscriber, feeds=self.feeds)
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        view = self.views.get(subscriber.view)
+        if view is None:
+            return
+        view.subscribers.discard(subscriber)
+        if not view.subscribers:
+            del self.views[subscriber.view]
+            if view.flush_task is not None:
+                view.flush_task.cancel()
+
+    def subscriber_count(self) -> int:
+        return sum(len(view.subscribers) for view in self.views.values())
+
+    def _view_create(self, key: str) -> View:
+        if key == SPOT_RISK_VIEW:
+            return SpotRiskView()
+        if key.startswith(LADDER_PREFIX):
+            instrument, _, ticks = key.removeprefix(LADDER_PREFIX).partition(":")
+            return LadderView(
+                key,
+                instrument_id=None if instrument == DEFAULT_INSTRUMENT else instrument,
+                ticks=int(ticks) if ticks else DEFAULT_TICKS,
+                compute=self.ladder_compute,
+            )
+        raise ValueError(f"unknown live view {key!r}")
+
+    # updates
+
+    def dispatch(self, update: FeedUpdate) -> None:
+        """One FeedUpdate from the channel layer: fold it into every view it touches."""
+        feed, group, seq = update["feed"], update["group"], int(update["seq"])
+        last = self._group_seq.get((feed, group))
+        gap = last is not None and seq > last + 1
+        if gap:
+            log.warning("live hub: %s/%s jumped from seq %s to %s", feed, group, last, seq)
+        self._group_seq[(feed, group)] = seq  # lower: the worker's counters restarted
+        stamp = self.feeds.get(feed)
+        if stamp is None or (stamp["ingested_at"] or 0) <= update["ingested_at"]:
+            self.feeds[feed] = FeedStamp(
+                ingested_at=update["ingested_at"],
+                file_time=update["file_time"],
+                event_time=update["s3_event_time"],
+            )
+        for view in list(self.views.values()):
+            if view.wants(update):
+                view.absorb(update, gap=gap)
+                self._schedule(view)
+
+    def _schedule(self, view: View) -> None:
+        if view.flush_task is not None and not view.flush_task.done():
+            return
+        delay = flush_delay(view=view, now=self.loop.time())
+        view.flush_task = asyncio.create_task(self._flush_later(view, delay))
+
+    async def _flush_later(self, view: View, delay: float) -> None:
+        await asyncio.sleep(delay)
+        await view_settle(view=view, loop=self.loop)
+        try:
+            await self.flush(view)
+        finally:
+            view.flush_task = None
+            if view.dirty and self.views.get(view.key) is view:
+                self._schedule(view)
+
+    async def flush(self, view: View) -> None:
+        """Send one delta frame with everything pending for ``view``, if anything changed."""
+        if await view_delta_send(view=view, loop=self.loop):
+            self.frames_sent += 1
+
+    # loops
+
+    async def _read_loop(self, layer: Any) -> None:
+        while True:
+            try:
+                message = await layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except (TimeoutError, RedisTimeoutError):
+                # redis-py >= 8 times out an idle BZPOPMIN after its socket timeout
+                # (django/channels_redis#422): nothing was lost, block again at once
+                continue
+            except Exception:
+                log.warning("live hub: channel layer receive failed", exc_info=True)
+                await asyncio.sleep(1.0)
+                with contextlib.suppress(Exception):
+                    await self._join(layer)
+                continue
+            if message.get("type") == "feed.update":
+                try:
+                    self.dispatch(message)
+                except Exception:
+                    log.exception("live hub: bad feed update %r", message.get("key"))
+
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            await asyncio.sleep(live_setting("FRGM_LIVE_PING_S", 15.0))
+            heartbeat_send(views=list(self.views.values()))
+
+    async def _health_loop(self, layer: Any) -> None:
+        joined = self.loop.time()
+        while True:
+            await asyncio.sleep(live_setting("FRGM_LIVE_HEALTH_S", 2.0))
+            if self.loop.time() - joined > GROUPS_REFRESH_S:
+                with contextlib.suppress(Exception):
+                    await self._join(layer)
+                    joined = self.loop.time()
+            if not self.subscriber_count():
+                continue
+            try:
+                stamps = await asyncio.to_thread(feed_stamps)
+            except Exception:
+                log.warning("live hub: feed health unavailable", exc_info=True)
+                continue
+            for feed, stamp in stamps.items():
+                known = self.feeds.get(feed)
+                if known is None or (known["ingested_at"] or 0) < (stamp["ingested_at"] or 0):
+                    self.feeds[feed] = stamp
+            self.health_broadcast()
+
+    def health_broadcast(self) -> None:
+        """Tell each view's sockets about files their deltas did not tell them of."""
+        health_send(views=list(self.views.values()), feeds=self.feeds)

@@ -7,8 +7,8 @@ pipeline look up at call time, and each replacement calls the original.
   un-staged rest: claim, ingest record, metrics line) and its ``stages_ms``;
 - ``feeds.pipeline.ingest_record``: called right after publish, so its entry is
   the moment the channel-layer publish finished; carries the S3 event time;
-- ``feeds.sqs_consumer.client("sqs")``: times ``delete_message`` and
-  ``receive_message``;
+- ``feeds.sqs_consumer.client("sqs")``: times ``delete_message``,
+  ``delete_message_batch`` (the consumer's) and ``receive_message``;
 - ``feeds.pipeline._Stopwatch``: also notes the process's CPU time per stage
   (meaningful only when one file is processed at a time).
 """
@@ -77,10 +77,11 @@ class Recorder:
         with self.lock:
             self.records.setdefault(sample.key, sample)
 
-    def delete(self, millis: float) -> None:
+    def delete(self, millis: float, count: int = 1) -> None:
+        """``count`` messages deleted by one call that took ``millis``."""
         with self.lock:
             self.deletes_ms.append(millis)
-            self.deleted += 1
+            self.deleted += count
             self.last_delete = time.perf_counter()
             if self.target and self.deleted >= self.target:
                 self.done.set()
@@ -111,6 +112,14 @@ class _TimedSqs:
         started = time.perf_counter()
         reply = self._real().delete_message(**kwargs)
         self._recorder.delete((time.perf_counter() - started) * 1000)
+        return reply
+
+    def delete_message_batch(self, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        reply = self._real().delete_message_batch(**kwargs)
+        self._recorder.delete(
+            (time.perf_counter() - started) * 1000, len(reply.get("Successful", []))
+        )
         return reply
 
     def receive_message(self, **kwargs: Any) -> Any:

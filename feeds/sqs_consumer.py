@@ -8,9 +8,11 @@ unknown messages. A message is deleted only after every file it names is done.
 from __future__ import annotations
 
 import logging
+import queue
 import socket
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -33,6 +35,13 @@ RECEIVE_MAX = 10  # SQS's most per receive
 # 15 s recovery target, and the 5 receives that send a message to the DLQ
 # (FRGM_FEED_MAX_RECEIVES) take about a minute, long enough for a failover.
 RETRY_DELAYS_S = (2, 4, 8, 15, 30)
+
+
+# Finished messages are deleted in batches: one SQS call for up to 10 files
+# instead of one each, waiting at most this long for company. The file is
+# already in Redis, DynamoDB and the browsers by then; a crash before the
+# delete brings the message back, and the claim's done marker acknowledges it.
+DELETE_LINGER_S = 0.05
 
 
 def retry_delay_s(receives: int) -> int:
@@ -70,12 +79,14 @@ class NotificationConsumer:
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
         self.queue_url: str | None = None
+        self._deletes = DeleteBatcher(queue_url=self._url)
 
     def start(self) -> None:
         for target, name in ((self._poll_loop, "sqs-poll"), (self._heartbeat, "sqs-visibility")):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
+        self._deletes.start()
         log.info(
             "consuming S3 notifications from %s (%d in flight)", self.queue_name, self.in_flight
         )
@@ -87,6 +98,7 @@ class NotificationConsumer:
         with self._lock:
             self._stop.set()
         self._pool.shutdown(wait=True)
+        self._deletes.stop(timeout_s=timeout_s)
         for thread in self._threads[1:]:  # the heartbeat; the poller is a daemon
             thread.join(timeout=timeout_s)
         log.info("notification consumer stopped")
@@ -155,7 +167,11 @@ class NotificationConsumer:
     def _handle(self, message: dict[str, Any], received_at: float) -> None:
         try:
             message_handle(
-                message, received_at=received_at, worker=self.worker, queue_url=self._url()
+                message,
+                received_at=received_at,
+                worker=self.worker,
+                queue_url=self._url(),
+                delete=self._deletes.add,
             )
         finally:
             with self._lock:
@@ -184,9 +200,15 @@ class NotificationConsumer:
 
 
 def message_handle(
-    message: dict[str, Any], *, received_at: float, worker: str, queue_url: str
+    message: dict[str, Any],
+    *,
+    received_at: float,
+    worker: str,
+    queue_url: str,
+    delete: Callable[[str], None] | None = None,
 ) -> bool:
-    """Ingest every file of one message; delete it when all are done. True if deleted."""
+    """Ingest every file of one message; delete it when all are done. True if deleted
+    (or handed to ``delete``, which takes the receipt handle, to delete soon)."""
     receives = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
     try:
         events = s3_events_decode(message["Body"])
@@ -221,8 +243,74 @@ def message_handle(
         )
         _retry_after(queue_url, message, delay)
         return False
-    client("sqs").delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    if delete is not None:
+        delete(message["ReceiptHandle"])
+    else:
+        client("sqs").delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
     return True
+
+
+class DeleteBatcher:
+    """Deletes finished messages with ``DeleteMessageBatch``, up to 10 a call."""
+
+    def __init__(self, *, queue_url: Callable[[], str], linger_s: float = DELETE_LINGER_S) -> None:
+        self._queue_url = queue_url
+        self._linger_s = linger_s
+        self._receipts: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="sqs-delete", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def add(self, receipt: str) -> None:
+        self._receipts.put(receipt)
+
+    def stop(self, timeout_s: float) -> None:
+        """Delete what is waiting, then end."""
+        if self._thread.is_alive():
+            self._receipts.put(None)
+            self._thread.join(timeout=timeout_s)
+            return
+        waiting: list[str] = []  # never started (a consumer polled by hand): delete here
+        while not self._receipts.empty():
+            receipt = self._receipts.get()
+            if receipt is not None:
+                waiting.append(receipt)
+        for start in range(0, len(waiting), RECEIVE_MAX):
+            self._delete(waiting[start : start + RECEIVE_MAX])
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            first = self._receipts.get()
+            if first is None:
+                return
+            batch = [first]
+            deadline = time.monotonic() + self._linger_s
+            while len(batch) < RECEIVE_MAX:
+                try:
+                    more = self._receipts.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    break
+                if more is None:
+                    stopping = True
+                    break
+                batch.append(more)
+            self._delete(batch)
+
+    def _delete(self, receipts: list[str]) -> None:
+        try:
+            reply = client("sqs").delete_message_batch(
+                QueueUrl=self._queue_url(),
+                Entries=[{"Id": str(i), "ReceiptHandle": r} for i, r in enumerate(receipts)],
+            )
+        except (ClientError, BotoCoreError) as exc:
+            # The messages come back after their visibility timeout; the claims'
+            # done markers acknowledge them without ingesting twice.
+            log.warning("could not delete %d finished messages: %s", len(receipts), exc)
+            return
+        for failed in reply.get("Failed", []):
+            log.warning("could not delete a finished message: %s", failed.get("Message"))
 
 
 def _retry_after(queue_url: str, message: dict[str, Any], seconds: int) -> None:

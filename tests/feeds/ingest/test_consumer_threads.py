@@ -105,3 +105,44 @@ def test_messages_waiting_for_a_thread_stay_invisible_too(feed_queue, monkeypatc
 
     assert sorted(deliveries) == keys  # each once: none came back while it waited
     assert feed_queue.depth() == 0
+
+
+def test_finished_messages_are_deleted_several_to_a_call(feed_queue):
+    assert all(feed_queue.drain())  # the bucket's s3:TestEvent
+    calls: list[int] = []
+
+    def count(params, **_):
+        calls.append(len(params["Entries"]))
+
+    events = consumer_module.client("sqs").meta.events
+    events.register("provide-client-params.sqs.DeleteMessageBatch", count)
+    try:
+        for second in range(12):
+            feed_queue.put(
+                f"tt/positions/2025-07-21/positions_20250721_2033{second:02d}.json",
+                sample("tt/positions_response.json"),
+            )
+        consumer = _consumer(visibility_s=5)
+        consumer.start()
+        try:
+            deadline = time.monotonic() + 20
+            while feed_queue.depth() and time.monotonic() < deadline:
+                time.sleep(0.1)
+        finally:
+            consumer.stop()
+    finally:
+        events.unregister("provide-client-params.sqs.DeleteMessageBatch", count)
+    assert feed_queue.depth() == 0  # every message gone, none left to come back
+    assert sum(calls) == 12
+    assert len(calls) < 12  # messages that finished together shared a call
+
+
+def test_stopping_deletes_the_messages_waiting_for_their_batch(feed_queue):
+    assert all(feed_queue.drain())  # the bucket's s3:TestEvent
+    feed_queue.put(POSITIONS_KEY, sample("tt/positions_response.json"))
+    batcher = consumer_module.DeleteBatcher(queue_url=lambda: feed_queue.url, linger_s=30)
+    batcher.start()
+    for message in feed_queue.receive():
+        batcher.add(message["ReceiptHandle"])
+    batcher.stop(timeout_s=5)  # long before the 30 s linger
+    assert feed_queue.depth() == 0

@@ -1,12 +1,14 @@
 from typing import Any
 
 from django.apps import AppConfig
+from django.apps import apps as global_apps
 from django.db.models.signals import post_migrate
 
 
-def _admin_permissions_after_migrate(*, using: str, apps: Any, **kwargs: Any) -> None:
-    """Sent once per app after every ``migrate``, after Django has made that app's
-    permissions: the admin group picks up those of models added since."""
+def _admin_permissions_after_migrate(*, using: str, apps: Any = global_apps, **kwargs: Any) -> None:
+    """Sent once per app after every ``migrate`` (and ``flush``, which passes no
+    ``apps``), after Django has made that app's permissions: the admin group picks
+    up those of models added since."""
     from accounts.services import admin_permissions_ensure
 
     try:

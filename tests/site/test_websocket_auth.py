@@ -6,11 +6,13 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.test import Client
 
-from accounts.consumers import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
+from accounts.consumers import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, RoleGatedConsumer
+from accounts.roles import ALL_ROLES, Role
 from frgm_site.asgi import application
+from frgm_site.routing import websocket_urlpatterns
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -34,19 +36,65 @@ async def _connect(path: str, headers: list[tuple[bytes, bytes]]):
     return communicator, connected, code
 
 
-async def test_a_websocket_without_a_session_is_closed_with_4401(local_stack) -> None:
-    communicator, connected, _ = await _connect("/ws/ladder/", [SAME_ORIGIN])
+# Every websocket route, so a new one cannot skip the checks below.
+ROUTES = [
+    pytest.param("/" + str(route.pattern), route.callback.consumer_class, id=str(route.pattern))
+    for route in websocket_urlpatterns
+]
+
+
+@sync_to_async
+def _user_with_roles(username: str, roles: list[Role]) -> User:
+    user = User.objects.create_user(username=username, password="pw-" + username)
+    for role in roles:
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
+    return user
+
+
+def test_every_websocket_route_checks_the_session_and_a_role() -> None:
+    assert len(ROUTES) >= 3
+    for route in ROUTES:
+        _, consumer = route.values
+        assert issubclass(consumer, RoleGatedConsumer), route.id
+        assert consumer.required_role in ALL_ROLES, route.id
+
+
+@pytest.mark.parametrize(("path", "consumer"), ROUTES)
+async def test_a_websocket_without_a_session_is_closed_with_4401(
+    local_stack, path: str, consumer: type[RoleGatedConsumer]
+) -> None:
+    communicator, connected, _ = await _connect(path, [SAME_ORIGIN])
     assert connected
     closed = await communicator.receive_output()
     assert closed == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
+    await communicator.disconnect()  # ends the consumer and its channel-layer receive
 
 
-async def test_a_trader_is_refused_the_ops_websocket_with_4403(local_stack, trader) -> None:
-    cookie = await _session_cookie(trader)
-    communicator, connected, _ = await _connect("/ws/ops/", [SAME_ORIGIN, (b"cookie", cookie)])
+@pytest.mark.parametrize(("path", "consumer"), ROUTES)
+async def test_a_user_without_the_routes_role_is_closed_with_4403(
+    local_stack, path: str, consumer: type[RoleGatedConsumer]
+) -> None:
+    # Every role but the one the route needs (and admin, which holds them all).
+    others = [r for r in ALL_ROLES if r not in {consumer.required_role, Role.ADMIN}]
+    cookie = await _session_cookie(await _user_with_roles("ollie-other", others))
+    communicator, connected, _ = await _connect(path, [SAME_ORIGIN, (b"cookie", cookie)])
     assert connected
     closed = await communicator.receive_output()
     assert closed == {"type": "websocket.close", "code": CLOSE_FORBIDDEN}
+    await communicator.disconnect()
+
+
+@pytest.mark.parametrize(("path", "consumer"), ROUTES)
+async def test_a_user_with_the_routes_role_is_served(
+    local_stack, path: str, consumer: type[RoleGatedConsumer]
+) -> None:
+    user = await _user_with_roles("rita-role", [consumer.required_role])
+    cookie = await _session_cookie(user)
+    communicator, connected, _ = await _connect(path, [SAME_ORIGIN, (b"cookie", cookie)])
+    assert connected
+    first = await communicator.receive_output(timeout=5)
+    assert first["type"] == "websocket.send", first  # served, not closed
+    await communicator.disconnect()
 
 
 async def test_a_trader_keeps_the_ladder_websocket_open(local_stack, trader) -> None:

@@ -190,7 +190,7 @@ ALARMS: tuple[AlarmDefinition, ...] = (
     ),
     AlarmDefinition(
         id="scheduler-not-running",
-        title="Alarm evaluation stopped",
+        title="Ops scheduler not running",
         namespace=FRGM_HEALTH,
         metric="SchedulerHeartbeat",
         statistic="Sum",

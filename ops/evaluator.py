@@ -162,7 +162,7 @@ def local_alarm_values(*, now: datetime) -> dict[str, Sample]:
         "dlq-not-empty": _dlq_depth,
         "redis-memory-high": _redis_memory_pct,
         "redis-evictions": lambda: _redis_evictions_in_period(now, period["redis-evictions"]),
-        "worker-not-running": lambda: float(workers_alive(now=now.timestamp())),
+        "worker-not-running": lambda: _workers_reading(now),
         "scheduler-not-running": lambda: 1.0,  # this run is the beat
         "e2e-latency-high": lambda: _latency_p95_5min(now),
         "secret-rotation-overdue": lambda: _secrets_overdue(now),
@@ -175,6 +175,13 @@ def local_alarm_values(*, now: datetime) -> dict[str, Sample]:
             log.warning("alarm %s: could not read its metric: %s", alarm_id, exc)
             values[alarm_id] = Unreadable(f"could not read it: {exc}")
     return values
+
+
+def _workers_reading(now: datetime) -> Detailed:
+    alive = workers_alive(now=now.timestamp())
+    if alive:
+        return Detailed(float(alive), f"{alive} worker(s) polled SQS in the last minute")
+    return Detailed(0.0, "no worker has polled SQS for over a minute: nothing is consuming")
 
 
 def _stalled_reader(feed: str, now: datetime, context: FeedContext) -> Callable[[], Detailed]:
@@ -215,8 +222,13 @@ def _alarm_update(alarm: AlarmDefinition, sample: Sample, now: datetime) -> Alar
         status.recent = periods_add(alarm, status.recent, at=at, value=value)
     new_state = _state_judged(alarm, status, at)
     if new_state == status.state:
-        if new_state == AlarmState.INSUFFICIENT_DATA and isinstance(sample, Unreadable):
-            status.reason = sample.why  # why there is no data, from the first run on
+        if new_state == AlarmState.INSUFFICIENT_DATA:  # say why there is no verdict yet
+            status.reason = (
+                sample.why
+                if isinstance(sample, Unreadable)
+                else f"waiting for {alarm.evaluation_periods} periods of {alarm.period_s} s: "
+                f"{periods_sampled(alarm, status.recent, at=at)} sampled so far"
+            )
         status.save(update_fields=["recent", "reason"])
         return None
     if isinstance(sample, Unreadable):

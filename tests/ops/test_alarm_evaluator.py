@@ -127,8 +127,12 @@ def test_an_alarm_is_not_judged_on_fewer_periods_than_it_needs(stack):
     _evaluate_without_heartbeat(TUESDAY_10AM)
     _evaluate_without_heartbeat(TUESDAY_10AM + timedelta(seconds=45))
     assert _state("worker-not-running") == "INSUFFICIENT_DATA"  # one period of the two
+    status = AlarmStatus.objects.get(alarm_id="worker-not-running")
+    assert status.reason == "waiting for 2 periods of 60 s: 1 sampled so far"
     _evaluate_without_heartbeat(TUESDAY_10AM + timedelta(seconds=60))
     assert _state("worker-not-running") == "ALARM"
+    status.refresh_from_db()
+    assert status.reason == "no worker has polled SQS for over a minute: nothing is consuming"
 
 
 def test_the_first_all_clear_after_start_posts_nothing_but_a_recovery_does(stack):

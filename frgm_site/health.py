@@ -55,6 +55,16 @@ def _dynamodb() -> None:
     client("dynamodb", attempts=1).describe_table(TableName=settings.FRGM_HISTORY_TABLE)
 
 
+def _secretsmanager() -> None:
+    # One secret's metadata at most: reachable and permitted, nothing read.
+    client("secretsmanager", attempts=1).list_secrets(MaxResults=1)
+
+
+def _cloudwatch() -> None:
+    # The call the ops pages make for alarm states, cut to one alarm.
+    client("cloudwatch", attempts=1).describe_alarms(MaxRecords=1)
+
+
 CHECKS: dict[str, Callable[[], None]] = {
     "database": _database,
     "state_store": _state_store,
@@ -62,6 +72,8 @@ CHECKS: dict[str, Callable[[], None]] = {
     "s3": _s3,
     "sqs": _sqs,
     "dynamodb": _dynamodb,
+    "secretsmanager": _secretsmanager,
+    "cloudwatch": _cloudwatch,
 }
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import boto3
 import pytest
+from botocore.config import Config
 from django.test import override_settings
 
 from devstack.processes import free_port, redis_start
 from feeds.redis_clients import redis_clients_reset
+from frgm_site import health
 from tests.conftest import logged_in
 
 
@@ -23,7 +26,16 @@ def test_readyz_reports_every_dependency_healthy(client, stack) -> None:
     body = response.json()
     assert response.status_code == 200, body
     assert body["status"] == "ok"
-    assert set(body["checks"]) == {"database", "state_store", "messaging", "s3", "sqs", "dynamodb"}
+    assert set(body["checks"]) == {
+        "database",
+        "state_store",
+        "messaging",
+        "s3",
+        "sqs",
+        "dynamodb",
+        "secretsmanager",
+        "cloudwatch",
+    }
     assert all(check["ok"] for check in body["checks"].values())
 
 
@@ -78,3 +90,28 @@ def test_readyz_hides_details_from_a_forged_loopback_address(
     proxied = client.get("/readyz", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="127.0.0.1")
     assert "detail" not in proxied.json()["checks"]["messaging"]
     assert "detail" in client.get("/readyz", REMOTE_ADDR="127.0.0.1").json()["checks"]["messaging"]
+
+
+@pytest.mark.django_db
+def test_readyz_is_503_when_secrets_manager_cannot_be_reached(client, stack, monkeypatch) -> None:
+    # moto always answers; Secrets Manager alone at an address nobody listens on
+    # is the outage (a real refused connection, not a faked reply).
+    unreachable = boto3.session.Session(
+        aws_access_key_id="local", aws_secret_access_key="local", region_name="us-east-1"
+    ).client(
+        "secretsmanager",
+        endpoint_url=f"http://127.0.0.1:{free_port()}",
+        config=Config(connect_timeout=1, retries={"max_attempts": 1}),
+    )
+    real = health.client
+    monkeypatch.setattr(
+        health,
+        "client",
+        lambda service, **kw: unreachable if service == "secretsmanager" else real(service, **kw),
+    )
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    checks = response.json()["checks"]
+    assert checks["secretsmanager"]["ok"] is False
+    assert "EndpointConnectionError" in checks["secretsmanager"]["detail"]
+    assert all(check["ok"] for name, check in checks.items() if name != "secretsmanager")

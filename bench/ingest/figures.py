@@ -9,7 +9,6 @@ from bench.ingest.phase import Phase
 from bench.instrument import FileSample
 
 STAGES = ("download", "parse", "derive", "redis", "dynamodb", "publish")
-INGESTED = ("applied", "same", "stale")
 OURS = ("worker", "moto", "redis state", "redis messaging", "web stand-in")
 
 

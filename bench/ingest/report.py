@@ -248,7 +248,12 @@ def stage_table(
     ):
         rows.append([label, *(p50_p99(stage_values(samples, stage)) for _, _, samples in columns)])
     if sqs:
-        rows.append(["sqs delete", *(p50_p99(phase.deletes_ms) for _, phase, _ in columns)])
+        rows.append(
+            [
+                "sqs delete (per call: up to 10 messages)",
+                *(p50_p99(phase.deletes_ms) for _, phase, _ in columns),
+            ]
+        )
         rows.append(
             [
                 "sqs receive (per call) *",

@@ -41,7 +41,6 @@ from ladder.hub.cells import (
     spot_risk_totals,
 )
 from ladder.hub.config import (
-    GREEK_COLUMNS,
     GROUPS_REFRESH_S,
     LADDER_FEEDS,
     SUBSCRIBED_FEEDS,
@@ -70,7 +69,6 @@ from ladder.hub.view import View
 __all__ = [
     "DEFAULT_INSTRUMENT",
     "DEFAULT_TICKS",
-    "GREEK_COLUMNS",
     "GROUPS_REFRESH_S",
     "LADDER_FEEDS",
     "LADDER_PREFIX",

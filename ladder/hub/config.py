@@ -14,7 +14,6 @@ SUBSCRIBED_FEEDS = (
     Feed.TT_INSTRUMENTS,
 )
 LADDER_FEEDS = frozenset({Feed.TT_POSITIONS, Feed.TT_ORDERS, Feed.TT_INSTRUMENTS})
-GREEK_COLUMNS = ("vol", "delta", "gamma", "vega", "theta")
 GROUPS_REFRESH_S = 3600.0  # re-join the groups well inside channels-redis' group expiry
 
 

@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 
@@ -101,7 +102,8 @@ def history_write(
         version=version,
     )
     body = zlib.compress(
-        ("{" + ",".join(f"{json.dumps(k)}:{v}" for k, v in rows.items()) + "}").encode(), ZLIB_LEVEL
+        ("{" + ",".join(f"{orjson.dumps(k).decode()}:{v}" for k, v in rows.items()) + "}").encode(),
+        ZLIB_LEVEL,
     )
     common = {
         "object_key": {"S": object_key},

@@ -374,7 +374,11 @@ def _publish(
         row_id: group_of(source.feed, json.loads(old)) for row_id, old in applied.removed.items()
     }
     changes = changes_by_group(
-        changed_ids=changed, rows=derived.rows, groups=derived.groups, removed_groups=removed
+        changed_ids=changed,
+        rows=derived.rows,
+        groups=derived.groups,
+        removed_groups=removed,
+        values=derived.values,
     )
     sequences = group_sequences_next(feed=source.feed, groups=changes)
     updates_publish(

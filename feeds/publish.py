@@ -21,11 +21,20 @@ def changes_by_group(
     rows: Mapping[str, str],
     groups: Mapping[str, str],
     removed_groups: Mapping[str, str],
+    values: Mapping[str, dict[str, Any]] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Changed rows per group; a removed row is sent as None in its last group."""
+    """Changed rows per group; a removed row is sent as None in its last group.
+
+    ``values``: rows already held as plain JSON values (``DerivedFile.values``),
+    sent as they are; any other row is read back from its text.
+    """
     by_group: dict[str, dict[str, Any]] = defaultdict(dict)
+    known = values or {}
     for row_id in changed_ids:
-        by_group[groups[row_id]][row_id] = orjson.loads(rows[row_id])
+        value = known.get(row_id)
+        by_group[groups[row_id]][row_id] = (
+            value if value is not None else orjson.loads(rows[row_id])
+        )
     for row_id, group in removed_groups.items():
         by_group[group][row_id] = None
     return dict(by_group)

@@ -7,7 +7,7 @@ from bench.ingest.parse import ParseResult
 from bench.ingest.phase import Phase
 from bench.stats import fmt, percentile
 
-TARGET_PARSE_P99_MS = 2.0
+TARGET_PARSE_MS = 2.0  # "parse and validate a 500-row Actant file in <= 2 ms"
 TARGET_FILES_PER_S = 50.0
 TARGET_LATENCY_P99_MS = 100.0
 DEFAULT_IN_FLIGHT = 4  # FRGM_CONSUMER_IN_FLIGHT's default
@@ -18,16 +18,18 @@ def targets(
 ) -> list[tuple[str, str, str, bool]]:
     checks = []
     if parses:
-        p99 = percentile(parses[0].times_ms, 99) or 0.0
-        cpu99 = percentile(parses[0].cpu_ms, 99) or 0.0
-        checks.append(
-            (
-                "spot-risk parse + validate p99",
-                f"<= {TARGET_PARSE_P99_MS:g} ms",
-                f"{p99:.2f} ms wall ({cpu99:.2f} ms CPU)",
-                p99 <= TARGET_PARSE_P99_MS,
+        # The issue names no percentile: the typical file and the slow one, both.
+        for label, pct in (("median", 50), ("p99", 99)):
+            wall = percentile(parses[0].times_ms, pct) or 0.0
+            cpu = percentile(parses[0].cpu_ms, pct) or 0.0
+            checks.append(
+                (
+                    f"spot-risk parse + validate, {label}",
+                    f"<= {TARGET_PARSE_MS:g} ms",
+                    f"{wall:.2f} ms wall ({cpu:.2f} ms CPU)",
+                    wall <= TARGET_PARSE_MS,
+                )
             )
-        )
     if throughput:
         default = next(
             (p for p in throughput if p.label == f"in_flight={DEFAULT_IN_FLIGHT}"), throughput[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -11,9 +12,10 @@ import redis
 from django.contrib.auth.models import Group, User
 from django.test import Client, override_settings
 
-from feeds.aws import clients_reset
+from feeds.aws import client, clients_reset
 from feeds.redis_clients import redis_clients_reset
 from frgm_site.channel_layers import channel_layers_config
+from ops.models import SecretReference
 from tests.stack import Stack, stack_start
 
 
@@ -114,3 +116,21 @@ async def live_hub_stopped() -> AsyncIterator[None]:
     running = hub._HUBS.pop(asyncio.get_running_loop(), None)
     if running is not None:
         await running.stop()
+
+
+@pytest.fixture
+def planted_secret(stack: Stack) -> tuple[SecretReference, str]:
+    """A secret in the local Secrets Manager whose value is a canary."""
+    canary = f"canary-{uuid.uuid4().hex}"
+    created = client("secretsmanager").create_secret(
+        Name=f"frgm/tt-api-{uuid.uuid4().hex[:6]}", SecretString=canary
+    )
+    reference = SecretReference.objects.create(
+        name="TT API key",
+        arn=created["ARN"],
+        purpose="feed server polls TT",
+        used_by="feed server",
+        rotation_days=90,
+        owner="desk-tech",
+    )
+    return reference, canary

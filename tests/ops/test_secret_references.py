@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,7 +9,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from feeds.aws import client
 from ops.models import AuditEvent, SecretReference
 from tests.conftest import logged_in
 
@@ -18,26 +16,8 @@ pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def planted(stack) -> tuple[SecretReference, str]:
-    """A secret in the local Secrets Manager whose value is a canary."""
-    canary = f"canary-{uuid.uuid4().hex}"
-    created = client("secretsmanager").create_secret(
-        Name=f"frgm/tt-api-{uuid.uuid4().hex[:6]}", SecretString=canary
-    )
-    reference = SecretReference.objects.create(
-        name="TT API key",
-        arn=created["ARN"],
-        purpose="feed server polls TT",
-        used_by="feed server",
-        rotation_days=90,
-        owner="desk-tech",
-    )
-    return reference, canary
-
-
-def test_verify_records_dates_from_metadata_and_is_audited(administrator, planted):
-    reference, _ = planted
+def test_verify_records_dates_from_metadata_and_is_audited(administrator, planted_secret):
+    reference, _ = planted_secret
     client_ = logged_in(administrator)
     client_.post(
         reverse("admin:ops_secretreference_changelist"),

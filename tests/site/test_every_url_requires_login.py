@@ -6,21 +6,12 @@ import re
 
 import pytest
 from django.conf import settings
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
+
+from tests.site.url_conf import url_patterns_all
 
 # The only views anyone may reach without logging in.
 PUBLIC = {"healthz", "readyz", "login", "favicon"}
-
-
-def _walk(patterns: list, prefix: str = "", namespace: str = "") -> list[tuple[str, str]]:
-    found = []
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            found += _walk(entry.url_patterns, prefix + str(entry.pattern), ns)
-        elif isinstance(entry, URLPattern):
-            found.append((prefix + str(entry.pattern), f"{namespace}{entry.name or '?'}"))
-    return found
 
 
 def _concrete(pattern: str) -> str:
@@ -30,7 +21,7 @@ def _concrete(pattern: str) -> str:
     return "/" + url.lstrip("^").rstrip("$").replace("\\/", "/")
 
 
-ALL_URLS = _walk(get_resolver().url_patterns)
+ALL_URLS = url_patterns_all()
 
 
 def test_the_url_conf_has_pages_to_check() -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -14,11 +13,10 @@ import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.api_auth import api_token_create
-from feeds.aws import client
 from feeds.models import QuarantinedFile
 from feeds.records import Feed
 from ops.models import (
@@ -28,13 +26,13 @@ from ops.models import (
     Holiday,
     Incident,
     IncidentEvent,
-    SecretReference,
     Silence,
 )
 from ops.runbooks import runbooks_all
 from tests.conftest import logged_in
 from tests.feeds.ingest.conftest import FeedQueue, feed_queue
 from tests.ladder.pages.conftest import sample_desk_ingest
+from tests.site.url_conf import url_patterns_all
 
 __all__ = ["feed_queue"]  # a fixture, used by name
 
@@ -47,40 +45,11 @@ NOT_FOUND_BY_DESIGN = {
 }
 
 
-def _walk(patterns: list, prefix: str = "", namespace: str = "") -> list[tuple[str, str]]:
-    found = []
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            found += _walk(entry.url_patterns, prefix + str(entry.pattern), ns)
-        elif isinstance(entry, URLPattern):
-            found.append((prefix + str(entry.pattern), f"{namespace}{entry.name or '?'}"))
-    return found
-
-
-ALL_URLS = _walk(get_resolver().url_patterns)
+ALL_URLS = url_patterns_all()
 
 
 @pytest.fixture
-def planted(stack) -> tuple[SecretReference, str]:
-    """A secret in the local Secrets Manager whose value is a canary."""
-    canary = f"canary-{uuid.uuid4().hex}"
-    created = client("secretsmanager").create_secret(
-        Name=f"frgm/tt-api-{uuid.uuid4().hex[:6]}", SecretString=canary
-    )
-    reference = SecretReference.objects.create(
-        name="TT API key",
-        arn=created["ARN"],
-        purpose="feed server polls TT",
-        used_by="feed server",
-        rotation_days=90,
-        owner="desk-tech",
-    )
-    return reference, canary
-
-
-@pytest.fixture
-def one_of_everything(administrator, planted, feed_queue: FeedQueue) -> dict[str, Any]:
+def one_of_everything(administrator, planted_secret, feed_queue: FeedQueue) -> dict[str, Any]:
     """The desk's sample files ingested (so the ladder, spot risk and API have data), a
     row of every model the admin lists, and the objects the ops pages are about."""
     sample_desk_ingest(feed_queue)
@@ -120,7 +89,7 @@ def one_of_everything(administrator, planted, feed_queue: FeedQueue) -> dict[str
     return {
         "incident": incident,
         "quarantined": quarantined,
-        "reference": planted[0],
+        "reference": planted_secret[0],
         "alarm_id": alarm_id,
     }
 
@@ -169,9 +138,9 @@ def _url(pattern: str, name: str, objects: dict[str, Any]) -> str:
 
 
 def test_the_secret_value_appears_in_no_page_and_no_log(
-    administrator, one_of_everything, planted, caplog
+    administrator, one_of_everything, planted_secret, caplog
 ) -> None:
-    reference, canary = planted
+    reference, canary = planted_secret
     caplog.set_level(logging.DEBUG)
     browser = logged_in(administrator)
     verified = browser.post(

@@ -42,10 +42,11 @@ def test_a_slow_file_keeps_its_message_invisible_until_done(feed_queue, monkeypa
     assert feed_queue.depth() == 0
 
 
-def test_a_burst_is_ingested_with_several_files_in_flight(feed_queue):
+def _burst_consumed(feed_queue, *, minute: str) -> None:
+    """12 positions files put at once, then a consumer (4 in flight) until the queue is empty."""
     for second in range(12):
         feed_queue.put(
-            f"tt/positions/2025-07-21/positions_20250721_2032{second:02d}.json",
+            f"tt/positions/2025-07-21/positions_20250721_20{minute}{second:02d}.json",
             sample("tt/positions_response.json"),
         )
     consumer = _consumer(visibility_s=5)
@@ -56,6 +57,10 @@ def test_a_burst_is_ingested_with_several_files_in_flight(feed_queue):
             time.sleep(0.1)
     finally:
         consumer.stop()
+
+
+def test_a_burst_is_ingested_with_several_files_in_flight(feed_queue):
+    _burst_consumed(feed_queue, minute="32")
     assert feed_queue.depth() == 0
     assert history_count("tt-positions", "2025-07-21") == 12  # each file once
 
@@ -117,19 +122,7 @@ def test_finished_messages_are_deleted_several_to_a_call(feed_queue):
     events = consumer_module.client("sqs").meta.events
     events.register("provide-client-params.sqs.DeleteMessageBatch", count)
     try:
-        for second in range(12):
-            feed_queue.put(
-                f"tt/positions/2025-07-21/positions_20250721_2033{second:02d}.json",
-                sample("tt/positions_response.json"),
-            )
-        consumer = _consumer(visibility_s=5)
-        consumer.start()
-        try:
-            deadline = time.monotonic() + 20
-            while feed_queue.depth() and time.monotonic() < deadline:
-                time.sleep(0.1)
-        finally:
-            consumer.stop()
+        _burst_consumed(feed_queue, minute="33")
     finally:
         events.unregister("provide-client-params.sqs.DeleteMessageBatch", count)
     assert feed_queue.depth() == 0  # every message gone, none left to come back

@@ -12,6 +12,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -132,10 +133,16 @@ def _store_call(fn: Any, *args: Any, **kwargs: Any) -> Any:
         raise StateStoreUnavailable(f"state store: {type(exc).__name__}: {exc}") from exc
 
 
+@lru_cache(maxsize=4)
+def _script(store: Any, source: str) -> Any:
+    """A registered script, once per client: registering hashes the source each time."""
+    return store.register_script(source)
+
+
 def latest_apply(*, derived: DerivedFile, version: str, meta: dict[str, Any]) -> ApplyResult:
     """Compare-and-set the feed's latest rows: an older file never overwrites a newer one."""
     feed = derived.feed
-    script = state_store().register_script(_APPLY)
+    script = _script(state_store(), _APPLY)
     argv: list[str] = [derived.mode.value, version, json.dumps(meta, default=str)]
     for row_id, value in derived.rows.items():
         argv += [row_id, value]
@@ -152,14 +159,22 @@ def latest_apply(*, derived: DerivedFile, version: str, meta: dict[str, Any]) ->
     return ApplyResult("applied", changed, dict(zip(rest[::2], rest[1::2], strict=True)))
 
 
+# KEYS: the object's done marker, its claim. One round trip for both checks
+# (same hash slot: the feed's).
+_CLAIM = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 'done' end
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'EX', ARGV[2]) then return 'taken' end
+return 'busy'
+"""
+
+
 def claim_take(*, feed: Feed, object_id: str, worker: str) -> str:
     """``taken`` when this worker may process the object; ``done`` when it was
     ingested already; ``busy`` while another worker holds it (ask again later)."""
-    store = state_store()
-    if _store_call(store.exists, key(feed, "done", object_id)):
-        return "done"
-    taken = _store_call(store.set, key(feed, "claim", object_id), worker, nx=True, ex=CLAIM_TTL_S)
-    return "taken" if taken else "busy"
+    script = _script(state_store(), _CLAIM)
+    keys = [key(feed, "done", object_id), key(feed, "claim", object_id)]
+    outcome = _store_call(script, keys=keys, args=[worker, CLAIM_TTL_S])
+    return outcome.decode() if isinstance(outcome, bytes) else str(outcome)
 
 
 def claim_release(*, feed: Feed, object_id: str) -> None:

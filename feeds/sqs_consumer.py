@@ -267,17 +267,11 @@ class DeleteBatcher:
 
     def stop(self, timeout_s: float) -> None:
         """Delete what is waiting, then end."""
+        self._receipts.put(None)
         if self._thread.is_alive():
-            self._receipts.put(None)
             self._thread.join(timeout=timeout_s)
-            return
-        waiting: list[str] = []  # never started (a consumer polled by hand): delete here
-        while not self._receipts.empty():
-            receipt = self._receipts.get()
-            if receipt is not None:
-                waiting.append(receipt)
-        for start in range(0, len(waiting), RECEIVE_MAX):
-            self._delete(waiting[start : start + RECEIVE_MAX])
+        else:  # never started (a consumer polled by hand): delete what waits, here
+            self._run()
 
     def _run(self) -> None:
         stopping = False

@@ -22,16 +22,20 @@ def emf_line(
     metrics: dict[str, tuple[float, Unit]],
     properties: dict[str, object] | None = None,
     timestamp_ms: int | None = None,
+    namespace: str = NAMESPACE,
+    dimension_sets: list[list[str]] | None = None,
 ) -> str:
-    """One EMF JSON document (pure)."""
+    """One EMF JSON document (pure). ``dimension_sets`` defaults to the line's own
+    dimensions and the empty set (per feed, and across all feeds for fleet-wide alarms)."""
     document: dict[str, object] = {
         "_aws": {
             "Timestamp": timestamp_ms if timestamp_ms is not None else int(time.time() * 1000),
             "CloudWatchMetrics": [
                 {
-                    "Namespace": NAMESPACE,
-                    # Per feed, and across all feeds (the empty set) for fleet-wide alarms.
-                    "Dimensions": [sorted(dimensions), []],
+                    "Namespace": namespace,
+                    "Dimensions": (
+                        dimension_sets if dimension_sets is not None else [sorted(dimensions), []]
+                    ),
                     "Metrics": [
                         {"Name": name, "Unit": unit} for name, (_, unit) in metrics.items()
                     ],

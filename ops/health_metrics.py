@@ -11,11 +11,11 @@ none did; ``SchedulerHeartbeat`` says the scheduler itself runs.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from feeds.metrics import emf_line, emf_logger
 from feeds.state_store import workers_alive
 from ops.alarms import FRGM_HEALTH, WATCHED_FEEDS
 from ops.feed_judging import feed_context_load, feed_state_now
@@ -23,7 +23,6 @@ from ops.feed_states import FeedState
 from ops.models import SecretReference
 
 log = logging.getLogger(__name__)
-emf_logger = logging.getLogger("frgm.emf")
 
 FEED_STALLED = "FeedStalled"
 WORKER_HEARTBEAT = "WorkerHeartbeat"
@@ -72,22 +71,14 @@ def health_metric_lines(metrics: HealthMetrics, *, timestamp_ms: int) -> list[st
 
 
 def _emf(dimensions: dict[str, str], values: dict[str, float], timestamp_ms: int) -> str:
-    document = {
-        "_aws": {
-            "Timestamp": timestamp_ms,
-            "CloudWatchMetrics": [
-                {
-                    "Namespace": FRGM_HEALTH,
-                    # Exactly the alarms' dimensions: per feed, or none at all.
-                    "Dimensions": [sorted(dimensions)],
-                    "Metrics": [{"Name": name, "Unit": "Count"} for name in values],
-                }
-            ],
-        },
-        **dimensions,
-        **values,
-    }
-    return json.dumps(document, separators=(",", ":"))
+    return emf_line(
+        namespace=FRGM_HEALTH,
+        dimensions=dimensions,
+        # Exactly the alarms' dimensions: per feed, or none at all.
+        dimension_sets=[sorted(dimensions)],
+        metrics={name: (value, "Count") for name, value in values.items()},
+        timestamp_ms=timestamp_ms,
+    )
 
 
 def health_metrics_emit(*, now: datetime) -> HealthMetrics:

@@ -94,6 +94,15 @@ def feed_health(*, feed: Feed, now: float | None = None) -> FeedHealth:
     )
 
 
+def refused_files(*, feed: Feed, first_minute: int, last_minute: int) -> int:
+    """Files the parsers refused in the epoch minutes ``first_minute`` to
+    ``last_minute``, both included, from the per-minute buckets (one round trip)."""
+    pipe = state_store().pipeline(transaction=False)
+    for minute in range(first_minute, last_minute + 1):
+        pipe.get(key(feed, "parse_error", str(minute)))
+    return sum(int(value or 0) for value in _read(pipe.execute))
+
+
 def feed_health_all(*, now: float | None = None) -> list[FeedHealth]:
     return [feed_health(feed=feed, now=now) for feed in Feed]
 

@@ -24,7 +24,7 @@ from django.db.models import Q
 from feeds.aws import client
 from feeds.records import Feed
 from feeds.redis_clients import state_store
-from feeds.selectors import latency_samples
+from feeds.selectors import latency_samples, refused_files
 from feeds.state_store import workers_alive
 from ops.alarms import (
     ALARMS,
@@ -92,11 +92,9 @@ def _parse_errors_in_period(now: datetime, period_s: int) -> float:
     from the per-minute counters (periods are whole minutes)."""
     minute = int(now.timestamp() // 60)
     first = int(now.timestamp() // period_s) * period_s // 60
-    store, total = state_store(), 0
-    for feed in Feed:
-        keys = [f"frgm:{{{feed}}}:parse_error:{m}" for m in range(first, minute + 1)]
-        total += sum(int(store.get(k) or 0) for k in keys)
-    return float(total)
+    return float(
+        sum(refused_files(feed=feed, first_minute=first, last_minute=minute) for feed in Feed)
+    )
 
 
 def _latency_p95_5min(now: datetime) -> float | None:

@@ -191,3 +191,15 @@ def test_a_file_finished_after_the_reading_never_makes_a_zero_second_stall(stack
     reasons = AlarmTransition.objects.filter(alarm_id="feed-stalled-spot-risk")
     assert [t.new_state for t in reasons.order_by("at")] == ["ALARM", "OK"]
     assert not [t.reason for t in reasons if " 0 s" in t.reason]
+
+
+def test_ingest_errors_reads_the_files_refused_in_the_current_period_on_every_feed(stack):
+    # What the pipeline counts for a refused file: its feed's parse_error bucket of
+    # the minute it finished (feeds.state_store.ingest_record).
+    now = TUESDAY_10AM + timedelta(minutes=3, seconds=30)  # the 5-minute period began 10:00
+    minute = int(now.timestamp() // 60)
+    store = state_store()
+    store.set(f"frgm:{{spot-risk}}:parse_error:{minute}", 2)
+    store.set(f"frgm:{{tt-orders}}:parse_error:{minute - 3}", 1)
+    store.set(f"frgm:{{tt-orders}}:parse_error:{minute - 4}", 5)  # 09:59: the period before
+    assert local_alarm_values(now=now)["ingest-errors"] == 3.0

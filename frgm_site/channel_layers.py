@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
 from channels_redis.core import RedisChannelLayer
+
+log = logging.getLogger(__name__)
 
 # channels-redis waits up to 5 s in BRPOP for a message; redis-py 8 would cut
 # that wait off with its own socket timeout and kill an idle consumer
@@ -96,4 +99,6 @@ class FeedChannelLayer(RedisChannelLayer):
                 1e-6,  # scores a microsecond apart keep the messages in send order
                 self.expiry,
             )
+        if dropped:  # as channels-redis's own group_send says it
+            log.info("%s deliveries over capacity in group %s", dropped, group)
         return dropped

@@ -223,26 +223,11 @@ class Bench:
         self.children_cpu_s = 0.0  # CPU of the client processes reaped so far
 
     def start(self) -> None:
-        from devstack.processes import free_port, moto_start, redis_start
+        from tests.stack import stack_start
 
-        state = redis_start(
-            name="state",
-            port=free_port(),
-            data_dir=self.run_dir / "state",
-            cluster=True,
-            durable=False,
-        )
-        self.servers.append(state)
-        messaging = redis_start(
-            name="messaging",
-            port=free_port(),
-            data_dir=self.run_dir / "messaging",
-            cluster=False,
-            durable=False,
-        )
-        self.servers.append(messaging)
-        aws = moto_start(port=free_port(), log_dir=self.run_dir)
-        self.servers.append(aws)
+        stack = stack_start(self.run_dir)
+        state, messaging, aws = stack.state, stack.messaging, stack.aws
+        self.servers = [state, messaging, aws]
         self.env = {
             "DJANGO_SETTINGS_MODULE": "frgm_site.settings",
             "FRGM_ENV": "local",

@@ -32,15 +32,24 @@ class Stack:
 
 
 def stack_start(base: Path) -> Stack:
-    state = redis_start(
-        name="state", port=free_port(), data_dir=base / "state", cluster=True, durable=False
-    )
-    messaging = redis_start(
-        name="messaging",
-        port=free_port(),
-        data_dir=base / "messaging",
-        cluster=False,
-        durable=False,
-    )
-    aws = moto_start(port=free_port(), log_dir=base)
+    """Both Redis servers (the state store as a one-node cluster) and moto's server,
+    on free ports, data under ``base``; on a failure the ones started are stopped."""
+    started: list[Server] = []
+    try:
+        for name, cluster in (("state", True), ("messaging", False)):
+            started.append(
+                redis_start(
+                    name=name,
+                    port=free_port(),
+                    data_dir=base / name,
+                    cluster=cluster,
+                    durable=False,
+                )
+            )
+        started.append(moto_start(port=free_port(), log_dir=base))
+    except BaseException:
+        for server in reversed(started):
+            server.stop()
+        raise
+    state, messaging, aws = started
     return Stack(state=state, messaging=messaging, aws=aws)

@@ -36,30 +36,10 @@ class Bench:
 
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "frgm_site.settings")
         django.setup()
-        from devstack.processes import free_port, moto_start, redis_start
-        from tests.stack import Stack
+        from tests.stack import stack_start
 
-        base = self.run_dir / "stack"
-        self.servers.append(
-            redis_start(
-                name="state",
-                port=free_port(),
-                data_dir=base / "state",
-                cluster=True,
-                durable=False,
-            )
-        )
-        self.servers.append(
-            redis_start(
-                name="messaging",
-                port=free_port(),
-                data_dir=base / "messaging",
-                cluster=False,
-                durable=False,
-            )
-        )
-        self.servers.append(moto_start(port=free_port(), log_dir=base))
-        self.stack = Stack(*self.servers)
+        self.stack = stack_start(self.run_dir / "stack")
+        self.servers = [self.stack.state, self.stack.messaging, self.stack.aws]
         self._django_point_at_stack()
         self._listener_start()
         hooks_install(self.recorder)

@@ -1,49 +1,44 @@
 # syntax=docker/dockerfile:1
-# One image, three ECS services: web (uvicorn), worker (celery) and the ops scheduler.
+# One image, four commands (ECS containers): web, worker, scheduler and migrate:
+#   python -m frgm_site.container web|worker|scheduler|migrate
+# Production dependencies only, from requirements/prod.lock (hashes checked);
+# the local stand-ins (moto, Flask, honcho, devstack) are not in it.
 
-FROM python:3.11-slim-bookworm AS build
-WORKDIR /src
-RUN pip install --no-cache-dir --upgrade pip
-COPY pyproject.toml constraints.txt ./
+# python:3.12-slim-bookworm, pinned by digest: change it deliberately, with the lock.
+ARG PYTHON_IMAGE=python:3.12-slim-bookworm@sha256:782412e85d0f0984994c290652577d4018aff08145c85b262bb63dc0c7522254
+
+FROM ${PYTHON_IMAGE} AS build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
+WORKDIR /app
+RUN python -m venv /opt/venv
+COPY requirements/prod.lock requirements/prod.lock
+RUN /opt/venv/bin/pip install --require-hashes --no-deps -r requirements/prod.lock
+# The product runs from /app (its source, templates, runbooks), never as a wheel.
+COPY manage.py ./
 COPY frgm_site frgm_site
 COPY feeds feeds
 COPY ladder ladder
 COPY ops ops
 COPY accounts accounts
-COPY devstack devstack
-RUN pip wheel --no-cache-dir --wheel-dir /wheels -c constraints.txt .
+# collectstatic needs settings but no secrets: throwaway values, this stage only.
+RUN DJANGO_SECRET_KEY=build-only-not-a-secret-0000000000000000000000000000000 \
+    DJANGO_ALLOWED_HOSTS=build DATABASE_URL=sqlite:////tmp/build.sqlite3 \
+    FRGM_STATE_REDIS_URL=rediss://build:6379 FRGM_MESSAGING_REDIS_URL=rediss://build:6379 \
+    FRGM_TRUSTED_PROXIES=192.0.2.0/24 FRGM_ENV=prod \
+    /opt/venv/bin/python manage.py collectstatic --noinput -v 0
 
-FROM python:3.11-slim-bookworm
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 FRGM_ENV=prod
+FROM ${PYTHON_IMAGE}
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 FRGM_ENV=prod FRGM_PROCESS=web \
+    PATH=/opt/venv/bin:$PATH PYTHONPATH=/app
 RUN useradd --create-home --uid 10001 frgm
 WORKDIR /app
-COPY --from=build /wheels /wheels
-COPY constraints.txt ./
-RUN pip install --no-cache-dir --no-index --find-links /wheels -c constraints.txt frgm-live \
-    && rm -rf /wheels
-COPY manage.py Procfile ./
-COPY frgm_site frgm_site
-COPY feeds feeds
-COPY ladder ladder
-COPY ops ops
-COPY accounts accounts
-# collectstatic needs settings but no secrets: give it throwaway values.
-RUN DJANGO_SECRET_KEY=build-only-not-a-secret-0000000000000000000000000000000 \
-    DJANGO_ALLOWED_HOSTS=build DATABASE_URL=sqlite:///tmp/build.sqlite3 \
-    FRGM_STATE_REDIS_URL=redis://build:6379 FRGM_MESSAGING_REDIS_URL=redis://build:6379 \
-    FRGM_TRUSTED_PROXIES=192.0.2.0/24 \
-    python manage.py collectstatic --noinput -v 0
-USER frgm
+COPY --from=build /opt/venv /opt/venv
+COPY --from=build /app /app
+USER 10001
 EXPOSE 8000
-HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
-    CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status != 200)"
-# The worker service overrides this with: celery -A frgm_site worker --loglevel INFO
-# The scheduler service (one task, its own: it watches the worker) overrides it with
-#   python manage.py ops_scheduler   and checks its health with   python manage.py ops_scheduler --check
-# X-Forwarded-For is believed only from FRGM_TRUSTED_PROXIES (the ALB's subnets,
-# required in prod): REMOTE_ADDR is then the client the ALB saw, never an address
-# a client wrote. sh expands the variable, then becomes uvicorn (exec: signals reach it).
-CMD ["sh", "-c", "exec uvicorn \"$@\" --forwarded-allow-ips \"$FRGM_TRUSTED_PROXIES\"", "uvicorn", \
-     "frgm_site.asgi:application", "--host", "0.0.0.0", "--port", "8000", \
-     "--ws", "websockets-sansio", "--ws-per-message-deflate", "false", \
-     "--timeout-graceful-shutdown", "10", "--proxy-headers"]
+# The check fits the process FRGM_PROCESS names: /healthz for web, the loops'
+# liveness for the worker, the last good run for the scheduler.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "-m", "frgm_site.container", "health"]
+ENTRYPOINT ["python", "-m", "frgm_site.container"]
+CMD ["web"]

@@ -3,39 +3,35 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-RUN_STAMP := $(VENV)/.installed-run
-DEV_STAMP := $(VENV)/.installed-dev
+STAMP := $(VENV)/.installed
+PROD_LOCK := requirements/prod.lock
+DEV_LOCK := requirements/dev.lock
 SYSTEM_PACKAGES := redis-server:redis-server
 BROWSER_PACKAGES := chromium:chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system run test lint format bench bench-ingest bench-fanout clean
+.PHONY: help setup system run test lint lock format bench bench-ingest bench-fanout clean
 
 help:  ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-# `make run` needs the product's dependencies only; tests, lint and benchmarks add
-# the dev extras (Playwright, the CDK library, mypy, ...), which take as long again.
-$(RUN_STAMP): pyproject.toml constraints.txt
+# The development lock (hashes checked): the product, the local stand-ins (moto,
+# honcho) and the dev tools. The image installs requirements/prod.lock alone.
+$(STAMP): $(DEV_LOCK) pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	@echo "Installing pinned Python dependencies into $(VENV) ..."
-	@$(PY) -m pip install --disable-pip-version-check -c constraints.txt -e . \
+	@echo "Installing the locked Python dependencies ($(DEV_LOCK)) into $(VENV) ..."
+	@$(PY) -m pip install --disable-pip-version-check --require-hashes --no-deps -r $(DEV_LOCK) \
 		> $(VENV)/install.log 2>&1 || { tail -40 $(VENV)/install.log; exit 1; }
-	@touch $(RUN_STAMP)
-
-$(DEV_STAMP): $(RUN_STAMP)
-	@echo "Installing pinned development dependencies into $(VENV) ..."
-	@$(PY) -m pip install --disable-pip-version-check -c constraints.txt -e '.[dev]' \
-		> $(VENV)/install-dev.log 2>&1 || { tail -40 $(VENV)/install-dev.log; exit 1; }
-	@touch $(DEV_STAMP)
+	@$(PY) -m pip install --disable-pip-version-check --no-deps -e . \
+		>> $(VENV)/install.log 2>&1 || { tail -40 $(VENV)/install.log; exit 1; }
+	@touch $(STAMP)
 
 system:
 	@scripts/require-system-packages $(SYSTEM_PACKAGES)
 
-setup: $(DEV_STAMP) system  ## create .venv with every pinned dependency and check system programs
+setup: $(STAMP) system  ## create .venv with every pinned dependency and check system programs
 
-run: $(RUN_STAMP) system  ## run the whole product locally on embedded defaults (Ctrl-C stops it)
+run: $(STAMP) system  ## run the whole product locally on embedded defaults (Ctrl-C stops it)
 	@$(PY) -m devstack
 
 test: setup  ## run checks and the whole test suite
@@ -44,10 +40,19 @@ test: setup  ## run checks and the whole test suite
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
 
-lint: setup  ## ruff (lint and format check) and mypy
+lint: setup  ## ruff (lint and format check), mypy, the Dockerfile and the CI workflow
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/hadolint Dockerfile
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+
+lock:  ## re-resolve requirements/*.lock (with hashes) from pyproject.toml and constraints.txt
+	@command -v uv >/dev/null || { echo "make lock needs uv: $(PY) -m pip install uv"; exit 1; }
+	uv pip compile pyproject.toml -c constraints.txt --generate-hashes --universal \
+		--python-version 3.11 --no-header --quiet -o $(PROD_LOCK)
+	uv pip compile pyproject.toml --extra dev -c constraints.txt --generate-hashes --universal \
+		--python-version 3.11 --no-header --quiet -o $(DEV_LOCK)
 
 format: setup  ## apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .

@@ -61,7 +61,7 @@ def health_command_for(process: str) -> list[str] | None:
 
 def web_healthy(port: str = WEB_PORT) -> bool:
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:  # noqa: S310
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
             return answer.status == 200
     except OSError:
         return False

@@ -1,8 +1,10 @@
 """Is a feed up, late, stalled, never seen, paused or closed? Pure; the clock is passed in.
 
 A feed is judged only while its trading schedule is open: the ZN feeds follow
-CME Globex, and outside its hours a silent feed is "closed", not stalled, so
-nothing pages anyone at the close. After the open, the time since the open
+CME Globex's sessions for interest-rate products (``feeds.trading_calendar``:
+exchange holidays, and early closes such as 12:00 on Thanksgiving, shipped as
+data), and outside them a silent feed is "closed", not stalled, so nothing
+pages anyone at the close. After the open, the time since the open
 counts, not the night before. A feed on the "always" schedule never closes.
 """
 
@@ -10,19 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
-CHICAGO = ZoneInfo("America/Chicago")
-GLOBEX_OPEN = time(17, 0)  # Sunday-Thursday evening: the session for the next day opens
-GLOBEX_CLOSE = time(16, 0)  # Monday-Friday afternoon; 16:00-17:00 is the daily break
+from feeds.feed_keys import CHICAGO
+from feeds.trading_calendar import REGULAR_OPEN, session_at, session_last_opened
 
 
 class TradingSchedule(StrEnum):
     """When a feed is expected to send files; admins choose one per feed."""
 
-    CME_GLOBEX = "cme-globex"  # Sunday-Friday 17:00-16:00 Chicago, daily break, holidays
+    CME_GLOBEX = "cme-globex"  # CME's sessions: Sun-Fri 17:00-16:00 Chicago, holidays, early closes
     ALWAYS = "always"  # every day, all day
 
 
@@ -66,30 +66,20 @@ DEFAULT_EXPECTATIONS: dict[str, FeedExpectation] = {
 def trading_date(at: datetime) -> date:
     """CME's trading date: the session that opens at 17:00 belongs to the next day."""
     local = at.astimezone(CHICAGO)
-    return local.date() + timedelta(days=1) if local.time() >= GLOBEX_OPEN else local.date()
+    return local.date() + timedelta(days=1) if local.time() >= REGULAR_OPEN else local.date()
 
 
 def globex_open(at: datetime, *, holidays: Collection[date] = ()) -> bool:
-    """Whether ZN trades at ``at``: Sunday 17:00 to Friday 16:00 Chicago, less the
-    16:00-17:00 daily break and any session an admin marked as a holiday."""
-    local = at.astimezone(CHICAGO)
-    weekday, clock = local.weekday(), local.time()  # Monday is 0
-    if weekday == 5:
-        return False
-    if weekday == 6 and clock < GLOBEX_OPEN:
-        return False
-    if weekday == 4 and clock >= GLOBEX_CLOSE:
-        return False
-    if GLOBEX_CLOSE <= clock < GLOBEX_OPEN:
-        return False
-    return trading_date(at) not in holidays
+    """Whether ZN trades at ``at``: in one of CME's sessions (Sunday-Friday 17:00-16:00
+    Chicago as a rule, less exchange holidays and the afternoons of early closes),
+    and not on a session an admin marked as a holiday."""
+    session = session_at(at)
+    return session is not None and session.trading_date not in holidays
 
 
 def session_opened_at(at: datetime) -> datetime:
-    """The most recent 17:00 Chicago at or before ``at``: when this session opened."""
-    local = at.astimezone(CHICAGO)
-    opened = datetime.combine(local.date(), GLOBEX_OPEN, tzinfo=CHICAGO)
-    return opened if local >= opened else opened - timedelta(days=1)
+    """When the session trading at ``at`` opened (else the last open before ``at``)."""
+    return session_last_opened(at)
 
 
 def schedule_open(

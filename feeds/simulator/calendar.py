@@ -5,8 +5,9 @@ CME lists a weekly ZN option for every business day: Monday ``VYn``, Tuesday
 the week of the month (``VY3`` = third Monday, key token ``21JUL25``). The
 standard monthly option ``OZN`` (key token = contract month, ``AUG25``)
 expires on the last Friday at least two business days before the end of the
-month before its contract month; that Friday has no ``ZNn`` weekly. Exchange
-holidays are not modelled.
+month before its contract month; that Friday has no ``ZNn`` weekly. A
+business day is one with a CME session (``feeds.trading_calendar``): no option
+expires on an exchange holiday, and holidays do not count toward time to expiry.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from feeds.feed_keys import CHICAGO
+from feeds.trading_calendar import is_trading_day
 
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 _WEEKLY_PREFIX = ("VY", "GY", "WY", "HY", "ZN")  # Monday .. Friday
@@ -42,7 +44,7 @@ def month_token(year: int, month: int) -> str:
 
 
 def is_business_day(day: date) -> bool:
-    return day.weekday() < 5
+    return is_trading_day(day)
 
 
 def business_days_back(day: date, count: int) -> date:

@@ -1,0 +1,196 @@
+"""The feed server's producer: watch a folder, spool each complete file, upload
+it to its S3 key in order, and say how far behind it is.
+
+Pure stdlib and boto3 (no Django): it runs on the desk's feed server, Windows
+or Linux. A file is *complete* when its size and modification time have not
+changed for ``settle_s`` (the feed server writes, then closes; polling works
+the same on every OS and on network shares, where change notifications do not).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from feeds.feed_keys import feed_key_for_filename
+from feeds.metrics import emf_line
+from feeds.push.spool import Spool, Spooled
+
+log = logging.getLogger("frgm.push")
+emf_log = logging.getLogger("frgm.emf")
+
+EMF_NAMESPACE = "FRGM/Producer"
+BACKOFF_FIRST_S = 0.5
+BACKOFF_MAX_S = 30.0
+SKIP_OLDER_THAN_S = 3 * 24 * 3600  # an old file in the folder was sent long ago
+CONTENT_TYPES = {".csv": "text/csv", ".json": "application/json"}
+
+
+def backoff_s(failures: int, *, rand: Callable[[], float] = random.random) -> float:
+    """Exponential with full jitter: many feed servers never retry in step."""
+    ceiling = min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2 ** max(0, failures - 1))
+    return ceiling * (0.5 + rand() / 2)
+
+
+@dataclass
+class _Seen:
+    size: int
+    mtime_ns: int
+    stable_since: float
+
+
+@dataclass
+class Producer:
+    """One pass of ``scan`` spools what became complete; ``drain`` uploads in order."""
+
+    watch: Path
+    spool: Spool
+    s3: Any
+    bucket: str
+    settle_s: float = 0.5
+    clock: Callable[[], float] = time.monotonic
+    _seen: dict[Path, _Seen] = field(default_factory=dict)
+    _failures: int = 0
+    _retry_at: float = 0.0
+    _unplaceable: set[str] = field(default_factory=set)
+
+    def scan(self) -> int:
+        """Spool every file that is complete and new; the count spooled."""
+        now, accepted = self.clock(), 0
+        present: set[Path] = set()
+        for path in sorted(self.watch.iterdir(), key=lambda p: p.name):
+            if not path.is_file() or path.name.startswith("."):
+                continue
+            present.add(path)
+            try:
+                stat = path.stat()
+            except OSError:
+                continue  # gone between listing and stat
+            seen = self._seen.get(path)
+            if seen is None or (seen.size, seen.mtime_ns) != (stat.st_size, stat.st_mtime_ns):
+                self._seen[path] = _Seen(stat.st_size, stat.st_mtime_ns, now)
+                continue
+            if now - seen.stable_since < self.settle_s or stat.st_size == 0:
+                continue
+            if time.time() - stat.st_mtime_ns / 1e9 > SKIP_OLDER_THAN_S:
+                continue
+            if self.spool.known(path, size=stat.st_size, mtime_ns=stat.st_mtime_ns):
+                continue
+            key = self._key_for(path)
+            if key and self.spool.accept(
+                path, key=key, size=stat.st_size, mtime_ns=stat.st_mtime_ns
+            ):
+                accepted += 1
+        for gone in set(self._seen) - present:
+            del self._seen[gone]
+        return accepted
+
+    def _key_for(self, path: Path) -> str | None:
+        try:
+            return feed_key_for_filename(
+                path.name, now=datetime.now(UTC), data=path.read_bytes()[:65536]
+            )
+        except ValueError as exc:
+            if path.name not in self._unplaceable:
+                self._unplaceable.add(path.name)
+                log.warning("push: %s is no feed file, left alone: %s", path.name, exc)
+            return None
+
+    def drain(self, *, limit: int = 100) -> int:
+        """Upload waiting files oldest first; stop at the first failure (order is kept).
+
+        Returns how many reached S3 in this pass.
+        """
+        if self.clock() < self._retry_at:
+            return 0
+        done = 0
+        for item in self.spool.waiting(limit):
+            try:
+                self._send(item)
+            except (ClientError, BotoCoreError, OSError) as exc:
+                self._failures += 1
+                pause = backoff_s(self._failures)
+                self._retry_at = self.clock() + pause
+                self.spool.failed(item.seq, f"{type(exc).__name__}: {exc}")
+                if self._failures == 1:
+                    log.warning("push: S3 refused %s (%s); spooling, retry in %.1f s",
+                                item.key, exc, pause)  # fmt: skip
+                return done
+            if self._failures:
+                log.info("push: S3 reachable again after %d failed attempt(s)", self._failures)
+            self._failures = 0
+            done += 1
+        return done
+
+    def _send(self, item: Spooled) -> None:
+        if item.state == "sending" and self._already_there(item):
+            self.spool.sent(item.seq)  # the PUT before a crash or a lost answer got through
+            return
+        self.spool.sending(item.seq)
+        self.s3.put_object(
+            Bucket=self.bucket,
+            Key=item.key,
+            Body=item.path.read_bytes(),
+            ContentType=CONTENT_TYPES.get(Path(item.key).suffix, "application/octet-stream"),
+            ChecksumAlgorithm="SHA256",
+            ChecksumSHA256=item.sha256_b64,  # S3 refuses the PUT if the bytes differ
+        )
+        self.spool.sent(item.seq)
+
+    def _already_there(self, item: Spooled) -> bool:
+        try:
+            head = self.s3.head_object(Bucket=self.bucket, Key=item.key, ChecksumMode="ENABLED")
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+                return False
+            raise
+        return head.get("ChecksumSHA256") == item.sha256_b64
+
+    def backlog_report(self) -> str:
+        backlog = self.spool.backlog()
+        emf_log.info(
+            emf_line(
+                dimensions={"Bucket": self.bucket},
+                metrics={
+                    "ProducerBacklogFiles": (backlog.files, "Count"),
+                    "ProducerOldestSeconds": (round(backlog.oldest_age_s, 1), "Seconds"),
+                },
+                namespace=EMF_NAMESPACE,
+            )
+        )
+        line = f"push: backlog {backlog.files} file(s), oldest {backlog.oldest_age_s:.0f} s" + (
+            f", S3 failing ({self._failures} attempts)" if self._failures else ""
+        )
+        log.info(line)
+        return line
+
+
+def producer_run(
+    producer: Producer,
+    *,
+    stop: threading.Event,
+    every_s: float = 0.2,
+    report_every_s: float = 60.0,
+) -> None:
+    """Scan and drain until ``stop``; a backlog line every ``report_every_s``."""
+    next_report = 0.0
+    while not stop.is_set():
+        try:
+            producer.scan()
+            producer.drain()
+            if producer.clock() >= next_report:
+                producer.backlog_report()
+                next_report = producer.clock() + report_every_s
+        except Exception:  # the loop outlives any one bad turn (a disk hiccup, a bug)
+            log.exception("push: a pass failed; going on")
+            stop.wait(1.0)
+        stop.wait(every_s)

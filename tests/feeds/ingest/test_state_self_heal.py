@@ -1,0 +1,130 @@
+"""A wiped or new state store heals itself with the next file, once; no file goes to
+history without the Greeks it would have had (or it is marked and repaired)."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+
+from feeds.history import HistoryItem, history_items
+from feeds.records import Feed
+from feeds.redis_clients import state_store
+from feeds.sqs_consumer import message_handle
+from tests.feeds.commands.conftest import DAY, day_ingest, raw_state
+from tests.feeds.ingest.conftest import SPOT_KEY, VTEXP_KEY, FeedQueue, sample
+
+SPOT_SAMPLE = "actant/bav_analysis_20250721_203007.csv"
+CALL = "XCME.OZN.AUG25.110:25.C"
+
+
+def _book_with_a_position() -> bytes:
+    """The sample book holding 25 of the call, so its totals depend on its Greeks."""
+    body = sample(SPOT_SAMPLE)
+    row = b"XCME.OZN.AUG25.110:25.C,.9218750,.9375000,110.2500000,C,.9283016,"
+    start = body.index(row)
+    end = body.index(b"\n", start)
+    fields = body[start:end].split(b",")
+    fields[9] = b"25"  # POS.POSITION
+    return body[:start] + b",".join(fields) + body[end:]
+
+
+def _spot_key(second: int) -> str:
+    return f"actant/spot-risk/2025-07-21/bav_analysis_20250721_2031{second:02d}.csv"
+
+
+def _snapshot(object_key: str, *, metrics: bool = False, day: date = DAY) -> HistoryItem:
+    items, _ = history_items(feed=Feed.SPOT_RISK, day=day, metrics=metrics, limit=1000)
+    [item] = [i for i in items if i.object_key == object_key]
+    return item
+
+
+def _heals(documents: list[dict]) -> list[dict]:
+    return [d for d in documents if "StateSelfHeals" in d]
+
+
+def _received(queue: FeedQueue, count: int) -> list[dict]:
+    """``count`` notifications, taken off the queue before any is handled."""
+    messages: list[dict] = []
+    deadline = time.monotonic() + 20
+    while len(messages) < count and time.monotonic() < deadline:
+        messages += queue.receive(visibility_s=30)
+    assert len(messages) == count
+    return messages
+
+
+def test_after_a_flush_the_next_file_brings_every_feed_back_with_its_greeks(
+    feed_queue, emf_documents
+):
+    day_ingest(feed_queue, bad=False)  # vtexp, instruments, spot risk, positions, orders
+    before, heals_before = raw_state(), len(_heals(emf_documents()))
+    state_store().flushall()
+
+    feed_queue.put(_spot_key(0), sample(SPOT_SAMPLE))  # the same book, a few seconds later
+    assert all(feed_queue.drain())
+
+    # vtexp, instruments, positions and orders are back byte for byte, and the new
+    # file (the same book) was priced with the restored vtexp and future.
+    assert raw_state() == before
+    new = _snapshot(_spot_key(0))
+    assert new.rows is not None and new.rows[CALL]["greeks"]["vol"] > 0
+    assert new.rows == _snapshot(SPOT_KEY).rows
+    assert "greeks_missing" not in new.attributes
+    [heal] = _heals(emf_documents())[heals_before:]
+    assert heal["StateSelfHeals"] == 1
+    assert heal["Feeds"]["vtexp"].startswith("rebuilt")
+
+
+def test_concurrent_files_after_a_flush_rebuild_once(feed_queue, emf_documents):
+    day_ingest(feed_queue, bad=False)
+    before, heals_before = raw_state(), len(_heals(emf_documents()))
+    state_store().flushall()
+    for second in range(6):
+        feed_queue.put(_spot_key(second), sample(SPOT_SAMPLE))
+    messages = _received(feed_queue, 6)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        handled = list(
+            pool.map(
+                lambda m: message_handle(
+                    m, received_at=time.time(), worker="test", queue_url=feed_queue.url
+                ),
+                messages,
+            )
+        )
+
+    assert all(handled)
+    assert len(_heals(emf_documents())[heals_before:]) == 1
+    assert state_store().hget("frgm:{heal}:last", "count") == b"1"
+    assert raw_state() == before
+    for second in range(6):
+        rows = _snapshot(_spot_key(second)).rows
+        assert rows is not None and rows[CALL]["greeks"] is not None, second
+
+
+def test_a_spot_risk_file_before_any_vtexp_is_marked_then_repaired_when_vtexp_arrives(
+    feed_queue,
+):
+    feed_queue.put(SPOT_KEY, _book_with_a_position())  # a new store, and no vtexp ever
+    assert all(feed_queue.drain())
+    marked = _snapshot(SPOT_KEY)
+    assert marked.attributes["greeks_missing"] is True
+    assert marked.rows is not None and marked.rows[CALL]["greeks"] is None
+    assert _snapshot(SPOT_KEY, metrics=True).attributes["greeks_missing"] is True
+
+    feed_queue.put(VTEXP_KEY, sample("actant/vtexp_20250721_203256.csv"))
+    assert all(feed_queue.drain())
+    # What it would have had: the same book, put once vtexp was there.
+    feed_queue.put(_spot_key(0), _book_with_a_position())
+    assert all(feed_queue.drain())
+
+    repaired, fresh = _snapshot(SPOT_KEY), _snapshot(_spot_key(0))
+    assert "greeks_missing" not in repaired.attributes
+    assert repaired.rows == fresh.rows
+    assert repaired.rows is not None and repaired.rows[CALL]["greeks"]["vol"] > 0
+    metrics = _snapshot(SPOT_KEY, metrics=True).attributes
+    assert "greeks_missing" not in metrics
+    totals = ("portfolio_delta", "portfolio_gamma", "portfolio_vega", "portfolio_theta")
+    fresh_metrics = _snapshot(_spot_key(0), metrics=True).attributes
+    assert [metrics[t] for t in totals] == [fresh_metrics[t] for t in totals]
+    assert metrics["portfolio_vega"] != 0

@@ -120,13 +120,19 @@ def state_heal_ensure(*, source: FeedKey, replay: bool = False) -> SelfHeal | No
 
 def _heal(*, day: date, token: str) -> SelfHeal:
     started = time.monotonic()
-    log.warning("state store has no heal marker (new or wiped): rebuilding every feed from history")
+    log.info("state store has no heal marker (new or wiped): rebuilding every feed from history")
     results = []
     for feed in ORDER:
         results.append(_feed_rebuild(feed, day))
         _lock_renew(token)
     heal = SelfHeal(day=day, seconds=round(time.monotonic() - started, 3), feeds=tuple(results))
     at = datetime.now(UTC).isoformat()
+    if all(result.status == "empty" for result in results):
+        # A new store with no history behind it (a first deploy, a test): nothing was
+        # lost, so nothing to tell on-call.
+        log.info("state store is new and history holds nothing to restore")
+        _call(state_store().set, MARKER, at)
+        return heal
     pipe = state_store().pipeline(transaction=False)
     pipe.set(MARKER, at)
     pipe.hset(

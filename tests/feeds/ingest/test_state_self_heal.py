@@ -7,10 +7,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
+from django.urls import reverse
+
 from feeds.history import HistoryItem, history_items
 from feeds.records import Feed
 from feeds.redis_clients import state_store
 from feeds.sqs_consumer import message_handle
+from tests.conftest import logged_in
 from tests.feeds.commands.conftest import DAY, day_ingest, raw_state
 from tests.feeds.ingest.conftest import SPOT_KEY, VTEXP_KEY, FeedQueue, sample
 
@@ -128,3 +131,16 @@ def test_a_spot_risk_file_before_any_vtexp_is_marked_then_repaired_when_vtexp_ar
     fresh_metrics = _snapshot(_spot_key(0), metrics=True).attributes
     assert [metrics[t] for t in totals] == [fresh_metrics[t] for t in totals]
     assert metrics["portfolio_vega"] != 0
+
+
+def test_on_call_sees_on_the_ops_page_that_the_store_healed_itself(feed_queue, oncall):
+    day_ingest(feed_queue, bad=False)
+    state_store().flushall()
+    assert "restored itself" not in logged_in(oncall).get(reverse("ops:health")).content.decode()
+
+    feed_queue.put(_spot_key(0), sample(SPOT_SAMPLE))
+    assert all(feed_queue.drain())
+
+    page = logged_in(oncall).get(reverse("ops:health")).content.decode()
+    assert "The state store was empty (new or wiped) and restored itself from history" in page
+    assert "vtexp rebuilt 10 rows" in page

@@ -142,7 +142,7 @@ def _spot_risk(parsed: ParsedFile, market: MarketInputs) -> DerivedFile:
     metrics: dict[str, Any] = {"rows": len(rows), "future_mid": forward}
     if not chunked:  # a chunk holds part of the book; its totals would mislead
         metrics.update({f"portfolio_{k}": round(v, 6) for k, v in totals.items()})
-    if _inputs_missing(forward, years) and any(_priceable(v) for v in values.values()):
+    if _inputs_missing(forward_points, years) and any(_priceable(v) for v in values.values()):
         # No future or no vtexp at all yet (a new or wiped store): history marks the
         # file, and the first vtexp repairs it (feeds.self_heal.greeks_repair).
         metrics[GREEKS_MISSING] = True
@@ -223,7 +223,9 @@ def _inputs_missing(forward: float | None, years: Mapping[str, float]) -> bool:
 
 def _priceable(row: Mapping[str, Any]) -> bool:
     """An option row that would have Greeks, given the future and vtexp."""
-    return row.get("itype") in ("C", "P") and row.get("theo") is not None and bool(row.get("strike"))
+    return (
+        row.get("itype") in ("C", "P") and row.get("theo") is not None and bool(row.get("strike"))
+    )
 
 
 @dataclass(frozen=True)

@@ -233,9 +233,7 @@ def history_greeks_repair(
 
 def _update_if_marked(**request: Any) -> bool:
     try:
-        client("dynamodb").update_item(
-            ConditionExpression=f"{GREEKS_MISSING} = :yes", **request
-        )
+        client("dynamodb").update_item(ConditionExpression=f"{GREEKS_MISSING} = :yes", **request)
     except ClientError as exc:
         if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
             return False

@@ -108,7 +108,9 @@ def state_heal_ensure(*, source: FeedKey, replay: bool = False) -> SelfHeal | No
             try:
                 if _call(state_store().exists, MARKER):  # healed while we asked
                     return None
-                return _heal(day=source.trading_date or trading_date_for(datetime.now(UTC)), token=token)
+                return _heal(
+                    day=source.trading_date or trading_date_for(datetime.now(UTC)), token=token
+                )
             finally:
                 _lock_release(token)
         if _call(state_store().exists, MARKER):
@@ -228,9 +230,7 @@ def greeks_repair_after(*, source: FeedKey, status: str, replay: bool = False) -
     day = source.trading_date or trading_date_for(datetime.now(UTC))
     try:
         market = _market_now()
-        return sum(
-            greeks_repair(day=d, market=market) for d in (_trading_day_before(day), day)
-        )
+        return sum(greeks_repair(day=d, market=market) for d in (_trading_day_before(day), day))
     except (AwsUnavailable, StateStoreUnavailable) as exc:
         log.warning("greeks repair after %s failed, next vtexp retries: %s", source.feed, exc)
         return 0

@@ -70,7 +70,8 @@ def test_after_a_flush_the_next_file_brings_every_feed_back_with_its_greeks(
     # file (the same book) was priced with the restored vtexp and future.
     assert raw_state() == before
     new = _snapshot(_spot_key(0))
-    assert new.rows is not None and new.rows[CALL]["greeks"]["vol"] > 0
+    assert new.rows is not None
+    assert new.rows[CALL]["greeks"]["vol"] > 0
     assert new.rows == _snapshot(SPOT_KEY).rows
     assert "greeks_missing" not in new.attributes
     [heal] = _heals(emf_documents())[heals_before:]
@@ -102,7 +103,8 @@ def test_concurrent_files_after_a_flush_rebuild_once(feed_queue, emf_documents):
     assert raw_state() == before
     for second in range(6):
         rows = _snapshot(_spot_key(second)).rows
-        assert rows is not None and rows[CALL]["greeks"] is not None, second
+        assert rows is not None
+        assert rows[CALL]["greeks"] is not None, second
 
 
 def test_a_spot_risk_file_before_any_vtexp_is_marked_then_repaired_when_vtexp_arrives(
@@ -112,7 +114,8 @@ def test_a_spot_risk_file_before_any_vtexp_is_marked_then_repaired_when_vtexp_ar
     assert all(feed_queue.drain())
     marked = _snapshot(SPOT_KEY)
     assert marked.attributes["greeks_missing"] is True
-    assert marked.rows is not None and marked.rows[CALL]["greeks"] is None
+    assert marked.rows is not None
+    assert marked.rows[CALL]["greeks"] is None
     assert _snapshot(SPOT_KEY, metrics=True).attributes["greeks_missing"] is True
 
     feed_queue.put(VTEXP_KEY, sample("actant/vtexp_20250721_203256.csv"))
@@ -124,7 +127,8 @@ def test_a_spot_risk_file_before_any_vtexp_is_marked_then_repaired_when_vtexp_ar
     repaired, fresh = _snapshot(SPOT_KEY), _snapshot(_spot_key(0))
     assert "greeks_missing" not in repaired.attributes
     assert repaired.rows == fresh.rows
-    assert repaired.rows is not None and repaired.rows[CALL]["greeks"]["vol"] > 0
+    assert repaired.rows is not None
+    assert repaired.rows[CALL]["greeks"]["vol"] > 0
     metrics = _snapshot(SPOT_KEY, metrics=True).attributes
     assert "greeks_missing" not in metrics
     totals = ("portfolio_delta", "portfolio_gamma", "portfolio_vega", "portfolio_theta")

@@ -140,12 +140,15 @@ def _spot_risk(parsed: ParsedFile, market: MarketInputs) -> DerivedFile:
         _accumulate(totals, row, greeks)
     chunked = parsed.source.chunks is not None
     metrics: dict[str, Any] = {"rows": len(rows), "future_mid": forward}
-    if not chunked:  # a chunk holds part of the book; its totals would mislead
-        metrics.update({f"portfolio_{k}": round(v, 6) for k, v in totals.items()})
-    if _inputs_missing(forward_points, years) and any(_priceable(v) for v in values.values()):
-        # No future or no vtexp at all yet (a new or wiped store): history marks the
-        # file, and the first vtexp repairs it (feeds.self_heal.greeks_repair).
+    # No future or no vtexp at all yet (a new or wiped store): history marks the
+    # file, and the first vtexp repairs it (feeds.self_heal.greeks_repair).
+    missing = _inputs_missing(forward_points, years) and any(map(_priceable, values.values()))
+    if missing:
         metrics[GREEKS_MISSING] = True
+    # A chunk holds part of the book, and totals without the options' Greeks would
+    # chart a false dip: neither has totals (a repair adds them).
+    if not chunked and not missing:
+        metrics.update({f"portfolio_{k}": round(v, 6) for k, v in totals.items()})
     return DerivedFile(
         parsed.feed,
         ApplyMode.MERGE if chunked else ApplyMode.REPLACE,

@@ -116,7 +116,9 @@ def test_a_spot_risk_file_before_any_vtexp_is_marked_then_repaired_when_vtexp_ar
     assert marked.attributes["greeks_missing"] is True
     assert marked.rows is not None
     assert marked.rows[CALL]["greeks"] is None
-    assert _snapshot(SPOT_KEY, metrics=True).attributes["greeks_missing"] is True
+    marked_metrics = _snapshot(SPOT_KEY, metrics=True).attributes
+    assert marked_metrics["greeks_missing"] is True
+    assert "portfolio_vega" not in marked_metrics  # no chart point until it is right
 
     feed_queue.put(VTEXP_KEY, sample("actant/vtexp_20250721_203256.csv"))
     assert all(feed_queue.drain())

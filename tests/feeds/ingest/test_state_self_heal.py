@@ -150,3 +150,31 @@ def test_on_call_sees_on_the_ops_page_that_the_store_healed_itself(feed_queue, o
     page = logged_in(oncall).get(reverse("ops:health")).content.decode()
     assert "The state store was empty (new or wiped) and restored itself from history" in page
     assert "vtexp rebuilt 10 rows" in page
+
+
+def test_a_file_waits_for_a_rebuild_another_worker_holds_and_heals_when_its_lock_lapses(
+    feed_queue, monkeypatch
+):
+    day_ingest(feed_queue, bad=False)
+    before = raw_state()
+    state_store().flushall()
+    # A worker took the rebuild and died: its lock lapses on its own (here: at once).
+    state_store().set("frgm:{heal}:lock", "a-dead-worker", ex=60)
+    monkeypatch.setattr("feeds.self_heal.WAIT_S", 0.3)
+    feed_queue.put(_spot_key(0), sample(SPOT_SAMPLE))
+
+    [message] = _received(feed_queue, 1)
+    handled = message_handle(
+        message, received_at=time.time(), worker="test", queue_url=feed_queue.url
+    )
+
+    assert handled is False  # not ingested without vtexp: its message comes back
+    assert feed_queue.depth() == 1
+    assert raw_state()["vtexp"] == {}
+    state_store().delete("frgm:{heal}:lock")
+    deadline = time.monotonic() + 20  # it is back after its retry delay
+    while feed_queue.depth() and time.monotonic() < deadline:
+        assert all(feed_queue.drain())
+    assert feed_queue.depth() == 0
+    assert raw_state() == before
+    assert _snapshot(_spot_key(0)).rows == _snapshot(SPOT_KEY).rows

@@ -81,14 +81,16 @@ class SelfHeal:
     day: date
     seconds: float
     feeds: tuple[FeedRebuild, ...]
+    failed: tuple[Feed, ...] = ()  # feeds whose history could not be applied (logged)
 
     def summary(self) -> dict[str, str]:
         """Per feed: what came back, in a word or two."""
-        return {
+        done = {
             str(result.feed): result.status
             + (f" {result.rows} rows" if result.status != "empty" else "")
             for result in self.feeds
         }
+        return done | {str(feed): "failed (see the worker log)" for feed in self.failed}
 
 
 def state_heal_ensure(*, source: FeedKey, replay: bool = False) -> SelfHeal | None:
@@ -123,13 +125,26 @@ def state_heal_ensure(*, source: FeedKey, replay: bool = False) -> SelfHeal | No
 def _heal(*, day: date, token: str) -> SelfHeal:
     started = time.monotonic()
     log.info("state store has no heal marker (new or wiped): rebuilding every feed from history")
-    results = []
+    results, failed = [], []
     for feed in ORDER:
-        results.append(_feed_rebuild(feed, day))
+        try:
+            results.append(_feed_rebuild(feed, day))
+        except (AwsUnavailable, StateStoreUnavailable):
+            raise  # try again with the file
+        except Exception:
+            # A history item the rebuild cannot read must not stop every file behind
+            # it: this feed comes back with its next file instead.
+            log.exception("self-heal: could not rebuild %s from history", feed)
+            failed.append(feed)
         _lock_renew(token)
-    heal = SelfHeal(day=day, seconds=round(time.monotonic() - started, 3), feeds=tuple(results))
+    heal = SelfHeal(
+        day=day,
+        seconds=round(time.monotonic() - started, 3),
+        feeds=tuple(results),
+        failed=tuple(failed),
+    )
     at = datetime.now(UTC).isoformat()
-    if all(result.status == "empty" for result in results):
+    if not failed and all(result.status == "empty" for result in results):
         # A new store with no history behind it (a first deploy, a test): nothing was
         # lost, so nothing to tell on-call.
         log.info("state store is new and history holds nothing to restore")

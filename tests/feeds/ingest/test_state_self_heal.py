@@ -7,8 +7,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
+from django.conf import settings
 from django.urls import reverse
 
+from feeds.aws import client
 from feeds.history import HistoryItem, history_items
 from feeds.records import Feed
 from feeds.redis_clients import state_store
@@ -178,3 +180,29 @@ def test_a_file_waits_for_a_rebuild_another_worker_holds_and_heals_when_its_lock
     assert feed_queue.depth() == 0
     assert raw_state() == before
     assert _snapshot(_spot_key(0)).rows == _snapshot(SPOT_KEY).rows
+
+
+def test_a_history_item_the_rebuild_cannot_read_does_not_stop_intake(feed_queue, emf_documents):
+    day_ingest(feed_queue, bad=False)
+    before, heals_before = raw_state(), len(_heals(emf_documents()))
+    [vtexp] = history_items(feed=Feed.VTEXP, day=DAY)[0]
+    client("dynamodb").update_item(
+        TableName=settings.FRGM_HISTORY_TABLE,
+        Key={"pk": {"S": f"vtexp#{DAY.isoformat()}"}, "sk": {"S": vtexp.sk}},
+        UpdateExpression="SET #rows = :junk",
+        ExpressionAttributeNames={"#rows": "rows"},
+        ExpressionAttributeValues={":junk": {"B": b"not a snapshot"}},
+    )
+    state_store().flushall()
+
+    feed_queue.put(_spot_key(0), sample(SPOT_SAMPLE))
+    assert all(feed_queue.drain())
+
+    after = raw_state()
+    assert after["vtexp"] == {}
+    assert {f: after[f] for f in ("tt-orders", "tt-positions", "tt-instruments")} == {
+        f: before[f] for f in ("tt-orders", "tt-positions", "tt-instruments")
+    }
+    assert _snapshot(_spot_key(0)).attributes["greeks_missing"] is True  # repaired by vtexp
+    [heal] = _heals(emf_documents())[heals_before:]
+    assert heal["Feeds"]["vtexp"].startswith("failed")

@@ -15,7 +15,9 @@ spot-risk file meanwhile went to history without Greeks. Now:
   marker, records the heal (``frgm:{heal}:last``, shown on ``/ops/``), logs a
   warning and emits an EMF ``StateSelfHeals`` metric.
 - Other threads and processes wait for the marker meanwhile (or, if the rebuild
-  is slow, let their message come back), so the rebuild runs once.
+  is slow, let their message come back), so the rebuild runs once. A feed whose
+  history cannot be read is logged and left to its next file: a bad item must
+  not hold every file behind it.
 - A spot-risk file derived while no future price or no vtexp existed at all is
   marked ``greeks_missing`` in history (``feeds.history``); each vtexp file
   ingested repairs the marked items of its trading day and the one before.

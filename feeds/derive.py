@@ -22,6 +22,9 @@ from feeds.greeks import greeks_from_price, vtexp_days_to_years
 from feeds.records import Feed, ParsedFile, SpotRiskRow, TtOrder
 
 POINT_VALUE = Decimal(1000)  # ZN: $1,000 a point
+# A spot-risk file's metrics say so when no option could have Greeks: no future
+# price or no vtexp existed yet (history marks its items for repair).
+GREEKS_MISSING = "greeks_missing"
 
 
 class ApplyMode(StrEnum):
@@ -137,7 +140,14 @@ def _spot_risk(parsed: ParsedFile, market: MarketInputs) -> DerivedFile:
         _accumulate(totals, row, greeks)
     chunked = parsed.source.chunks is not None
     metrics: dict[str, Any] = {"rows": len(rows), "future_mid": forward}
-    if not chunked:  # a chunk holds part of the book; its totals would mislead
+    # No future or no vtexp at all yet (a new or wiped store): history marks the
+    # file, and the first vtexp repairs it (feeds.self_heal.greeks_repair).
+    missing = _inputs_missing(forward_points, years) and any(map(_priceable, values.values()))
+    if missing:
+        metrics[GREEKS_MISSING] = True
+    # A chunk holds part of the book, and totals without the options' Greeks would
+    # chart a false dip: neither has totals (a repair adds them).
+    if not chunked and not missing:
         metrics.update({f"portfolio_{k}": round(v, 6) for k, v in totals.items()})
     return DerivedFile(
         parsed.feed,
@@ -152,16 +162,33 @@ def _spot_risk(parsed: ParsedFile, market: MarketInputs) -> DerivedFile:
 def _greeks(
     row: SpotRiskRow, forward: float | None, years: Mapping[str, float]
 ) -> dict[str, float] | None:
+    return _greeks_of(
+        itype=row.itype,
+        strike=row.strike,
+        theo=row.theo,
+        expiry=row.expiry,
+        forward=forward,
+        years=years,
+    )
+
+
+def _greeks_of(
+    *,
+    itype: str | None,
+    strike: Decimal | None,
+    theo: Decimal | None,
+    expiry: str | None,
+    forward: float | None,
+    years: Mapping[str, float],
+) -> dict[str, float] | None:
     """Greeks rounded to 8 places: float noise in the last digits would make
     every row look changed in every file."""
-    if row.theo is None or forward is None or row.strike is None or row.itype not in ("C", "P"):
+    if theo is None or forward is None or strike is None or itype not in ("C", "P"):
         return None
-    to_expiry = years.get(row.expiry or "")
+    to_expiry = years.get(expiry or "")
     if to_expiry is None:
         return None
-    found = greeks_from_price(
-        forward, float(row.strike), to_expiry, float(row.theo), row.itype == "C"
-    )
+    found = greeks_from_price(forward, float(strike), to_expiry, float(theo), itype == "C")
     if found is None:
         return None
     vol, delta, gamma, vega, theta = found
@@ -177,13 +204,86 @@ def _greeks(
 def _accumulate(
     totals: dict[str, float], row: SpotRiskRow, greeks: dict[str, float] | None
 ) -> None:
-    if not row.position:
+    _accumulate_position(totals, itype=row.itype, position=row.position, greeks=greeks)
+
+
+def _accumulate_position(
+    totals: dict[str, float], *, itype: str, position: int | None, greeks: dict[str, float] | None
+) -> None:
+    if not position:
         return
-    if row.itype == "F":
-        totals["delta"] += row.position  # a future is one delta a contract
+    if itype == "F":
+        totals["delta"] += position  # a future is one delta a contract
     elif greeks is not None:
         for name in totals:
-            totals[name] += row.position * greeks[name]
+            totals[name] += position * greeks[name]
+
+
+def _inputs_missing(forward: float | None, years: Mapping[str, float]) -> bool:
+    """No future price or no vtexp at all: no option can have Greeks."""
+    return forward is None or not years
+
+
+def _priceable(row: Mapping[str, Any]) -> bool:
+    """An option row that would have Greeks, given the future and vtexp."""
+    return (
+        row.get("itype") in ("C", "P") and row.get("theo") is not None and bool(row.get("strike"))
+    )
+
+
+@dataclass(frozen=True)
+class RegreekedRows:
+    """A stored spot-risk snapshot's rows with the Greeks derive would have given them."""
+
+    rows: dict[str, str]  # row id -> canonical JSON, as ``file_derive`` writes it
+    metrics: dict[str, Any]  # what the file's metrics item would have held
+    complete: bool  # False while the future or vtexp is still missing
+
+
+def spot_risk_rows_regreek(
+    rows: Mapping[str, Mapping[str, Any]], *, market: MarketInputs, whole: bool
+) -> RegreekedRows:
+    """Greeks for rows stored without them (``GREEKS_MISSING``), as ``file_derive``
+    computes them: the file's own future if it has one, else ``market``'s, and
+    ``market``'s vtexp. ``whole``: a file, not a chunk, so the portfolio totals too."""
+    own = _stored_future_mid(rows)
+    forward = own if own is not None else market.future_mid
+    forward_points = None if forward is None else float(forward)
+    years = {expiry: vtexp_days_to_years(days) for expiry, days in market.vtexp_days.items()}
+    totals = {"delta": 0.0, "gamma": 0.0, "vega": 0.0, "theta": 0.0}
+    out: dict[str, str] = {}
+    for row_id, stored in rows.items():
+        row = dict(stored)
+        greeks = _greeks_of(
+            itype=row.get("itype"),
+            strike=_decimal(row.get("strike")),
+            theo=_decimal(row.get("theo")),
+            expiry=row.get("expiry"),
+            forward=forward_points,
+            years=years,
+        )
+        row["greeks"] = greeks
+        out[row_id] = canonical_json(row)
+        _accumulate_position(
+            totals, itype=str(row.get("itype")), position=row.get("position"), greeks=greeks
+        )
+    metrics: dict[str, Any] = {"future_mid": forward}
+    if whole:
+        metrics.update({f"portfolio_{k}": round(v, 6) for k, v in totals.items()})
+    complete = not _inputs_missing(forward_points, years)
+    return RegreekedRows(out, metrics, complete)
+
+
+def _stored_future_mid(rows: Mapping[str, Mapping[str, Any]]) -> Decimal | None:
+    """As ``future_mid_of``, over stored rows: the first future row with both sides."""
+    for row in rows.values():
+        if row.get("itype") == "F" and row.get("bid") is not None and row.get("ask") is not None:
+            return (Decimal(row["bid"]) + Decimal(row["ask"])) / 2
+    return None
+
+
+def _decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
 
 
 def _spot_row(

@@ -7,6 +7,12 @@ of an object from before versioning) makes a re-upload of a key a new file
 with items of its own. Writes are conditional on the item not existing, so a
 redelivered file (the same version) writes nothing twice. Readers take the
 file time from the front of the sort key and the key from ``object_key``.
+
+The one exception to "never overwrite": a spot-risk file derived before any
+future price or vtexp existed (a new or wiped state store) is written with
+``greeks_missing`` on both items and listed under ``greeks_missing#{feed}#{day}``;
+``history_greeks_repair`` later fills in its rows' Greeks, only while the mark
+is there, and removes mark and listing (``feeds.self_heal``).
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ from feeds.aws import AwsUnavailable, client
 from feeds.records import Feed
 
 METRICS_PREFIX = "metrics#"
+GREEKS_MISSING = "greeks_missing"  # as feeds.derive.GREEKS_MISSING: the metric and the mark
+REPAIR_PREFIX = f"{GREEKS_MISSING}#"
 # Level 3 takes half the CPU of 6 for ~16 % more bytes; items stay far below 400 KB.
 ZLIB_LEVEL = 3
 
@@ -101,15 +109,17 @@ def history_write(
         object_key=object_key,
         version=version,
     )
-    body = zlib.compress(
-        ("{" + ",".join(f"{orjson.dumps(k).decode()}:{v}" for k, v in rows.items()) + "}").encode(),
-        ZLIB_LEVEL,
-    )
+    body = _rows_body(rows)
     common = {
         "object_key": {"S": object_key},
         "version_id": _number(version_id),
         **{name: _number(value) for name, value in attributes.items()},
     }
+    greeks_missing = bool(metrics.get(GREEKS_MISSING))
+    if greeks_missing:
+        # Listed before its item exists: a repair pass may find the listing first
+        # (and leaves it), never a marked item nobody will look for.
+        _repair_list(feed=feed, trading_date=trading_date, sk=snapshot.sk)
     wrote = _put_once(
         {
             "pk": {"S": snapshot.pk},
@@ -117,6 +127,7 @@ def history_write(
             "rows": {"B": body},
             "row_count": {"N": str(len(rows))},
             **common,
+            **({GREEKS_MISSING: {"BOOL": True}} if greeks_missing else {}),
         }
     )
     metric_key = history_key(
@@ -136,6 +147,109 @@ def history_write(
         }
     )
     return wrote or wrote_metrics
+
+
+def _rows_body(rows: dict[str, str]) -> bytes:
+    """The snapshot's rows as one compressed JSON object (each value is JSON text already)."""
+    return zlib.compress(
+        ("{" + ",".join(f"{orjson.dumps(k).decode()}:{v}" for k, v in rows.items()) + "}").encode(),
+        ZLIB_LEVEL,
+    )
+
+
+def _repair_list(*, feed: Feed, trading_date: date, sk: str) -> None:
+    _call(
+        "put_item",
+        TableName=settings.FRGM_HISTORY_TABLE,
+        Item={
+            "pk": {"S": f"{REPAIR_PREFIX}{feed}#{trading_date.isoformat()}"},
+            "sk": {"S": sk},
+        },
+    )
+
+
+def _call(operation: str, **request: Any) -> Any:
+    try:
+        return getattr(client("dynamodb"), operation)(**request)
+    except (ClientError, BotoCoreError) as exc:
+        raise AwsUnavailable(f"DynamoDB {operation}: {exc}") from exc
+
+
+def history_greeks_missing(*, feed: Feed, day: date, limit: int = 100) -> list[HistoryItem]:
+    """The day's snapshot items still marked ``greeks_missing``, oldest first."""
+    listed = _call(
+        "query",
+        TableName=settings.FRGM_HISTORY_TABLE,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"{REPAIR_PREFIX}{feed}#{day.isoformat()}"}},
+        Limit=limit,
+    ).get("Items", [])
+    items = []
+    for entry in listed:
+        raw = _call(
+            "get_item",
+            TableName=settings.FRGM_HISTORY_TABLE,
+            Key={"pk": {"S": f"{feed}#{day.isoformat()}"}, "sk": entry["sk"]},
+            ConsistentRead=True,
+        ).get("Item")
+        if raw is None:  # listed, but its put failed (the file is retried) or not yet done
+            continue
+        items.append(_item(raw))
+    return items
+
+
+def history_greeks_repair(
+    *, feed: Feed, day: date, item: HistoryItem, rows: dict[str, str], metrics: dict[str, Any]
+) -> bool:
+    """Write the Greeks a marked item lacked: its rows and its metrics item's numbers,
+    each only while it is still marked; then unlist it. False when another pass
+    repaired it first."""
+    table = settings.FRGM_HISTORY_TABLE
+    pk = f"{feed}#{day.isoformat()}"
+    repaired = _update_if_marked(
+        TableName=table,
+        Key={"pk": {"S": pk}, "sk": {"S": item.sk}},
+        UpdateExpression=f"SET #rows = :rows REMOVE {GREEKS_MISSING}",
+        ExpressionAttributeNames={"#rows": "rows"},
+        ExpressionAttributeValues={":rows": {"B": _rows_body(rows)}, ":yes": {"BOOL": True}},
+    )
+    names = {f"#m{i}": name for i, name in enumerate(metrics)}
+    values = {f":m{i}": _number(value) for i, value in enumerate(metrics.values())}
+    sets = ", ".join(f"#m{i} = :m{i}" for i in range(len(metrics)))
+    _update_if_marked(
+        TableName=table,
+        Key={"pk": {"S": f"{METRICS_PREFIX}{pk}"}, "sk": {"S": item.sk}},
+        UpdateExpression=(f"SET {sets} " if sets else "") + f"REMOVE {GREEKS_MISSING}",
+        **({"ExpressionAttributeNames": names} if names else {}),
+        ExpressionAttributeValues={**values, ":yes": {"BOOL": True}},
+    )
+    _call(
+        "delete_item",
+        TableName=table,
+        Key={"pk": {"S": f"{REPAIR_PREFIX}{pk}"}, "sk": {"S": item.sk}},
+    )
+    return repaired
+
+
+def _update_if_marked(**request: Any) -> bool:
+    try:
+        client("dynamodb").update_item(ConditionExpression=f"{GREEKS_MISSING} = :yes", **request)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise AwsUnavailable(f"DynamoDB update_item: {exc}") from exc
+    except BotoCoreError as exc:
+        raise AwsUnavailable(f"DynamoDB update_item: {exc}") from exc
+    return True
+
+
+def _item(raw: dict[str, Any]) -> HistoryItem:
+    return HistoryItem(
+        sk=raw["sk"]["S"],
+        object_key=raw.get("object_key", {}).get("S", ""),
+        attributes={k: _plain(v) for k, v in raw.items() if k not in {"pk", "sk", "rows"}},
+        rows=_plain(raw["rows"]) if "rows" in raw else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -181,15 +295,7 @@ def history_items(
         reply = client("dynamodb").query(**query)
     except (ClientError, BotoCoreError) as exc:
         raise AwsUnavailable(f"DynamoDB query: {exc}") from exc
-    items = [
-        HistoryItem(
-            sk=raw["sk"]["S"],
-            object_key=raw.get("object_key", {}).get("S", ""),
-            attributes={k: _plain(v) for k, v in raw.items() if k not in {"pk", "sk", "rows"}},
-            rows=_plain(raw["rows"]) if "rows" in raw else None,
-        )
-        for raw in reply.get("Items", [])
-    ]
+    items = [_item(raw) for raw in reply.get("Items", [])]
     last = reply.get("LastEvaluatedKey")
     return items, (last["sk"]["S"] if last else None)
 

@@ -31,6 +31,7 @@ from feeds.quarantine import quarantine_record
 from feeds.records import Feed, FeedKey, ParsedFile
 from feeds.redis_clients import StateStoreUnavailable, state_store
 from feeds.s3_events import ObjectEvent
+from feeds.self_heal import greeks_repair_after, state_heal_ensure
 from feeds.state_store import (
     ApplyResult,
     IngestRecord,
@@ -92,6 +93,8 @@ def feed_file_ingest(
         return FileOutcome("ignored", event.key)
     feed = source.feed
     try:
+        # A new or wiped state store is rebuilt first, once (feeds/self_heal.py).
+        state_heal_ensure(source=source, replay=replay)
         claim = claim_take(feed=feed, object_id=event.object_id, worker=worker)
         if claim == "done":
             return FileOutcome("duplicate", event.key, feed)
@@ -100,6 +103,7 @@ def feed_file_ingest(
         outcome = _ingest_claimed(
             event=event, source=source, received_at=received_at, replay=replay
         )
+        greeks_repair_after(source=source, status=outcome.status, replay=replay)
     except (StateStoreUnavailable, AwsUnavailable) as exc:
         _release_quietly(feed, event.object_id)
         raise TransientIngestError(str(exc)) from exc

@@ -20,6 +20,7 @@ from redis.exceptions import RedisError
 from feeds.models import QuarantinedFile
 from feeds.records import Feed
 from feeds.redis_clients import StateStoreUnavailable, state_store
+from feeds.self_heal import LAST as SELF_HEAL_LAST
 from feeds.state_store import LATENCY_KEEP_S, key
 
 MINUTE_S = 60
@@ -147,6 +148,36 @@ def latest_rows(*, feed: Feed) -> dict[str, dict[str, Any]]:
     """The feed's latest state: row id -> row."""
     raw = _read(state_store().hgetall, key(feed, "rows"))
     return {row_id.decode(): json.loads(value) for row_id, value in raw.items()}
+
+
+@dataclass(frozen=True)
+class StateSelfHeal:
+    """The last time the state store rebuilt itself from history (``feeds.self_heal``)."""
+
+    at: datetime
+    day: str  # the trading date whose history it was rebuilt from (or days before)
+    seconds: float
+    feeds: dict[str, str]  # feed -> what came back ("rebuilt 131 rows", "empty", ...)
+    count: int  # heals recorded since the store last lost everything
+
+
+def state_self_heal_last() -> StateSelfHeal | None:
+    """None before any heal, or when the state store cannot say (its own pages say so)."""
+    try:
+        raw = _read(state_store().hgetall, SELF_HEAL_LAST)
+    except StateStoreUnavailable:
+        return None
+    last = {k.decode(): v.decode() for k, v in raw.items()}
+    at = _time(last.get("at"))
+    if at is None:
+        return None
+    return StateSelfHeal(
+        at=at,
+        day=last.get("day", ""),
+        seconds=_float(last.get("seconds")) or 0.0,
+        feeds=json.loads(last.get("feeds") or "{}"),
+        count=int(last.get("count") or 0),
+    )
 
 
 def quarantined_recent(*, limit: int = 20) -> list[QuarantinedFile]:

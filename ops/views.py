@@ -17,7 +17,7 @@ from accounts.roles import Role, role_required
 from feeds.aws import AwsUnavailable, client
 from feeds.models import QuarantinedFile
 from feeds.records import Feed
-from feeds.selectors import recent_files
+from feeds.selectors import recent_files, state_self_heal_last
 from frgm_site.redirects import next_url
 from ops import runbooks, selectors, services
 from ops.alarms import ALARMS_BY_ID
@@ -45,6 +45,7 @@ def health_page(request: HttpRequest) -> HttpResponse:
             "incidents": selectors.open_incidents(),
             "silences": silences,
             "silence_form": SilenceForm(),
+            "self_heal": state_self_heal_last(),
         },
     )
 

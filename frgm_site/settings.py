@@ -306,3 +306,8 @@ FRGM_ALARM_EVALUATE_EVERY_S = env_float("FRGM_ALARM_EVALUATE_EVERY_S", 15.0)
 # scheduler, which refuses to mirror CloudWatch without one.
 FRGM_ALARM_PREFIX = env_str("FRGM_ALARM_PREFIX", "" if PRODUCTION else "frgm-local-")
 FRGM_OPS_PUSH_EVERY_S = env_float("FRGM_OPS_PUSH_EVERY_S", 3.0)
+
+# --- make run supervision -------------------------------------------------------
+# devstack's supervisor writes each process's restart count here; /readyz shows
+# it when the file exists. Unset (nothing shown) outside `make run`.
+FRGM_SUPERVISOR_STATE_FILE = env_str("FRGM_SUPERVISOR_STATE_FILE", "")

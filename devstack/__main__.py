@@ -33,6 +33,8 @@ from devstack.supervisor import ProcessKeepsDying, Supervisor, procfile_read
 ROOT = Path(__file__).resolve().parent.parent
 # FRGM_RUN_DIR lets a test run a whole stack of its own beside `make run`.
 RUN_DIR = Path(os.environ.get("FRGM_RUN_DIR") or ROOT / ".run")
+# ... and FRGM_PROCFILE, with processes of its own (one that keeps dying).
+PROCFILE = Path(os.environ.get("FRGM_PROCFILE") or ROOT / "Procfile")
 
 # A cap like MemoryDB's, so the memory alarm has something to measure against locally.
 STATE_STORE_MAXMEMORY = "512mb"
@@ -138,7 +140,7 @@ def main() -> int:
         processes = ["web", "worker", "scheduler"]
         if env.get("FRGM_SIMULATE", "1") not in {"0", "false", "off"}:
             processes.append("simulator")
-        procfile = procfile_read(ROOT / "Procfile")
+        procfile = procfile_read(PROCFILE)
         supervisor = Supervisor(
             {name: procfile[name] for name in processes},
             env=env,

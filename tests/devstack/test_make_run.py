@@ -45,8 +45,9 @@ def _readyz(port: int) -> dict[str, object]:
         return json.loads(exc.read())
 
 
-@pytest.fixture
-def make_run(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], dict[str, int], Path]]:
+def _make_run_start(
+    tmp_path: Path, **extra: str
+) -> tuple[subprocess.Popen[bytes], dict[str, int], Path]:
     ports = {name: free_port() for name in ("web", "state", "messaging", "aws")}
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("FRGM_", "DJANGO_", "AWS_"))}
     env = {
@@ -59,6 +60,7 @@ def make_run(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], dict[str
         "AWS_ENDPOINT_URL": f"http://127.0.0.1:{ports['aws']}",
         "FRGM_SIMULATE": "0",
         "FRGM_ROLE_PASSWORD": "make-run-test-password-1",
+        **extra,
     }
     log = tmp_path / "make-run.log"
     with log.open("wb") as out:
@@ -70,16 +72,26 @@ def make_run(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], dict[str
             stderr=subprocess.STDOUT,
             start_new_session=True,  # our SIGINT below stands for the terminal's Ctrl-C
         )
+    return stack, ports, log
+
+
+def _make_run_stop(stack: subprocess.Popen[bytes]) -> None:
+    if stack.poll() is None:
+        stack.send_signal(signal.SIGINT)
+        try:
+            stack.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(stack.pid, signal.SIGKILL)
+            stack.wait()
+
+
+@pytest.fixture
+def make_run(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], dict[str, int], Path]]:
+    stack, ports, log = _make_run_start(tmp_path)
     try:
         yield stack, ports, log
     finally:
-        if stack.poll() is None:
-            stack.send_signal(signal.SIGINT)
-            try:
-                stack.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(stack.pid, signal.SIGKILL)
-                stack.wait()
+        _make_run_stop(stack)
 
 
 def test_a_killed_worker_comes_back_and_the_stand_ins_keep_their_data(make_run, tmp_path) -> None:
@@ -118,5 +130,28 @@ def test_a_killed_worker_comes_back_and_the_stand_ins_keep_their_data(make_run, 
     # Ctrl-C still stops everything.
     stack.send_signal(signal.SIGINT)
     assert stack.wait(timeout=60) == 0
+    for port in ports.values():
+        assert port_is_free(port), f"something still listens on {port}"
+
+
+def test_a_process_that_keeps_dying_stops_the_whole_stack_with_the_reason(tmp_path) -> None:
+    sleeper = f'{sys.executable} -c "import time; time.sleep(600)"'
+    procfile = tmp_path / "Procfile"
+    procfile.write_text(
+        f"web: {sleeper}\n"
+        f"worker: {sys.executable} -c \"import sys; sys.exit('worker: cannot reach the broker')\"\n"
+        f"scheduler: {sleeper}\n"
+    )
+    stack, ports, log = _make_run_start(tmp_path, FRGM_PROCFILE=str(procfile))
+    try:
+        # 6 exits with pauses of 1, 2, 4, 8 and 15 s between them.
+        code = stack.wait(timeout=180)
+    finally:
+        _make_run_stop(stack)
+    said = log.read_text()
+    assert code == 1, said
+    assert said.count("worker: cannot reach the broker") == 6
+    assert "make run: worker exited 6 times within 60 s (last: exit code 1)" in said
+    # Everything went: the other processes and the stand-ins.
     for port in ports.values():
         assert port_is_free(port), f"something still listens on {port}"

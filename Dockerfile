@@ -2,7 +2,7 @@
 # One image, four commands (ECS containers): web, worker, scheduler and migrate:
 #   python -m frgm_site.container web|worker|scheduler|migrate
 # Production dependencies only, from requirements/prod.lock (hashes checked);
-# the local stand-ins (moto, Flask, honcho, devstack) are not in it.
+# the local stand-ins (moto, Flask, devstack) are not in it.
 
 # python:3.12-slim-bookworm, pinned by digest: change it deliberately, with the lock.
 ARG PYTHON_IMAGE=python:3.12-slim-bookworm@sha256:782412e85d0f0984994c290652577d4018aff08145c85b262bb63dc0c7522254

@@ -15,8 +15,8 @@ BROWSER_PACKAGES := chromium:chromium
 help:  ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-# The development lock (hashes checked): the product, the local stand-ins (moto,
-# honcho) and the dev tools. The image installs requirements/prod.lock alone.
+# The development lock (hashes checked): the product, the local stand-ins (moto
+# and its Flask server) and the dev tools. The image installs requirements/prod.lock alone.
 $(STAMP): $(DEV_LOCK) pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@echo "Installing the locked Python dependencies ($(DEV_LOCK)) into $(VENV) ..."

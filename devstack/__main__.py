@@ -1,17 +1,21 @@
 """``make run``: the whole product on one machine, in the foreground.
 
 Starts two private Redis servers and moto's server, prepares the database and
-the AWS stand-in, then runs web, worker, the ops scheduler (and simulator) under honcho. Ctrl-C
-stops every process this started.
+the AWS stand-in, then runs web, worker, the ops scheduler (and simulator) under
+devstack.supervisor: a process that dies is started again, and one that keeps
+dying stops everything with the reason. Ctrl-C stops every process this started.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from types import FrameType
 from urllib.parse import urlparse
@@ -23,11 +27,14 @@ from devstack.processes import (
     moto_start,
     port_is_free,
     redis_start,
-    wait_for_port,
 )
+from devstack.supervisor import ProcessKeepsDying, Supervisor, procfile_read
 
 ROOT = Path(__file__).resolve().parent.parent
-RUN_DIR = ROOT / ".run"
+# FRGM_RUN_DIR lets a test run a whole stack of its own beside `make run`.
+RUN_DIR = Path(os.environ.get("FRGM_RUN_DIR") or ROOT / ".run")
+# ... and FRGM_PROCFILE, with processes of its own (one that keeps dying).
+PROCFILE = Path(os.environ.get("FRGM_PROCFILE") or ROOT / "Procfile")
 
 # A cap like MemoryDB's, so the memory alarm has something to measure against locally.
 STATE_STORE_MAXMEMORY = "512mb"
@@ -67,44 +74,36 @@ def _manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=env, check=True)
 
 
-def _announce_when_up(port: int, web: subprocess.Popen[bytes] | None) -> None:
+def _announce_when_up(port: int, stopped: threading.Event) -> None:
     def wait() -> None:
-        try:
-            if web is not None:
-                wait_for_port(port, timeout_s=90, process=web)
-        except StackError:
-            return
-        print(
-            f"\n  FRGM Live is up: http://127.0.0.1:{port}/  (log in as trader, oncall or admin)"
-            f"\n  readiness: http://127.0.0.1:{port}/readyz    Ctrl-C stops everything\n",
-            flush=True,
-        )
+        deadline = time.monotonic() + 90
+        while not stopped.is_set() and time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+                print(
+                    f"\n  FRGM Live is up: http://127.0.0.1:{port}/  "
+                    "(log in as trader, oncall or admin)"
+                    f"\n  readiness: http://127.0.0.1:{port}/readyz    Ctrl-C stops everything\n",
+                    flush=True,
+                )
+                return
+            stopped.wait(0.2)
 
     threading.Thread(target=wait, daemon=True).start()
-
-
-def _stop_honcho(honcho: subprocess.Popen[bytes]) -> None:
-    """Let honcho stop its processes before the servers they use go."""
-    if honcho.poll() is None:
-        # Ctrl-C already reached honcho (same process group); SIGTERM did not.
-        honcho.send_signal(signal.SIGTERM)
-    try:
-        honcho.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        honcho.kill()
-        honcho.wait()
 
 
 def main() -> int:
     config = {name: os.environ.get(name) or default for name, default in DEFAULTS.items()}
     _check_ports(config)
     env = {**os.environ, **config, **local_aws_environment(config["AWS_ENDPOINT_URL"])}
-    # uvicorn, celery and honcho live beside this interpreter in .venv/bin.
+    # uvicorn and celery live beside this interpreter in .venv/bin.
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    # /readyz shows each process's restart count from here.
+    env["FRGM_SUPERVISOR_STATE_FILE"] = str(RUN_DIR / "processes.json")
     env.setdefault("FRGM_ENV", "local")
     env.setdefault("DJANGO_DEBUG", "1")
     servers: list[Server] = []
-    honcho: subprocess.Popen[bytes] | None = None
+    supervisor: Supervisor | None = None
+    stopped = threading.Event()
 
     def on_sigterm(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
@@ -141,22 +140,33 @@ def main() -> int:
         processes = ["web", "worker", "scheduler"]
         if env.get("FRGM_SIMULATE", "1") not in {"0", "false", "off"}:
             processes.append("simulator")
-        honcho = subprocess.Popen(
-            [sys.executable, "-m", "honcho", "-f", str(ROOT / "Procfile"), "start", *processes],
+        procfile = procfile_read(PROCFILE)
+        supervisor = Supervisor(
+            {name: procfile[name] for name in processes},
             env=env,
             cwd=ROOT,
+            state_file=Path(env["FRGM_SUPERVISOR_STATE_FILE"]),
         )
-        _announce_when_up(int(config["FRGM_PORT"]), honcho)
-        return honcho.wait()
+        _announce_when_up(int(config["FRGM_PORT"]), stopped)
+        supervisor.run()
+        return 0
     except KeyboardInterrupt:
         print("\nStopping ...", flush=True)
         return 0
+    except ProcessKeepsDying as exc:
+        print(f"\nmake run: {exc}. Stopping everything.", file=sys.stderr, flush=True)
+        return 1
     except (StackError, subprocess.CalledProcessError) as exc:
         print(f"make run: {exc}", file=sys.stderr)
         return 1
     finally:
-        if honcho is not None:
-            _stop_honcho(honcho)
+        # A second Ctrl-C must not leave the servers (sessions of their own) behind.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        stopped.set()
+        if supervisor is not None:
+            # Web and worker first: they use the servers, which go last.
+            supervisor.stop()
         for server in reversed(servers):
             server.stop()
 

@@ -11,6 +11,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "frgm_site.settings")
 # Django must be set up before anything that imports models (the routing).
 django_asgi_app = get_asgi_application()
 
+from frgm_site.checks import settings_refuse_unsafe  # noqa: E402
+
+# uvicorn runs no system checks: unsafe production settings stop it here.
+settings_refuse_unsafe()
+
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402

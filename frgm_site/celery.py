@@ -7,9 +7,10 @@ The worker also runs the S3 notification consumer as a bootstep, so
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
-from celery import Celery, bootsteps
+from celery import Celery, bootsteps, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "frgm_site.settings")
 
@@ -52,3 +53,21 @@ class FeedNotificationStep(bootsteps.StartStopStep):
 
 
 app.steps["worker"].add(FeedNotificationStep)
+
+
+@signals.worker_init.connect
+def _refuse_unsafe_settings(**kwargs: Any) -> None:
+    """Celery runs Django's checks but ignores their errors: unsafe production
+    settings stop the worker here. SystemExit, because celery logs and swallows
+    an Exception raised by a signal handler."""
+    import django
+    from django.core.management.base import SystemCheckError
+
+    django.setup()
+    from frgm_site.checks import settings_refuse_unsafe
+
+    try:
+        settings_refuse_unsafe()
+    except SystemCheckError as exc:
+        print(exc, file=sys.stderr, flush=True)
+        raise SystemExit(1) from exc

@@ -7,10 +7,12 @@ error text can name hosts and users.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
@@ -106,3 +108,16 @@ def readiness_check() -> list[CheckResult]:
     # A hung dependency must not hold the probe: leave stragglers behind.
     pool.shutdown(wait=False, cancel_futures=True)
     return results
+
+
+def process_restarts() -> dict[str, int] | None:
+    """Each process's restart count under `make run` (devstack's supervisor writes
+    them), or None when nothing supervises this process or the file is unreadable."""
+    path = settings.FRGM_SUPERVISOR_STATE_FILE
+    if not path:
+        return None
+    try:
+        state = json.loads(Path(path).read_text())
+        return {name: int(entry["restarts"]) for name, entry in state["processes"].items()}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None

@@ -306,3 +306,36 @@ FRGM_ALARM_EVALUATE_EVERY_S = env_float("FRGM_ALARM_EVALUATE_EVERY_S", 15.0)
 # scheduler, which refuses to mirror CloudWatch without one.
 FRGM_ALARM_PREFIX = env_str("FRGM_ALARM_PREFIX", "" if PRODUCTION else "frgm-local-")
 FRGM_OPS_PUSH_EVERY_S = env_float("FRGM_OPS_PUSH_EVERY_S", 3.0)
+
+# --- make run supervision -------------------------------------------------------
+# devstack's supervisor writes each process's restart count here; /readyz shows
+# it when the file exists. Unset (nothing shown) outside `make run`.
+FRGM_SUPERVISOR_STATE_FILE = env_str("FRGM_SUPERVISOR_STATE_FILE", "")
+
+# --- Content-Security-Policy (django-csp) ------------------------------------------
+# Every script and style is a file under /static/: no inline <script>, style= or
+# on*= anywhere, so markup that slipped into a page cannot run or restyle it.
+# Websockets are same-origin: 'self' covers ws/wss in CSP 3; the explicit
+# origins are for browsers before it.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "csp.middleware.CSPMiddleware",
+)
+_CSP_WEBSOCKETS = (
+    [f"wss://{'*' + host if host.startswith('.') else host}" for host in ALLOWED_HOSTS]
+    if PRODUCTION
+    else ["ws://127.0.0.1:*", "ws://localhost:*"]
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'", *_CSP_WEBSOCKETS],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}

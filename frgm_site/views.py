@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.roles import Role, user_has_role, user_roles
 from frgm_site.client_address import request_forwarded
-from frgm_site.health import readiness_check
+from frgm_site.health import process_restarts, readiness_check
 
 LOOPBACK = {"127.0.0.1", "::1"}
 
@@ -58,7 +58,9 @@ def readyz(request: HttpRequest) -> HttpResponse:
         if show_details and not result.ok:
             entry["detail"] = result.detail
         checks[result.name] = entry
-    return JsonResponse(
-        {"status": "ok" if ready else "unavailable", "checks": checks},
-        status=200 if ready else 503,
-    )
+    payload: dict[str, object] = {"status": "ok" if ready else "unavailable", "checks": checks}
+    restarts = process_restarts()
+    if restarts is not None:
+        # Under `make run`: how often each process died and was started again.
+        payload["restarts"] = restarts
+    return JsonResponse(payload, status=200 if ready else 503)

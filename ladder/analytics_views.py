@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from csp.decorators import csp_update
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
@@ -21,6 +22,7 @@ from feeds.records import Feed
 from feeds.redis_clients import StateStoreUnavailable
 from feeds.selectors import feed_health, latest_rows, recent_files
 from ladder import analytics
+from ladder.plotly_finder import PLOTLY_STYLE_HASHES
 
 # One request reads at most this many metrics items per feed; the browser asks
 # again with the returned cursor while ``more`` is true.
@@ -113,6 +115,7 @@ def _unavailable(exc: Exception) -> JsonResponse:
     return JsonResponse({"error": f"feed storage unavailable: {exc}"}, status=503)
 
 
+@csp_update({"style-src": PLOTLY_STYLE_HASHES})
 @role_required(Role.TRADER)
 def analytics_page(request: HttpRequest) -> HttpResponse:
     try:

@@ -20,6 +20,15 @@ from django.core.files.storage import FileSystemStorage
 PLOTLY_JS = "plotly.min.js"
 PREFIX = "plotly"
 STATIC_PATH = f"{PREFIX}/{PLOTLY_JS}"
+# plotly.js (4.1.1 in the pinned plotly) styles a chart by creating empty <style>
+# elements and filling them through the CSSOM, and injects maplibre's CSS once as
+# text. The site's style-src refuses any inline <style>; these hashes let exactly
+# those two texts through, on the analytics page only (ladder.analytics_views).
+# A plotly upgrade that changes them fails tests/browser/test_content_security_policy.py.
+PLOTLY_STYLE_HASHES = [
+    "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",  # "" (empty)
+    "'sha256-ji27qzEtxXZW+7dun6UwjHXJ18e6WAin1VvNtkzIE/o='",  # maplibre-gl.css
+]
 
 
 def plotly_js_dir() -> Path:

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from feeds.records import Feed
 from ops.alarms import ALARMS, Severity
-from ops.models import Incident, Silence
+from ops.models import NOTE_MAX_CHARS, Incident, Silence
 
 TARGETS = [(f"feed:{f.value}", f"Feed {f.value}") for f in Feed] + [
     (f"alarm:{a.id}", f"Alarm {a.title}") for a in ALARMS
@@ -34,7 +34,16 @@ class SilenceForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    text = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+    text = forms.CharField(
+        label="Note",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=NOTE_MAX_CHARS,
+        error_messages={
+            "max_length": (
+                "A note is at most %(limit_value)s characters; this one has %(show_value)s."
+            )
+        },
+    )
 
 
 STATE_FILTERS = [

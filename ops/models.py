@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils import timezone
 
@@ -168,6 +169,11 @@ class Incident(models.Model):
         return (self.resolved_at or timezone.now()) - self.opened_at
 
 
+# A note or a resolution's text: a few paragraphs, not a log dump (~2.5 MB notes
+# were stored before this was enforced).
+NOTE_MAX_CHARS = 4000
+
+
 class IncidentEvent(models.Model):
     """The incident's timeline: alarm changes, acknowledgements, notes, resolution."""
 
@@ -179,7 +185,7 @@ class IncidentEvent(models.Model):
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    text = models.TextField(blank=True)
+    text = models.TextField(blank=True, validators=[MaxLengthValidator(NOTE_MAX_CHARS)])
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
     )

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from feeds.aws import AwsUnavailable, client
-from ops.models import AuditEvent, Incident, IncidentEvent, Silence
+from ops.models import NOTE_MAX_CHARS, AuditEvent, Incident, IncidentEvent, Silence
 
 
 class ActionRefused(ValueError):
@@ -36,10 +36,19 @@ def incident_acknowledge(*, incident: Incident, user: AbstractBaseUser) -> Incid
     return incident
 
 
+def _note_length_check(text: str) -> None:
+    # Every path (page, admin, a script) stops here, not only the form.
+    if len(text) > NOTE_MAX_CHARS:
+        raise ActionRefused(
+            f"a note is at most {NOTE_MAX_CHARS:,} characters; this one has {len(text):,}"
+        )
+
+
 @transaction.atomic
 def incident_note_add(*, incident: Incident, user: AbstractBaseUser, text: str) -> IncidentEvent:
     if not text.strip():
         raise ActionRefused("a note needs some text")
+    _note_length_check(text.strip())
     event = IncidentEvent.objects.create(
         incident=incident, kind=IncidentEvent.Kind.NOTE, by=user, text=text.strip()
     )
@@ -51,6 +60,7 @@ def incident_note_add(*, incident: Incident, user: AbstractBaseUser, text: str) 
 def incident_resolve(*, incident: Incident, user: AbstractBaseUser, text: str = "") -> Incident:
     if incident.state == Incident.State.RESOLVED:
         raise ActionRefused(f"incident #{incident.pk} is resolved already")
+    _note_length_check(text.strip())
     incident.state = Incident.State.RESOLVED
     incident.resolved_at = timezone.now()
     incident.save(update_fields=["state", "resolved_at"])

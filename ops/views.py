@@ -208,6 +208,12 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     incident = get_object_or_404(Incident, pk=pk)
     if request.method == "POST":
         return _incident_action(request, incident)
+    return _incident_page(request, incident, NoteForm())
+
+
+def _incident_page(
+    request: HttpRequest, incident: Incident, note_form: NoteForm, status: int = 200
+) -> HttpResponse:
     return render(
         request,
         "ops/incident.html",
@@ -217,13 +223,19 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "alarm": ALARMS_BY_ID.get(incident.alarm_id),
             "runbooks": runbooks.alarm_runbooks(incident.alarm_id),
             "events": incident.events.select_related("by"),
-            "note_form": NoteForm(),
+            "note_form": note_form,
         },
+        status=status,
     )
 
 
 def _incident_action(request: HttpRequest, incident: Incident) -> HttpResponse:
     action = request.POST.get("action")
+    if action in {"note", "resolve"}:
+        note_form = NoteForm(request.POST)
+        # An empty resolution text is fine; a too-long one is shown beside the box.
+        if not note_form.is_valid() and note_form.has_error("text", "max_length"):
+            return _incident_page(request, incident, note_form, status=400)
     try:
         if action == "ack":
             services.incident_acknowledge(incident=incident, user=request.user)

@@ -81,6 +81,20 @@ def session_cookie(user: Any, base_url: str) -> list[dict[str, Any]]:
     return [{"name": name, "value": client.cookies[name].value, "url": base_url}]
 
 
+def _wait_for_function_csp_safe(tab: Any) -> None:
+    """Playwright polls an expression given to wait_for_function with eval(), which
+    the site's Content-Security-Policy (rightly) refuses; a function it calls. So an
+    expression becomes ``() => (expression)``."""
+    wait = tab.wait_for_function
+
+    def wait_for_function(expression: str, *args: Any, **kwargs: Any) -> Any:
+        if not expression.lstrip().startswith(("(", "function", "async")):
+            expression = f"() => ({expression})"
+        return wait(expression, *args, **kwargs)
+
+    tab.wait_for_function = wait_for_function
+
+
 @contextmanager
 def chromium_page(
     base_url: str,
@@ -100,6 +114,7 @@ def chromium_page(
         if cookies:
             context.add_cookies(cookies)
         tab = context.new_page()
+        _wait_for_function_csp_safe(tab)
         tab.errors = []
         tab.on("pageerror", lambda exc: tab.errors.append(str(exc)))
         try:

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 IMAGE_TREES = ("frgm_site", "feeds", "ladder", "ops", "accounts")
-LOCAL_ONLY = ("moto", "honcho", "flask", "devstack", "pytest", "aws_cdk")
+LOCAL_ONLY = ("moto", "flask", "devstack", "pytest", "aws_cdk")
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,9 @@ then exit 0). An unreachable bucket is logged and retried with backoff, so a
 simulator started before the local stack simply waits for it.
 
 ``--pause`` and ``--resume`` (from a second terminal) stop and restart the
-uploads of a running simulator without stopping ``make run``: honcho takes
-the whole stack down when one of its processes exits, and a feed going
-silent is exactly what an on-call drill needs.
+uploads of a running simulator without stopping it (``make run`` would start
+a stopped simulator again), and a feed going silent is exactly what an
+on-call drill needs.
 """
 
 from __future__ import annotations

@@ -555,15 +555,6 @@
     return window.CSS && CSS.escape ? CSS.escape(text) : String(text).replace(/["\\]/g, "\\$&");
   }
 
-  function injectStyle() {
-    var style = document.createElement("style");
-    style.textContent =
-      ".live-flash{background-color:rgba(255,196,0,.4)}" +
-      "#banner[data-state=disconnected]{background:#7a1f1f;color:#fff}" +
-      "#banner[data-state=stale]{background:#7a5a00;color:#fff}";
-    document.head.appendChild(style);
-  }
-
   window.frgmLive = {
     view: view,
     state: function () {
@@ -574,7 +565,6 @@
   };
 
   function start() {
-    injectStyle();
     watchRows();
     connect();
     window.setInterval(tick, 1000);

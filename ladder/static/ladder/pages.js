@@ -217,7 +217,15 @@
     });
   }
 
+  // Choosing an instrument loads it (an inline onchange= would break the CSP).
+  function submitOnChange() {
+    document.querySelectorAll("[data-submit-on-change]").forEach(function (field) {
+      field.addEventListener("change", function () { field.form.submit(); });
+    });
+  }
+
   function init() {
+    submitOnChange();
     tickAges();
     window.setInterval(tickAges, 1000);
     var ladder = ladderInit();

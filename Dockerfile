@@ -38,6 +38,7 @@ EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
     CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status != 200)"
 # The worker service overrides this with: celery -A frgm_site worker --loglevel INFO
+#   and checks its health with   python manage.py worker_health   (its consumer's loops turn)
 # The scheduler service (one task, its own: it watches the worker) overrides it with
 #   python manage.py ops_scheduler   and checks its health with   python manage.py ops_scheduler --check
 # X-Forwarded-For is believed only from FRGM_TRUSTED_PROXIES (the ALB's subnets,

@@ -47,7 +47,7 @@ DELETE_LINGER_S = 0.05
 POLL_LOOP, VISIBILITY_LOOP, DELETE_LOOP = "sqs-poll", "sqs-visibility", "sqs-delete"
 WORKER_LOOPS = (POLL_LOOP, VISIBILITY_LOOP, DELETE_LOOP)
 # An idle loop still turns (and stamps) at least this often.
-IDLE_TURN_S = 5.0
+IDLE_TURN_S = 1.0
 
 
 def retry_delay_s(receives: int) -> int:

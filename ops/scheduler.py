@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
+from feeds.loops import LoopHealth
 from ops.cloudwatch import (
     cloudwatch_actions_sync,
     cloudwatch_alarms_describe,
@@ -30,6 +31,9 @@ from ops.models import EvaluationRun
 from ops.notify import transitions_notify
 
 log = logging.getLogger(__name__)
+
+# The name of the loop's liveness stamp: ``ops_scheduler --check`` fails when it is stale.
+SCHEDULER_LOOP = "ops-scheduler"
 
 
 def ops_cycle_run(*, now: datetime | None = None) -> int:
@@ -67,12 +71,22 @@ def evaluation_record(*, at: datetime, error: str = "") -> EvaluationRun:
 
 def scheduler_run(*, every_s: float, stop: threading.Event) -> None:
     """Run ``ops_cycle_run`` every ``every_s`` seconds until ``stop`` is set; a run in
-    progress finishes first. Runs keep their cadence however long one takes."""
+    progress finishes first. Runs keep their cadence however long one takes.
+
+    Nothing a run raises ends the loop (recording a failed run needs the database,
+    which may be what failed): it is logged once per outage and the next run is tried
+    on time; each turn stamps the loop's liveness (``SCHEDULER_LOOP``)."""
     log.info("ops scheduler: a run every %.0f s (%s alarms)", every_s, settings.FRGM_ALARM_SOURCE)
+    health = LoopHealth(SCHEDULER_LOOP, logger=log)
     next_at = time.monotonic()
     while not stop.is_set():
-        ops_cycle_run()
-        close_old_connections()  # a long-lived process: never hold a dead connection
+        try:
+            ops_cycle_run()
+            close_old_connections()  # a long-lived process: never hold a dead connection
+        except Exception as exc:
+            health.failed(exc, what="run failed")
+        else:
+            health.ok()
         next_at += every_s
         stop.wait(max(0.0, next_at - time.monotonic()))
         next_at = max(next_at, time.monotonic() - every_s)  # after a long run, do not race

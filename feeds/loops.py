@@ -40,9 +40,10 @@ class LoopHealth:
     process would not bring the dependency back.
     """
 
-    def __init__(self, name: str, *, logger: logging.Logger) -> None:
+    def __init__(self, name: str, *, logger: logging.Logger, stamps: bool = True) -> None:
         self.name = name
         self.log = logger
+        self.stamps = stamps  # False: a loop no health check reads (the web's live hub)
         self.failures = 0
         self.outage_since: float | None = None
         self._stamped_at = 0.0
@@ -79,7 +80,7 @@ class LoopHealth:
     def turn(self) -> None:
         """Say "this loop is turning" (at most once a second; the file write is cheap)."""
         now = time.monotonic()
-        if now - self._stamped_at < STAMP_EVERY_S:
+        if not self.stamps or now - self._stamped_at < STAMP_EVERY_S:
             return
         self._stamped_at = now
         try:

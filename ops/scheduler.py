@@ -36,10 +36,10 @@ log = logging.getLogger(__name__)
 SCHEDULER_LOOP = "ops-scheduler"
 
 
-def ops_cycle_run(*, now: datetime | None = None) -> int:
+def ops_cycle_run(*, now: datetime | None = None, health: LoopHealth | None = None) -> int:
     """One run: publish the health metrics, evaluate (or, in AWS, mirror CloudWatch),
-    post changes; returns the number of state changes. A failure is logged and
-    recorded, never raised."""
+    post changes; returns the number of state changes. A failure is logged (through
+    the scheduler loop's ``health``, once per outage) and recorded, never raised."""
     now = now or timezone.now()
     try:
         health_metrics_emit(now=now)  # what CloudWatch's alarms read, in AWS
@@ -53,10 +53,15 @@ def ops_cycle_run(*, now: datetime | None = None) -> int:
             changes = len(alarm_states_update(values=local_alarm_values(now=now), now=now))
             transitions_notify(now=now)
     except Exception as exc:
-        log.exception("ops run failed")
+        if health is None:
+            log.exception("ops run failed")
+        else:
+            health.failed(exc, what="run failed")
         evaluation_record(at=now, error=f"{type(exc).__name__}: {exc}"[:2000])
         return 0
     evaluation_record(at=now)
+    if health is not None:
+        health.ok()
     return changes
 
 
@@ -80,13 +85,12 @@ def scheduler_run(*, every_s: float, stop: threading.Event) -> None:
     health = LoopHealth(SCHEDULER_LOOP, logger=log)
     next_at = time.monotonic()
     while not stop.is_set():
+        health.turn()
         try:
-            ops_cycle_run()
+            ops_cycle_run(health=health)
             close_old_connections()  # a long-lived process: never hold a dead connection
-        except Exception as exc:
+        except Exception as exc:  # the failure could not even be recorded
             health.failed(exc, what="run failed")
-        else:
-            health.ok()
         next_at += every_s
         stop.wait(max(0.0, next_at - time.monotonic()))
         next_at = max(next_at, time.monotonic() - every_s)  # after a long run, do not race

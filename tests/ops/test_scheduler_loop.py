@@ -19,7 +19,7 @@ from ops.scheduler import SCHEDULER_LOOP, evaluation_record, scheduler_run
 pytestmark = pytest.mark.django_db
 
 
-def test_the_loop_keeps_running_when_a_run_raises_anything(monkeypatch, caplog):
+def test_the_loop_keeps_running_when_a_run_raises_anything(stack, monkeypatch, caplog):
     """A run fails inside (the state store's cluster client gives up) and then its
     failure cannot be recorded (the database is away too): neither ends the loop."""
     caplog.set_level(logging.INFO, logger="ops.scheduler")
@@ -27,31 +27,36 @@ def test_the_loop_keeps_running_when_a_run_raises_anything(monkeypatch, caplog):
     recorded: list[str] = []
     real_record = scheduler_module.evaluation_record
 
-    def store_down(**kwargs):
-        raise RedisClusterException("Redis Cluster cannot be connected")
+    real_emit = scheduler_module.health_metrics_emit
+
+    def store_down_for_three_runs(**kwargs):
+        if len(recorded) < 3:
+            raise RedisClusterException("Redis Cluster cannot be connected")
+        return real_emit(**kwargs)
 
     def record(**kwargs):
         recorded.append(kwargs.get("error", ""))
-        if len(recorded) <= 3:
+        if len(recorded) <= 2:
             raise RuntimeError("database unavailable")
         if len(recorded) >= 5:
             stop.set()
         return real_record(**kwargs)
 
-    monkeypatch.setattr(scheduler_module, "health_metrics_emit", store_down)
+    monkeypatch.setattr(scheduler_module, "health_metrics_emit", store_down_for_three_runs)
     monkeypatch.setattr(scheduler_module, "evaluation_record", record)
     with override_settings(FRGM_ALARM_SOURCE="local"):
         scheduler_run(every_s=0.01, stop=stop)  # returns once five runs were tried
 
     assert len(recorded) == 5
-    assert recorded[-1].startswith("RedisClusterException")  # runs still recorded
+    assert recorded[2].startswith("RedisClusterException")  # a failed run, recorded
+    assert recorded[3:] == ["", ""]  # good runs again
     loop_lines = [
         r.getMessage()
         for r in caplog.records
         if r.levelno >= logging.WARNING and r.getMessage().startswith(SCHEDULER_LOOP)
     ]
     assert len(loop_lines) == 2, loop_lines  # the outage began, then ended: not once a run
-    assert "RuntimeError" in loop_lines[0]
+    assert "RedisClusterException" in loop_lines[0]
     assert "recovered after" in loop_lines[1]
 
 

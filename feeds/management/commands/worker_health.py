@@ -5,6 +5,7 @@ poller died or hangs is replaced instead of looking ready."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from feeds.loops import loop_states, loops_dead
@@ -20,6 +21,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: object, stale_s: float | None, **options: object) -> None:
+        if not settings.FRGM_CONSUME_NOTIFICATIONS:
+            self.stdout.write("this worker does not consume notifications: no loop to check")
+            return
         dead = loops_dead(names=WORKER_LOOPS, stale_s=stale_s)
         if dead:
             raise CommandError("; ".join(state.summary for state in dead))

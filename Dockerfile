@@ -37,8 +37,10 @@ COPY --from=build /app /app
 USER 10001
 EXPOSE 8000
 # The check fits the process FRGM_PROCESS names: /healthz for web, the loops'
-# liveness for the worker, the last good run for the scheduler.
-HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+# liveness for the worker (manage.py worker_health: its consumer's loops turn), the
+# scheduler's loop and last good run (ops_scheduler --check). Django's start-up makes
+# the two commands take 2-4 s: hence the 10 s timeout.
+HEALTHCHECK --interval=15s --timeout=10s --start-period=30s --retries=3 \
     CMD ["python", "-m", "frgm_site.container", "health"]
 ENTRYPOINT ["python", "-m", "frgm_site.container"]
 CMD ["web"]

@@ -13,17 +13,16 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.db import close_old_connections
 
 from feeds.aws import client
+from feeds.loops import LoopHealth
 from feeds.models import QuarantinedFile
 from feeds.pipeline import TransientIngestError, feed_file_ingest
-from feeds.redis_clients import StateStoreUnavailable
 from feeds.s3_events import BadNotification, s3_events_decode
 from feeds.state_store import worker_heartbeat
 
@@ -42,6 +41,13 @@ RETRY_DELAYS_S = (2, 4, 8, 15, 30)
 # already in Redis, DynamoDB and the browsers by then; a crash before the
 # delete brings the message back, and the claim's done marker acknowledges it.
 DELETE_LINGER_S = 0.05
+
+# The consumer's loops, by the names their liveness stamps carry; the worker's
+# health check (manage.py worker_health) fails when one of them stops turning.
+POLL_LOOP, VISIBILITY_LOOP, DELETE_LOOP = "sqs-poll", "sqs-visibility", "sqs-delete"
+WORKER_LOOPS = (POLL_LOOP, VISIBILITY_LOOP, DELETE_LOOP)
+# An idle loop still turns (and stamps) at least this often.
+IDLE_TURN_S = 1.0
 
 
 def retry_delay_s(receives: int) -> int:
@@ -76,10 +82,12 @@ class NotificationConsumer:
         self._held = threading.Semaphore(max(in_flight, RECEIVE_MAX))  # received, not done
         self._pool = ThreadPoolExecutor(max_workers=in_flight, thread_name_prefix="ingest")
         self._receipts: dict[str, str] = {}  # message id -> receipt handle, while held
+        self._futures: dict[str, Future[None]] = {}  # message id -> its turn in the pool
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
         self.queue_url: str | None = None
         self._deletes = DeleteBatcher(queue_url=self._url)
+        self._poll_health = LoopHealth(POLL_LOOP, logger=log)
 
     def start(self) -> None:
         for target, name in ((self._poll_loop, "sqs-poll"), (self._heartbeat, "sqs-visibility")):
@@ -92,28 +100,41 @@ class NotificationConsumer:
         )
 
     def stop(self, timeout_s: float = 25.0) -> None:
-        """Stop receiving, finish the files in flight, then return."""
+        """Stop receiving, give back at once the messages no thread has started on,
+        finish the files in flight, then return."""
+        deadline = time.monotonic() + timeout_s
         # Under the lock the poller checks the flag before it submits, so no
-        # message is handed to a closed pool, and a long poll need not be waited out.
+        # message is handed to a closed pool.
         with self._lock:
             self._stop.set()
-        self._pool.shutdown(wait=True)
-        self._deletes.stop(timeout_s=timeout_s)
-        for thread in self._threads[1:]:  # the heartbeat; the poller is a daemon
-            thread.join(timeout=timeout_s)
-        log.info("notification consumer stopped")
+            unstarted = [mid for mid, future in self._futures.items() if future.cancel()]
+            receipts = [self._receipts.pop(mid) for mid in unstarted]
+            for mid in unstarted:
+                del self._futures[mid]
+        self._room_give(len(receipts))
+        # Another worker takes them now, not after their visibility timeout.
+        messages_return(queue_url=self._url, receipts=receipts)
+        self._pool.shutdown(wait=True)  # the files being processed finish first
+        self._deletes.stop(timeout_s=max(0.0, deadline - time.monotonic()))
+        # The poller's open long poll may still bring messages: it gives them back.
+        for thread in self._threads:
+            thread.join(timeout=max(0.0, min(deadline - time.monotonic(), self.wait_s + 2)))
+        log.info("notification consumer stopped (%d waiting message(s) given back)", len(receipts))
 
     def _poll_loop(self) -> None:
+        """Heartbeat, then receive; any failure (the state store, SQS, a bug) is logged
+        once per outage and retried after a back-off: this thread must never die.
+        While the state store is down nothing is received, so no message spends
+        its receives (and lands in the DLQ) on an outage."""
+        health = self._poll_health
         while not self._stop.is_set():
             try:
                 worker_heartbeat(name=self.worker)
                 self.poll_once()
-            except (ClientError, BotoCoreError) as exc:
-                log.warning("SQS receive failed (%s); retrying in 2 s", exc)
-                self._stop.wait(2)
-            except StateStoreUnavailable as exc:
-                log.warning("state store unreachable (%s); retrying in 2 s", exc)
-                self._stop.wait(2)
+            except Exception as exc:
+                self._stop.wait(health.failed(exc))
+            else:
+                health.ok()
 
     def _url(self) -> str:
         if self.queue_url is None:
@@ -141,13 +162,16 @@ class NotificationConsumer:
         self._room_give(room - len(messages))
         received_at = time.time()
         with self._lock:
-            if self._stop.is_set():
-                # Shutting down: leave them; they are visible again within the timeout.
-                self._room_give(len(messages))
-                return len(messages)
-            for message in messages:
-                self._receipts[message["MessageId"]] = message["ReceiptHandle"]
-                self._pool.submit(self._handle, message, received_at)
+            stopping = self._stop.is_set()
+            if not stopping:
+                for message in messages:
+                    self._receipts[message["MessageId"]] = message["ReceiptHandle"]
+                    self._futures[message["MessageId"]] = self._pool.submit(
+                        self._handle, message, received_at
+                    )
+        if stopping:  # shutting down: another worker takes them now
+            self._room_give(len(messages))
+            messages_return(queue_url=self._url, receipts=[m["ReceiptHandle"] for m in messages])
         return len(messages)
 
     def _room_take(self) -> int:
@@ -155,6 +179,7 @@ class NotificationConsumer:
         while not self._held.acquire(timeout=1):
             if self._stop.is_set():
                 return 0
+            self._poll_health.turn()  # waiting for room is a turn: the loop is alive
         room = 1
         while room < RECEIVE_MAX and self._held.acquire(blocking=False):
             room += 1
@@ -173,30 +198,51 @@ class NotificationConsumer:
                 queue_url=self._url(),
                 delete=self._deletes.add,
             )
+        except Exception:
+            # The pool would keep it in a future nobody reads: say it here. The
+            # message comes back after its visibility timeout.
+            log.exception("message %s could not be handled", message.get("MessageId"))
         finally:
             with self._lock:
                 self._receipts.pop(message["MessageId"], None)
+                self._futures.pop(message["MessageId"], None)
             self._held.release()
             close_old_connections()
 
     def _heartbeat(self) -> None:
-        """Keep in-flight messages invisible while a slow file is processed."""
+        """Keep held messages invisible while they wait or a slow file is processed;
+        after a stop, until the last file in flight is done."""
+        health = LoopHealth(VISIBILITY_LOOP, logger=log)
         every = max(1.0, self.visibility_s / 2)
-        while not self._stop.wait(every) or self._receipts:
+        due = time.monotonic() + every
+        while True:
+            pause = min(IDLE_TURN_S, max(0.0, due - time.monotonic()))
+            if self._stop.is_set():
+                time.sleep(min(pause, 0.5))  # the flag no longer makes wait() wait
+            else:
+                self._stop.wait(pause)
             with self._lock:
-                entries = [
-                    {"Id": str(i), "ReceiptHandle": r, "VisibilityTimeout": self.visibility_s}
-                    for i, r in enumerate(self._receipts.values())
-                ]
-            for start in range(0, len(entries), 10):
-                try:
-                    client("sqs").change_message_visibility_batch(
-                        QueueUrl=self._url(), Entries=entries[start : start + 10]
-                    )
-                except (ClientError, BotoCoreError) as exc:
-                    log.warning("could not extend visibility: %s", exc)
-            if self._stop.is_set() and not entries:
+                held = list(self._receipts.values())
+            if self._stop.is_set() and not held:
                 return
+            health.turn()
+            if time.monotonic() < due:
+                continue
+            try:
+                self._visibility_extend(held)
+            except Exception as exc:
+                due = time.monotonic() + min(every, health.failed(exc, what="visibility extension"))
+            else:
+                health.ok()
+                due = time.monotonic() + every
+
+    def _visibility_extend(self, receipts: list[str]) -> None:
+        for start in range(0, len(receipts), RECEIVE_MAX):
+            entries = [
+                {"Id": str(i), "ReceiptHandle": r, "VisibilityTimeout": self.visibility_s}
+                for i, r in enumerate(receipts[start : start + RECEIVE_MAX])
+            ]
+            client("sqs").change_message_visibility_batch(QueueUrl=self._url(), Entries=entries)
 
 
 def message_handle(
@@ -256,6 +302,7 @@ class DeleteBatcher:
     def __init__(self, *, queue_url: Callable[[], str], linger_s: float = DELETE_LINGER_S) -> None:
         self._queue_url = queue_url
         self._linger_s = linger_s
+        self._health = LoopHealth(DELETE_LOOP, logger=log)
         self._receipts: queue.SimpleQueue[str | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="sqs-delete", daemon=True)
 
@@ -276,7 +323,11 @@ class DeleteBatcher:
     def _run(self) -> None:
         stopping = False
         while not stopping:
-            first = self._receipts.get()
+            self._health.turn()
+            try:
+                first = self._receipts.get(timeout=IDLE_TURN_S)
+            except queue.Empty:
+                continue
             if first is None:
                 return
             batch = [first]
@@ -298,13 +349,31 @@ class DeleteBatcher:
                 QueueUrl=self._queue_url(),
                 Entries=[{"Id": str(i), "ReceiptHandle": r} for i, r in enumerate(receipts)],
             )
-        except (ClientError, BotoCoreError) as exc:
+        except Exception as exc:
             # The messages come back after their visibility timeout; the claims'
             # done markers acknowledge them without ingesting twice.
-            log.warning("could not delete %d finished messages: %s", len(receipts), exc)
+            self._health.failed(exc, what=f"could not delete {len(receipts)} finished messages")
             return
+        self._health.ok()
         for failed in reply.get("Failed", []):
             log.warning("could not delete a finished message: %s", failed.get("Message"))
+
+
+def messages_return(*, queue_url: Callable[[], str], receipts: list[str]) -> None:
+    """Make held messages visible now (a stopping worker's), up to 10 a call; if SQS
+    will not, their visibility timeout still brings them back."""
+    for start in range(0, len(receipts), RECEIVE_MAX):
+        batch = receipts[start : start + RECEIVE_MAX]
+        try:
+            client("sqs").change_message_visibility_batch(
+                QueueUrl=queue_url(),
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": r, "VisibilityTimeout": 0}
+                    for i, r in enumerate(batch)
+                ],
+            )
+        except Exception as exc:
+            log.warning("could not give back %d message(s): %s", len(batch), exc)
 
 
 def _retry_after(queue_url: str, message: dict[str, Any], seconds: int) -> None:
@@ -314,7 +383,7 @@ def _retry_after(queue_url: str, message: dict[str, Any], seconds: int) -> None:
         client("sqs").change_message_visibility(
             QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=seconds
         )
-    except (ClientError, BotoCoreError) as exc:
+    except Exception as exc:
         log.warning("could not shorten visibility for retry: %s", exc)
 
 

@@ -15,11 +15,9 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from redis.exceptions import RedisError
-
 from feeds.derive import DerivedFile
 from feeds.records import Feed
-from feeds.redis_clients import StateStoreUnavailable, state_store
+from feeds.redis_clients import state_store, state_store_call
 
 DONE_TTL_S = 3600  # a redelivered notification comes within minutes
 # A crashed worker's claim lapses when its message becomes visible again.
@@ -127,10 +125,7 @@ class ApplyResult:
 
 
 def _store_call(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    try:
-        return fn(*args, **kwargs)
-    except RedisError as exc:
-        raise StateStoreUnavailable(f"state store: {type(exc).__name__}: {exc}") from exc
+    return state_store_call(fn, *args, **kwargs)
 
 
 @lru_cache(maxsize=4)

@@ -21,6 +21,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from frgm_site.routing import websocket_urlpatterns  # noqa: E402
+from ladder.hub import live_hub_lifespan  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
@@ -28,5 +29,7 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),
+        # Shutdown: the live hub leaves its channel-layer groups.
+        "lifespan": live_hub_lifespan,
     }
 )

@@ -6,6 +6,7 @@ defaults) or ``prod`` (AWS: no secret defaults, HTTPS behind the ALB).
 
 from __future__ import annotations
 
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -287,6 +288,16 @@ FRGM_CONSUMER_WAIT_S = env_int("FRGM_CONSUMER_WAIT_S", 20)
 # Short, so a crashed worker's message is redelivered well within the 15 s
 # recovery target; the consumer extends it while a file is in flight.
 FRGM_CONSUMER_VISIBILITY_S = env_int("FRGM_CONSUMER_VISIBILITY_S", 10)
+# Each long-running loop (the consumer's threads, the ops scheduler) stamps its last
+# turn in a file here; the container health checks (manage.py worker_health,
+# ops_scheduler --check) fail when a stamp is older than FRGM_LIVENESS_STALE_S.
+# In the image /app/.run belongs to root (collectstatic made it), so the container's
+# own temporary directory holds them there.
+FRGM_LIVENESS_DIR = env_str(
+    "FRGM_LIVENESS_DIR",
+    str(Path(tempfile.gettempdir()) / "frgm-liveness" if PRODUCTION else RUN_DIR / "liveness"),
+)
+FRGM_LIVENESS_STALE_S = env_float("FRGM_LIVENESS_STALE_S", 60.0)
 
 # --- Ops --------------------------------------------------------------------------
 # Slack incoming webhook for alarm changes; a secret: environment only, never stored.

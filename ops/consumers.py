@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 
 from channels.db import database_sync_to_async
 from django.conf import settings
 
 from accounts.consumers import RoleGatedConsumer
 from accounts.roles import Role
+from feeds.loops import LoopHealth
 from ops.live import ops_rows_frame
+
+log = logging.getLogger(__name__)
 
 
 class OpsConsumer(RoleGatedConsumer):
@@ -25,8 +29,18 @@ class OpsConsumer(RoleGatedConsumer):
         self._pusher = asyncio.create_task(self._push())
 
     async def _push(self) -> None:
+        """A frame every few seconds; one that cannot be rendered (a store away) is
+        skipped, logged once per outage: the page keeps its rows and updates again
+        when the store is back, without a reload."""
+        health = LoopHealth("ops page push", logger=log, stamps=False)
         while True:
-            await self.send_json(await database_sync_to_async(ops_rows_frame)())
+            try:
+                frame = await database_sync_to_async(ops_rows_frame)()
+            except Exception as exc:
+                health.failed(exc, what="could not render its rows")
+            else:
+                health.ok()
+                await self.send_json(frame)
             await asyncio.sleep(settings.FRGM_OPS_PUSH_EVERY_S)
 
     async def disconnect(self, code: int) -> None:

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
+from feeds.loops import LoopHealth
 from ops.cloudwatch import (
     cloudwatch_actions_sync,
     cloudwatch_alarms_describe,
@@ -31,11 +32,14 @@ from ops.notify import transitions_notify
 
 log = logging.getLogger(__name__)
 
+# The name of the loop's liveness stamp: ``ops_scheduler --check`` fails when it is stale.
+SCHEDULER_LOOP = "ops-scheduler"
 
-def ops_cycle_run(*, now: datetime | None = None) -> int:
+
+def ops_cycle_run(*, now: datetime | None = None, health: LoopHealth | None = None) -> int:
     """One run: publish the health metrics, evaluate (or, in AWS, mirror CloudWatch),
-    post changes; returns the number of state changes. A failure is logged and
-    recorded, never raised."""
+    post changes; returns the number of state changes. A failure is logged (through
+    the scheduler loop's ``health``, once per outage) and recorded, never raised."""
     now = now or timezone.now()
     try:
         health_metrics_emit(now=now)  # what CloudWatch's alarms read, in AWS
@@ -49,10 +53,15 @@ def ops_cycle_run(*, now: datetime | None = None) -> int:
             changes = len(alarm_states_update(values=local_alarm_values(now=now), now=now))
             transitions_notify(now=now)
     except Exception as exc:
-        log.exception("ops run failed")
+        if health is None:
+            log.exception("ops run failed")
+        else:
+            health.failed(exc, what="run failed")
         evaluation_record(at=now, error=f"{type(exc).__name__}: {exc}"[:2000])
         return 0
     evaluation_record(at=now)
+    if health is not None:
+        health.ok()
     return changes
 
 
@@ -67,12 +76,21 @@ def evaluation_record(*, at: datetime, error: str = "") -> EvaluationRun:
 
 def scheduler_run(*, every_s: float, stop: threading.Event) -> None:
     """Run ``ops_cycle_run`` every ``every_s`` seconds until ``stop`` is set; a run in
-    progress finishes first. Runs keep their cadence however long one takes."""
+    progress finishes first. Runs keep their cadence however long one takes.
+
+    Nothing a run raises ends the loop (recording a failed run needs the database,
+    which may be what failed): it is logged once per outage and the next run is tried
+    on time; each turn stamps the loop's liveness (``SCHEDULER_LOOP``)."""
     log.info("ops scheduler: a run every %.0f s (%s alarms)", every_s, settings.FRGM_ALARM_SOURCE)
+    health = LoopHealth(SCHEDULER_LOOP, logger=log)
     next_at = time.monotonic()
     while not stop.is_set():
-        ops_cycle_run()
-        close_old_connections()  # a long-lived process: never hold a dead connection
+        health.turn()
+        try:
+            ops_cycle_run(health=health)
+            close_old_connections()  # a long-lived process: never hold a dead connection
+        except Exception as exc:  # the failure could not even be recorded
+            health.failed(exc, what="run failed")
         next_at += every_s
         stop.wait(max(0.0, next_at - time.monotonic()))
         next_at = max(next_at, time.monotonic() - every_s)  # after a long run, do not race

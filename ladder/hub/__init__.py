@@ -28,7 +28,10 @@ ladder recomputes, feed health: ``state_reads``) go through ``asyncio.to_thread`
 from __future__ import annotations
 
 import asyncio
+import logging
 import weakref
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from ladder.hub.cells import (
     Cell,
@@ -89,6 +92,8 @@ __all__ = [
     "ladder_compute_default",
     "ladder_view_key",
     "live_hub",
+    "live_hub_lifespan",
+    "live_hub_stop",
     "live_setting",
     "packed_cells",
     "packed_row",
@@ -96,6 +101,8 @@ __all__ = [
     "spot_risk_columns",
     "spot_risk_totals",
 ]
+
+log = logging.getLogger(__name__)
 
 _HUBS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LiveHub] = weakref.WeakKeyDictionary()
 
@@ -107,3 +114,31 @@ def live_hub() -> LiveHub:
     if hub is None:
         hub = _HUBS[loop] = LiveHub()
     return hub
+
+
+async def live_hub_stop() -> None:
+    """Stop this event loop's hub, if it has one: its channel leaves every feed group."""
+    hub = _HUBS.pop(asyncio.get_running_loop(), None)
+    if hub is not None:
+        await hub.stop()
+
+
+async def live_hub_lifespan(
+    scope: dict[str, Any],
+    receive: Callable[[], Awaitable[dict[str, Any]]],
+    send: Callable[[dict[str, Any]], Awaitable[None]],
+) -> None:
+    """The ASGI lifespan app: at shutdown (after the sockets closed) the process's hub
+    leaves its feed groups, so a restarted web process's old channel is not sent
+    every update until channels-redis expires it."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            try:
+                await live_hub_stop()
+            except Exception:  # shutting down regardless
+                log.exception("live hub: stop failed")
+            await send({"type": "lifespan.shutdown.complete"})
+            return

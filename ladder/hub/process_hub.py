@@ -11,6 +11,7 @@ from typing import Any
 from channels.layers import get_channel_layer
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from feeds.loops import LoopHealth
 from feeds.messages import FeedUpdate, feed_all_group_name
 from ladder.frames import FeedStamp
 from ladder.hub.coalescing import flush_delay, view_delta_send, view_settle
@@ -25,6 +26,8 @@ from ladder.hub.subscriber import Subscriber
 from ladder.hub.view import View
 
 log = logging.getLogger(__name__)
+
+LEAVE_GROUPS_S = 3.0  # a stopping web process waits this long at most to leave its groups
 
 
 class LiveHub:
@@ -68,6 +71,8 @@ class LiveHub:
             log.info("live hub started on %s", self.channel)
 
     async def stop(self) -> None:
+        """Stop the loops and leave every feed group: left in them, this process's
+        channel would be sent every update until channels-redis expires it."""
         tasks, self._tasks = self._tasks, []
         for task in tasks:
             task.cancel()
@@ -76,9 +81,14 @@ class LiveHub:
                 await task
         layer = get_channel_layer()
         if layer is not None and self.channel:
-            for feed in SUBSCRIBED_FEEDS:
-                with contextlib.suppress(Exception):
-                    await layer.group_discard(feed_all_group_name(feed), self.channel)
+            try:
+                await asyncio.wait_for(self._leave(layer), LEAVE_GROUPS_S)
+            except Exception as exc:  # messaging down: the group expiry cleans up
+                log.warning("live hub: could not leave the feed groups: %r", exc)
+
+    async def _leave(self, layer: Any) -> None:
+        for feed in SUBSCRIBED_FEEDS:
+            await layer.group_discard(feed_all_group_name(feed), self.channel)
 
     async def _join(self, layer: Any) -> None:
         for feed in SUBSCRIBED_FEEDS:
@@ -177,6 +187,9 @@ class LiveHub:
     # loops
 
     async def _read_loop(self, layer: Any) -> None:
+        """Read the feed groups; a failing receive is logged once per outage, backed
+        off and retried (re-joining the groups), never the end of the loop."""
+        health = LoopHealth("live hub reader", logger=log, stamps=False)
         while True:
             try:
                 message = await layer.receive(self.channel)
@@ -186,12 +199,12 @@ class LiveHub:
                 # redis-py >= 8 times out an idle BZPOPMIN after its socket timeout
                 # (django/channels_redis#422): nothing was lost, block again at once
                 continue
-            except Exception:
-                log.warning("live hub: channel layer receive failed", exc_info=True)
-                await asyncio.sleep(1.0)
+            except Exception as exc:
+                await asyncio.sleep(health.failed(exc, what="receive failed"))
                 with contextlib.suppress(Exception):
                     await self._join(layer)
                 continue
+            health.ok()
             if message.get("type") == "feed.update":
                 try:
                     self.dispatch(message)
@@ -199,11 +212,20 @@ class LiveHub:
                     log.exception("live hub: bad feed update %r", message.get("key"))
 
     async def _heartbeat_loop(self) -> None:
+        health = LoopHealth("live hub heartbeat", logger=log, stamps=False)
         while True:
             await asyncio.sleep(live_setting("FRGM_LIVE_PING_S", 15.0))
-            heartbeat_send(views=list(self.views.values()))
+            try:
+                heartbeat_send(views=list(self.views.values()))
+            except Exception as exc:
+                health.failed(exc)
+            else:
+                health.ok()
 
     async def _health_loop(self, layer: Any) -> None:
+        """Re-join the groups now and then, and tell browsers of files their deltas
+        did not; the state store being away (or anything else) skips a turn only."""
+        health = LoopHealth("live hub feed health", logger=log, stamps=False)
         joined = self.loop.time()
         while True:
             await asyncio.sleep(live_setting("FRGM_LIVE_HEALTH_S", 2.0))
@@ -214,15 +236,19 @@ class LiveHub:
             if not self.subscriber_count():
                 continue
             try:
-                stamps = await asyncio.to_thread(feed_stamps)
-            except Exception:
-                log.warning("live hub: feed health unavailable", exc_info=True)
-                continue
-            for feed, stamp in stamps.items():
-                known = self.feeds.get(feed)
-                if known is None or (known["ingested_at"] or 0) < (stamp["ingested_at"] or 0):
-                    self.feeds[feed] = stamp
-            self.health_broadcast()
+                await self._health_turn()
+            except Exception as exc:
+                health.failed(exc)
+            else:
+                health.ok()
+
+    async def _health_turn(self) -> None:
+        stamps = await asyncio.to_thread(feed_stamps)
+        for feed, stamp in stamps.items():
+            known = self.feeds.get(feed)
+            if known is None or (known["ingested_at"] or 0) < (stamp["ingested_at"] or 0):
+                self.feeds[feed] = stamp
+        self.health_broadcast()
 
     def health_broadcast(self) -> None:
         """Tell each view's sockets about files their deltas did not tell them of."""

@@ -7,7 +7,9 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client, override_settings
+from redis.exceptions import RedisClusterException
 
+import ops.consumers
 from accounts.consumers import CLOSE_FORBIDDEN
 from frgm_site.asgi import application
 from ops.models import AlarmStatus
@@ -53,3 +55,26 @@ async def test_a_trader_is_refused_the_ops_socket(stack, trader):
         "type": "websocket.close",
         "code": CLOSE_FORBIDDEN,
     }
+
+
+@override_settings(FRGM_OPS_PUSH_EVERY_S=0.05)
+async def test_the_rows_keep_coming_after_a_frame_could_not_be_rendered(stack, oncall, monkeypatch):
+    real_frame = ops.consumers.ops_rows_frame
+    calls: list[int] = []
+
+    def frame_once_failing():
+        calls.append(1)
+        if len(calls) == 2:
+            raise RedisClusterException("Redis Cluster cannot be connected")
+        return real_frame()
+
+    monkeypatch.setattr(ops.consumers, "ops_rows_frame", frame_once_failing)
+    communicator = WebsocketCommunicator(
+        application, "/ws/ops/", headers=[ORIGIN, await _cookie(oncall)]
+    )
+    connected, _ = await communicator.connect()
+    assert connected
+    assert (await communicator.receive_json_from(timeout=10))["type"] == "rows"
+    assert (await communicator.receive_json_from(timeout=10))["type"] == "rows"  # after it
+    assert len(calls) >= 3
+    await communicator.disconnect()

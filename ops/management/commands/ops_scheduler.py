@@ -1,7 +1,9 @@
 """Run the ops schedule in its own process: ``manage.py ops_scheduler``.
 
 Stops cleanly on SIGTERM/SIGINT (the run in progress finishes first). ``--check``
-is the container's health check: it fails when the last good run is stale.
+is the container's health check: it fails when the scheduler loop in this container
+has not turned within ``FRGM_LIVENESS_STALE_S`` (dead or hung) or the last good run
+is stale.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from ops.scheduler import ops_cycle_run, scheduler_run
+from feeds.loops import loops_dead
+from ops.scheduler import SCHEDULER_LOOP, ops_cycle_run, scheduler_run
 from ops.selectors import evaluation_freshness
 
 
@@ -29,11 +32,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--check",
             action="store_true",
-            help="exit 1 when the last good run is stale (a container health check)",
+            help=(
+                "exit 1 when the scheduler loop is dead or stuck, or the last good run is "
+                "stale (the container's health check)"
+            ),
         )
 
     def handle(self, *args: object, once: bool, check: bool, **options: object) -> None:
         if check:
+            dead = loops_dead(names=(SCHEDULER_LOOP,))
+            if dead:
+                raise CommandError(dead[0].summary)
             freshness = evaluation_freshness(now=timezone.now())
             if freshness.last_at is None or freshness.stale:
                 raise CommandError(freshness.summary)

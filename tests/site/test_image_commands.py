@@ -159,9 +159,11 @@ def test_web_starts_in_production_mode_and_its_health_check_passes(
     assert health.returncode == 0
 
 
-def test_worker_starts_and_consumes(image, tmp_path, running, local_stack) -> None:
+def test_worker_starts_consumes_and_its_health_check_passes(
+    image, tmp_path, running, local_stack
+) -> None:
     python, app = image
-    env = _local_env(app, tmp_path, local_stack)
+    env = {**_local_env(app, tmp_path, local_stack), "FRGM_PROCESS": "worker"}
     log = tmp_path / "worker.log"
     with log.open("wb") as out:
         running.append(
@@ -171,9 +173,16 @@ def test_worker_starts_and_consumes(image, tmp_path, running, local_stack) -> No
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
-            )
+            )  # fmt: skip
         )
-    _wait_until(lambda: b"ready." in log.read_bytes(), within_s=90, what="worker ready")
+
+    def healthy() -> bool:
+        check = subprocess.run(
+            _container(python, app, env, "health"), cwd=app, env=env, capture_output=True
+        )
+        return check.returncode == 0
+
+    _wait_until(healthy, within_s=90, what="the worker's health check (its loops turning)")
     assert running[0].poll() is None, log.read_text()[-2000:]
 
 

@@ -80,6 +80,15 @@ def _put_once(item: dict[str, Any]) -> bool:
     return True
 
 
+def history_body(rows: dict[str, str]) -> bytes:
+    """The snapshot item's compressed rows: the pipeline measures it against
+    DynamoDB's item limit before it writes anything."""
+    return zlib.compress(
+        ("{" + ",".join(f"{orjson.dumps(k).decode()}:{v}" for k, v in rows.items()) + "}").encode(),
+        ZLIB_LEVEL,
+    )
+
+
 def history_write(
     *,
     feed: Feed,
@@ -91,8 +100,12 @@ def history_write(
     metrics: dict[str, Any],
     attributes: dict[str, Any],
     etag: str | None = None,
+    body: bytes | None = None,
 ) -> bool:
-    """Write the file's snapshot and metrics items; False when both existed already."""
+    """Write the file's snapshot and metrics items; False when both existed already.
+
+    ``body``: ``history_body(rows)`` when the caller has it already.
+    """
     version = version_id or etag  # what tells this file from another upload of its key
     snapshot = history_key(
         feed=feed,
@@ -101,10 +114,8 @@ def history_write(
         object_key=object_key,
         version=version,
     )
-    body = zlib.compress(
-        ("{" + ",".join(f"{orjson.dumps(k).decode()}:{v}" for k, v in rows.items()) + "}").encode(),
-        ZLIB_LEVEL,
-    )
+    if body is None:
+        body = history_body(rows)
     common = {
         "object_key": {"S": object_key},
         "version_id": _number(version_id),

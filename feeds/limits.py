@@ -19,7 +19,6 @@ from decimal import Decimal
 from feeds.records import Feed
 
 
-
 @dataclass(frozen=True)
 class Bound:
     """A closed range a number must lie in, and what it is called in a reason."""

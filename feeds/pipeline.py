@@ -39,9 +39,9 @@ from feeds.state_store import (
     claim_release,
     claim_take,
     file_freshens,
-    intake_refusal_record,
     group_sequences_next,
     ingest_record,
+    intake_refusal_record,
     key,
     latest_apply,
     state_version,
@@ -157,7 +157,7 @@ def _ingest_claimed(
     try:
         with watch.stage("parse"):
             parsed = file_parse(key=event.key, data=data)
-    except Exception as exc:  # noqa: BLE001 - any failure of a pure parser is the file's
+    except Exception as exc:  # any failure of a pure parser is the file's
         return refuse("parse_error", _reason(exc), error=exc, size=len(data))
     if parsed.warnings:  # accepted, but the producer may have changed: say so once
         log.warning("parsed %s with warnings: %s", event.key, "; ".join(parsed.warnings))
@@ -167,7 +167,7 @@ def _ingest_claimed(
             derived = file_derive(parsed, market=market)
             # Known to fit DynamoDB before anything is written anywhere.
             body = history_body(derived.rows)
-    except Exception as exc:  # noqa: BLE001 - derive is pure: a failure is the file's
+    except Exception as exc:  # derive is pure: a failure is the file's
         return refuse(
             "parse_error", f"could not derive its rows: {_reason(exc)}", error=exc, size=len(data)
         )

@@ -13,8 +13,8 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from datetime import timedelta
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -337,14 +337,14 @@ def ingest_failure_note(
             IngestFailure.objects.filter(
                 at__lt=timezone.now() - timedelta(days=FAILURES_KEPT_DAYS)
             ).delete()
-    except Exception:  # noqa: BLE001 - the retry matters more than its note
+    except Exception:  # the retry matters more than its note
         log.warning("could not note the failure of message %s", message.get("MessageId"))
 
 
 def ingest_failure_forget(message_id: str) -> None:
     try:
         IngestFailure.objects.filter(message_id=message_id).delete()
-    except Exception:  # noqa: BLE001 - a stale note is harmless
+    except Exception:  # a stale note is harmless
         log.warning("could not forget the failure of message %s", message_id)
 
 

@@ -340,7 +340,9 @@ def workers_alive(*, now: float, fresh_s: float = 60) -> int:
 INTAKE_REFUSED_KEPT = 20  # the last few, for the ops intake page
 
 
-def intake_refusal_record(*, kind: str, bucket: str, object_key: str, now: float | None = None) -> None:
+def intake_refusal_record(
+    *, kind: str, bucket: str, object_key: str, now: float | None = None
+) -> None:
     """Count a notification whose object is not read, and keep the last few.
 
     ``ignored``: no feed owns its key; ``foreign_bucket``: it names a bucket

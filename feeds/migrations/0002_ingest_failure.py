@@ -4,25 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('feeds', '0001_quarantined_file'),
+        ("feeds", "0001_quarantined_file"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='IngestFailure',
+            name="IngestFailure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('message_id', models.CharField(max_length=128, unique=True)),
-                ('bucket', models.CharField(blank=True, max_length=255)),
-                ('key', models.CharField(blank=True, db_index=True, max_length=1024)),
-                ('error', models.TextField()),
-                ('receives', models.PositiveIntegerField(default=1)),
-                ('at', models.DateTimeField(auto_now=True, db_index=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("message_id", models.CharField(max_length=128, unique=True)),
+                ("bucket", models.CharField(blank=True, max_length=255)),
+                ("key", models.CharField(blank=True, db_index=True, max_length=1024)),
+                ("error", models.TextField()),
+                ("receives", models.PositiveIntegerField(default=1)),
+                ("at", models.DateTimeField(auto_now=True, db_index=True)),
             ],
             options={
-                'ordering': ['-at'],
+                "ordering": ["-at"],
             },
         ),
     ]

@@ -59,7 +59,9 @@ def size_check(*, feed: Feed, size: int, file: str) -> None:
     true size: the pipeline asks before it downloads, parsing asks again."""
     most = FILE_LIMITS[feed].max_bytes
     if size > most:
-        raise ParseError(f"the file is {size:,} bytes: a {feed} file is at most {most:,}", file=file)
+        raise ParseError(
+            f"the file is {size:,} bytes: a {feed} file is at most {most:,}", file=file
+        )
 
 
 def _feed_key(feed: Feed, key: str, match: re.Match[str]) -> FeedKey | None:

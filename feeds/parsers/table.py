@@ -24,9 +24,7 @@ def csv_rows(data: bytes, *, file: str, feed: Feed) -> list[Row]:
     most = FILE_LIMITS[feed].max_rows
     lines_in = data.count(b"\n")
     if lines_in > most + 2:  # the header and Actant's Type row
-        raise ParseError(
-            f"{lines_in:,} lines: a {feed} file has at most {most:,} rows", file=file
-        )
+        raise ParseError(f"{lines_in:,} lines: a {feed} file has at most {most:,} rows", file=file)
     text = utf8_text(data, file=file)
     if "\x00" in text:
         raise ParseError("contains NUL bytes: a binary file, not CSV text", file=file)

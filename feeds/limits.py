@@ -74,7 +74,7 @@ class FileLimits:
 # ~20 rows, TT positions and orders tens to hundreds of items, one instrument.
 # The spot-risk bound also keeps a file's history item under DynamoDB's 400 KB.
 FILE_LIMITS: dict[Feed, FileLimits] = {
-    Feed.SPOT_RISK: FileLimits(max_bytes=2 * 1024 * 1024, max_rows=5_000),
+    Feed.SPOT_RISK: FileLimits(max_bytes=2 * 1024 * 1024, max_rows=4_000),
     Feed.VTEXP: FileLimits(max_bytes=256 * 1024, max_rows=1_000),
     Feed.TT_POSITIONS: FileLimits(max_bytes=4 * 1024 * 1024, max_rows=5_000),
     Feed.TT_ORDERS: FileLimits(max_bytes=8 * 1024 * 1024, max_rows=10_000),

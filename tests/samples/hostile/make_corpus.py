@@ -27,7 +27,8 @@ def _spot_key() -> str:
 
 
 def _chunk_key() -> str:
-    return f"actant/spot-risk/2025-07-29/bav_analysis_20250729_1530{next(_stamp):02d}_chunk_01_of_16.csv"
+    stamp = f"20250729_1530{next(_stamp):02d}"
+    return f"actant/spot-risk/2025-07-29/bav_analysis_{stamp}_chunk_01_of_16.csv"
 
 
 def _vtexp_key() -> str:

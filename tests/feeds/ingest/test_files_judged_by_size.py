@@ -86,7 +86,7 @@ def test_the_size_s3_reports_is_checked_when_the_event_does_not_say_it(feed_queu
 
 
 def test_a_valid_150k_row_file_is_refused_by_size_and_nothing_is_written(feed_queue) -> None:
-    data = spot_risk_file(150_000, digits=4)
+    data = spot_risk_file(150_000, digits=2)
     assert len(data) > 15_000_000
     feed_queue.put(SPOT_KEY, data)
     assert all(feed_queue.drain())

@@ -154,6 +154,7 @@ class DecimalCells(dict[str, Decimal | None]):
     def __init__(self, bound: Bound) -> None:
         super().__init__({"": None, "INVALID": None})
         self.bound = bound
+        self.low, self.high = bound.low, bound.high
 
     def __missing__(self, text: str) -> Decimal | None:
         # decimal_cell inlined for the common good text: misses are most of
@@ -164,7 +165,10 @@ class DecimalCells(dict[str, Decimal | None]):
             value = None
         if value is None or not value.is_finite():
             value = decimal_cell(text, "")  # None for ' INVALID ', else raises
-        if value is not None:
+            if value is None:
+                self[text] = None
+                return None
+        if not self.low <= value <= self.high:
             bounded(value, "", self.bound, repr(text))
         self[text] = value
         return value
@@ -176,9 +180,17 @@ class IntCells(dict[str, int | None]):
     def __init__(self, bound: Bound) -> None:
         super().__init__({"": None, "INVALID": None})
         self.bound = bound
+        # int against int: several times cheaper than against the Decimal bounds.
+        self.low, self.high = int(bound.low), int(bound.high)
 
     def __missing__(self, text: str) -> int | None:
-        value = self[text] = int_cell(text, "", self.bound)
+        try:
+            value: int | None = int(text)
+        except ValueError:  # the careful path: 3.0, INVALID, 4,300+ digits
+            value = int_cell(text, "", self.bound)
+        if value is not None and not self.low <= value <= self.high:
+            bounded(value, "", self.bound, repr(text))
+        self[text] = value
         return value
 
 

@@ -119,6 +119,7 @@ def intake_page(request: HttpRequest) -> HttpResponse:
         refusals = intake_refusals_read()
     except StateStoreUnavailable:
         refusals = None
+    bad = QuarantinedFile.objects.filter(kind=QuarantinedFile.Kind.BAD_NOTIFICATION)
     return render(
         request,
         "ops/intake.html",
@@ -127,9 +128,8 @@ def intake_page(request: HttpRequest) -> HttpResponse:
             "dead_letters": dead_letters,
             "dlq_depth": dlq,
             "refusals": refusals,
-            "bad_notifications": QuarantinedFile.objects.filter(
-                kind=QuarantinedFile.Kind.BAD_NOTIFICATION
-            )[:20],
+            "bad_notifications": bad[:20],
+            "bad_notifications_total": bad.count(),
         },
     )
 

@@ -49,6 +49,7 @@ def test_ignored_keys_and_non_s3_messages_are_listed(feed_queue, oncall) -> None
     assert "actant/readme.txt" in page
     assert "message body is not JSON" in page
     assert "not json at all" in page
+    assert "1 in all" in page
 
 
 def test_an_admin_clears_a_frozen_feed_and_the_next_real_file_is_applied(

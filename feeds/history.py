@@ -88,6 +88,15 @@ def _put_once(item: dict[str, Any]) -> bool:
     return True
 
 
+def history_body(rows: dict[str, str]) -> bytes:
+    """The snapshot item's compressed rows: the pipeline measures it against
+    DynamoDB's item limit before it writes anything."""
+    return zlib.compress(
+        ("{" + ",".join(f"{orjson.dumps(k).decode()}:{v}" for k, v in rows.items()) + "}").encode(),
+        ZLIB_LEVEL,
+    )
+
+
 def history_write(
     *,
     feed: Feed,
@@ -99,8 +108,12 @@ def history_write(
     metrics: dict[str, Any],
     attributes: dict[str, Any],
     etag: str | None = None,
+    body: bytes | None = None,
 ) -> bool:
-    """Write the file's snapshot and metrics items; False when both existed already."""
+    """Write the file's snapshot and metrics items; False when both existed already.
+
+    ``body``: ``history_body(rows)`` when the caller has it already.
+    """
     version = version_id or etag  # what tells this file from another upload of its key
     snapshot = history_key(
         feed=feed,
@@ -109,7 +122,8 @@ def history_write(
         object_key=object_key,
         version=version,
     )
-    body = _rows_body(rows)
+    if body is None:
+        body = history_body(rows)
     common = {
         "object_key": {"S": object_key},
         "version_id": _number(version_id),
@@ -147,14 +161,6 @@ def history_write(
         }
     )
     return wrote or wrote_metrics
-
-
-def _rows_body(rows: dict[str, str]) -> bytes:
-    """The snapshot's rows as one compressed JSON object (each value is JSON text already)."""
-    return zlib.compress(
-        ("{" + ",".join(f"{orjson.dumps(k).decode()}:{v}" for k, v in rows.items()) + "}").encode(),
-        ZLIB_LEVEL,
-    )
 
 
 def _repair_list(*, feed: Feed, trading_date: date, sk: str) -> None:
@@ -211,7 +217,7 @@ def history_greeks_repair(
         Key={"pk": {"S": pk}, "sk": {"S": item.sk}},
         UpdateExpression=f"SET #rows = :rows REMOVE {GREEKS_MISSING}",
         ExpressionAttributeNames={"#rows": "rows"},
-        ExpressionAttributeValues={":rows": {"B": _rows_body(rows)}, ":yes": {"BOOL": True}},
+        ExpressionAttributeValues={":rows": {"B": history_body(rows)}, ":yes": {"BOOL": True}},
     )
     names = {f"#m{i}": name for i, name in enumerate(metrics)}
     values = {f":m{i}": _number(value) for i, value in enumerate(metrics.values())}

@@ -35,3 +35,21 @@ class QuarantinedFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.get_kind_display()})"
+
+
+class IngestFailure(models.Model):
+    """A queue message's last transient failure: the ops pages show it beside the
+    dead-letter queue, where the message itself carries no reason."""
+
+    message_id = models.CharField(max_length=128, unique=True)
+    bucket = models.CharField(max_length=255, blank=True)
+    key = models.CharField(max_length=1024, blank=True, db_index=True)
+    error = models.TextField()
+    receives = models.PositiveIntegerField(default=1)
+    at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.key or self.message_id}: {self.error[:80]}"

@@ -19,13 +19,15 @@ from functools import partial
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
 from redis.exceptions import RedisError
 
 from feeds.aws import AwsUnavailable, client
 from feeds.derive import DerivedFile, MarketInputs, file_derive, future_mid_of, group_of
-from feeds.history import history_write
+from feeds.history import history_body, history_write
+from feeds.limits import HISTORY_ITEM_MAX_BYTES
 from feeds.metrics import metrics_emit
-from feeds.parsers import ParseError, feed_key_parse, file_parse
+from feeds.parsers import ParseError, feed_key_parse, file_parse, size_check
 from feeds.publish import changes_by_group, updates_build, updates_publish
 from feeds.quarantine import quarantine_record
 from feeds.records import Feed, FeedKey, ParsedFile
@@ -37,10 +39,10 @@ from feeds.state_store import (
     IngestRecord,
     claim_release,
     claim_take,
-    failure_record,
     file_freshens,
     group_sequences_next,
     ingest_record,
+    intake_refusal_record,
     key,
     latest_apply,
     state_version,
@@ -48,11 +50,17 @@ from feeds.state_store import (
 
 log = logging.getLogger(__name__)
 
-MAX_FILE_BYTES = 20 * 1024 * 1024  # a feed file is ~50 KB; refuse what cannot be one
-
 
 class TransientIngestError(RuntimeError):
     """A dependency failed; the file should be tried again later."""
+
+
+class _TooLarge(Exception):
+    """S3 says the object is bigger than its feed allows: it is not downloaded."""
+
+    def __init__(self, reason: str, size: int) -> None:
+        super().__init__(reason)
+        self.size = size
 
 
 @dataclass
@@ -86,9 +94,15 @@ def feed_file_ingest(
     history but not the feed's live health, counters or metrics, even when it
     is refused.
     """
+    if event.bucket not in feed_buckets():
+        # Only our own bucket's objects are feed files: a message naming another
+        # (a misrouted or forged notification) is counted, shown, never read.
+        intake_refusal_record(kind="foreign_bucket", bucket=event.bucket, object_key=event.key)
+        log.warning("refused %s/%s: not a configured feed bucket", event.bucket, event.key)
+        return FileOutcome("refused", event.key, detail=f"bucket {event.bucket} is not ours")
     source = feed_key_parse(event.key)
     if source is None:
-        failure_record(feed="other", kind="ignored")
+        intake_refusal_record(kind="ignored", bucket=event.bucket, object_key=event.key)
         log.info("ignored %s: not a feed file", event.key)
         return FileOutcome("ignored", event.key)
     feed = source.feed
@@ -115,6 +129,11 @@ def feed_file_ingest(
     return outcome
 
 
+def feed_buckets() -> frozenset[str]:
+    """The buckets whose objects are feed files."""
+    return frozenset({settings.FRGM_FEED_BUCKET})
+
+
 def _release_quietly(feed: Feed, object_id: str) -> None:
     with suppress(StateStoreUnavailable):  # the claim expires on its own
         claim_release(feed=feed, object_id=object_id)
@@ -124,20 +143,44 @@ def _ingest_claimed(
     *, event: ObjectEvent, source: FeedKey, received_at: float, replay: bool
 ) -> FileOutcome:
     watch = _Stopwatch()
-    with watch.stage("download"):
-        data, read = _download(event)
     refuse = partial(_refuse, event, source, watch=watch, received_at=received_at, replay=replay)
+    ahead = _ahead_of_arrival(event, source, received_at=received_at)
+    if ahead is not None:
+        return refuse("parse_error", ahead, error=ValueError(ahead), size=event.size)
+    try:
+        if event.size is not None:  # the notification says how big: ask before reading
+            size_check(feed=source.feed, size=event.size, file=event.key)
+        with watch.stage("download"):
+            data, read = _download(event, limit_feed=source.feed)
+    except ParseError as exc:
+        return refuse("parse_error", str(exc), error=exc, size=event.size)
+    except _TooLarge as exc:
+        return refuse("parse_error", str(exc), error=exc, size=exc.size)
     if data is None:
         return refuse("missing_object", "object no longer exists in S3")
     try:
         with watch.stage("parse"):
             parsed = file_parse(key=event.key, data=data)
-    except ParseError as exc:
-        return refuse("parse_error", str(exc), error=exc, size=len(data))
+    except Exception as exc:  # any failure of a pure parser is the file's
+        return refuse("parse_error", _reason(exc), error=exc, size=len(data))
     if parsed.warnings:  # accepted, but the producer may have changed: say so once
         log.warning("parsed %s with warnings: %s", event.key, "; ".join(parsed.warnings))
-    with watch.stage("derive"):
-        derived = file_derive(parsed, market=_market_inputs(parsed))
+    market = _market_inputs(parsed)  # I/O: its failures are transient, raised
+    try:
+        with watch.stage("derive"):
+            derived = file_derive(parsed, market=market)
+            # Known to fit DynamoDB before anything is written anywhere.
+            body = history_body(derived.rows)
+    except Exception as exc:  # derive is pure: a failure is the file's
+        return refuse(
+            "parse_error", f"could not derive its rows: {_reason(exc)}", error=exc, size=len(data)
+        )
+    if len(body) > HISTORY_ITEM_MAX_BYTES:
+        reason = (
+            f"its history item would be {len(body):,} bytes compressed "
+            f"({len(derived.rows):,} rows): DynamoDB takes at most {HISTORY_ITEM_MAX_BYTES:,}"
+        )
+        return refuse("parse_error", reason, error=ValueError(reason), size=len(data))
     version = state_version(
         file_time=source.file_time, sequencer=event.sequencer, object_key=event.key
     )
@@ -145,7 +188,7 @@ def _ingest_claimed(
         applied = latest_apply(derived=derived, version=version, meta=_meta(event, source))
         _remember_future(parsed, applied)
     with watch.stage("dynamodb"):
-        _history(event, source, derived, read)
+        _history(event, source, derived, read, body)
     finished = time.time()
     with watch.stage("publish"):
         _publish(event, source, derived, applied, version, finished)
@@ -210,8 +253,39 @@ class _Upload:
     etag: str | None
 
 
-def _download(event: ObjectEvent) -> tuple[bytes | None, _Upload]:
-    """The object's bytes (None when it is gone) and the upload they are."""
+def _reason(exc: Exception) -> str:
+    """A refusal's reason: a ParseError says it; anything else names its type."""
+    if isinstance(exc, ParseError):
+        return str(exc)
+    return f"unreadable: {type(exc).__name__}: {str(exc)[:300]}"
+
+
+def _ahead_of_arrival(event: ObjectEvent, source: FeedKey, *, received_at: float) -> str | None:
+    """Why a file stamped well after it arrived is refused, or None.
+
+    The name's stamp orders a feed's files: one from 2099 would make every
+    real file after it "stale" and freeze the feed.
+    """
+    if source.file_time is None:
+        return None
+    arrived = event.event_time or datetime.fromtimestamp(received_at, UTC)
+    tolerance = settings.FRGM_FEED_FUTURE_TOLERANCE_S
+    ahead = (source.file_time - arrived).total_seconds()
+    if ahead <= tolerance:
+        return None
+    return (
+        f"from the future: stamped {source.file_time:%Y-%m-%d %H:%M:%S %Z}, "
+        f"{ahead:,.0f} s after it arrived ({arrived.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC); "
+        f"a file may be at most {tolerance:g} s ahead"
+    )
+
+
+def _download(event: ObjectEvent, *, limit_feed: Feed) -> tuple[bytes | None, _Upload]:
+    """The object's bytes (None when it is gone) and the upload they are.
+
+    Raises ``_TooLarge`` when S3 says the object is bigger than ``limit_feed``
+    allows: its body is never read.
+    """
     request = {"Bucket": event.bucket, "Key": event.key}
     if event.version_id:
         request["VersionId"] = event.version_id
@@ -222,8 +296,12 @@ def _download(event: ObjectEvent) -> tuple[bytes | None, _Upload]:
             version_id=version if version and version != "null" else None,
             etag=str(reply.get("ETag") or "").strip('"') or None,
         )
-        if reply.get("ContentLength", 0) > MAX_FILE_BYTES:
-            return b"", read  # parse refuses it with a clear reason
+        length = int(reply.get("ContentLength") or 0)
+        try:
+            size_check(feed=limit_feed, size=length, file=event.key)
+        except ParseError as exc:
+            reply["Body"].close()
+            raise _TooLarge(str(exc), length) from None
         return bytes(reply["Body"].read()), read
     except ClientError as exc:
         if exc.response["Error"]["Code"] in {"NoSuchKey", "NoSuchVersion", "404", "NoSuchBucket"}:
@@ -242,7 +320,7 @@ def _refuse(
     watch: _Stopwatch,
     received_at: float,
     replay: bool,
-    error: ParseError | None = None,
+    error: Exception | None = None,
     size: int | None = None,
 ) -> FileOutcome:
     """Quarantine with the reason, count it, and mark the object done.
@@ -341,7 +419,9 @@ def _meta(event: ObjectEvent, source: FeedKey) -> dict[str, object]:
     }
 
 
-def _history(event: ObjectEvent, source: FeedKey, derived: DerivedFile, read: _Upload) -> None:
+def _history(
+    event: ObjectEvent, source: FeedKey, derived: DerivedFile, read: _Upload, body: bytes
+) -> None:
     day = source.trading_date or (event.event_time or datetime.now(UTC)).date()
     history_write(
         feed=source.feed,
@@ -351,6 +431,7 @@ def _history(event: ObjectEvent, source: FeedKey, derived: DerivedFile, read: _U
         version_id=read.version_id,
         etag=read.etag,
         rows=derived.rows,
+        body=body,
         metrics=derived.metrics,
         attributes={
             "s3_event_time": event.event_time.isoformat() if event.event_time else None,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.db.models import F
 
 from feeds.models import QuarantinedFile
-from feeds.parsers import ParseError
 from feeds.s3_events import ObjectEvent
 
 
@@ -15,7 +14,7 @@ def quarantine_record(
     feed: str,
     kind: str,
     reason: str,
-    error: ParseError | None,
+    error: Exception | None,
     size: int | None,
     repeat: bool = True,
 ) -> QuarantinedFile:

@@ -17,11 +17,11 @@ from typing import Any, NotRequired, TypedDict
 
 from redis.exceptions import RedisError
 
-from feeds.models import QuarantinedFile
+from feeds.models import IngestFailure, QuarantinedFile
 from feeds.records import Feed
 from feeds.redis_clients import StateStoreUnavailable, state_store
 from feeds.self_heal import LAST as SELF_HEAL_LAST
-from feeds.state_store import LATENCY_KEEP_S, key
+from feeds.state_store import LATENCY_KEEP_S, intake_refusals, key
 
 MINUTE_S = 60
 HOUR_MINUTES = 60
@@ -216,3 +216,36 @@ def _time(value: str | None) -> datetime | None:
         return datetime.fromisoformat(value) if value else None
     except ValueError:
         return None
+
+
+@dataclass(frozen=True)
+class IntakeRefusals:
+    """Notifications whose object was never read: counts and the last few.
+    (Queue messages that were not S3 notifications are ``QuarantinedFile`` rows
+    of kind ``bad_notification``.)"""
+
+    ignored_total: int
+    foreign_bucket_total: int
+    recent: list[dict[str, Any]]  # {kind, bucket, key, at}, newest first
+
+
+def intake_refusals_read() -> IntakeRefusals:
+    counts, recent = intake_refusals()
+    return IntakeRefusals(
+        ignored_total=counts.get("ignored_total", 0),
+        foreign_bucket_total=counts.get("foreign_bucket_total", 0),
+        recent=[
+            {**entry, "at": datetime.fromtimestamp(float(entry["at"]), UTC)} for entry in recent
+        ],
+    )
+
+
+def ingest_failures_for(*, message_ids: list[str], keys: list[str]) -> dict[str, IngestFailure]:
+    """The last transient failure noted for each message id, else for each
+    object key (a message redriven by hand has a new id), by id or key."""
+    found: dict[str, IngestFailure] = {}
+    for failure in IngestFailure.objects.filter(message_id__in=message_ids):
+        found[failure.message_id] = failure
+    for failure in IngestFailure.objects.filter(key__in=keys).order_by("at"):
+        found[failure.key] = failure  # the newest last, so it wins
+    return found

@@ -14,16 +14,18 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections
+from django.utils import timezone
 
 from feeds.aws import client
 from feeds.loops import LoopHealth
-from feeds.models import QuarantinedFile
+from feeds.models import IngestFailure, QuarantinedFile
 from feeds.pipeline import TransientIngestError, feed_file_ingest
-from feeds.s3_events import BadNotification, s3_events_decode
+from feeds.s3_events import BadNotification, ObjectEvent, s3_events_decode
 from feeds.state_store import worker_heartbeat
 
 log = logging.getLogger(__name__)
@@ -256,9 +258,11 @@ def message_handle(
     """Ingest every file of one message; delete it when all are done. True if deleted
     (or handed to ``delete``, which takes the receipt handle, to delete soon)."""
     receives = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
+    current: ObjectEvent | None = None
     try:
         events = s3_events_decode(message["Body"])
         for event in events:
+            current = event
             outcome = feed_file_ingest(event=event, received_at=received_at, worker=worker)
             log.info(
                 "%s %s %s",
@@ -277,10 +281,12 @@ def message_handle(
             settings.FRGM_FEED_MAX_RECEIVES,
             exc,
         )
+        ingest_failure_note(message, current, f"{exc}", receives=receives)
         _retry_after(queue_url, message, delay)
         return False
-    except Exception:
+    except Exception as exc:
         delay = retry_delay_s(receives)
+        ingest_failure_note(message, current, f"{type(exc).__name__}: {exc}", receives=receives)
         log.exception(
             "ingest failed (receive %d of %d); the message comes back in %d s",
             receives,
@@ -289,6 +295,8 @@ def message_handle(
         )
         _retry_after(queue_url, message, delay)
         return False
+    if receives > 1:  # it failed before: its failure is no longer waiting anywhere
+        ingest_failure_forget(message["MessageId"])
     if delete is not None:
         delete(message["ReceiptHandle"])
     else:
@@ -374,6 +382,39 @@ def messages_return(*, queue_url: Callable[[], str], receipts: list[str]) -> Non
             )
         except Exception as exc:
             log.warning("could not give back %d message(s): %s", len(batch), exc)
+
+
+FAILURES_KEPT_DAYS = 14  # SQS keeps a message at most 14 days
+
+
+def ingest_failure_note(
+    message: dict[str, Any], event: ObjectEvent | None, error: str, *, receives: int
+) -> None:
+    """Keep the message's last failure and its file in the database, which
+    stays up when the state store is the thing that failed; never raises."""
+    try:
+        IngestFailure.objects.update_or_create(
+            message_id=message["MessageId"],
+            defaults={
+                "bucket": event.bucket[:255] if event else "",
+                "key": event.key[:1024] if event else "",
+                "error": error[:2000],
+                "receives": receives,
+            },
+        )
+        if receives == 1:  # now and then, not on every failure
+            IngestFailure.objects.filter(
+                at__lt=timezone.now() - timedelta(days=FAILURES_KEPT_DAYS)
+            ).delete()
+    except Exception:  # the retry matters more than its note
+        log.warning("could not note the failure of message %s", message.get("MessageId"))
+
+
+def ingest_failure_forget(message_id: str) -> None:
+    try:
+        IngestFailure.objects.filter(message_id=message_id).delete()
+    except Exception:  # a stale note is harmless
+        log.warning("could not forget the failure of message %s", message_id)
 
 
 def _retry_after(queue_url: str, message: dict[str, Any], seconds: int) -> None:

@@ -315,16 +315,6 @@ def _latency_sample_add(
     pipe.expire(samples, LATENCY_KEEP_S)
 
 
-def failure_record(*, feed: Feed | str, kind: str, now: float | None = None) -> None:
-    """Count a key no feed owns (``ignored``) for feed health."""
-    minute = int((now or time.time()) // 60)
-    pipe = state_store().pipeline(transaction=False)
-    pipe.hincrby(key(feed, "health"), f"{kind}_total", 1)
-    pipe.incr(key(feed, kind, str(minute)))
-    pipe.expire(key(feed, kind, str(minute)), MINUTE_BUCKET_TTL_S)
-    _store_call(pipe.execute)
-
-
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -340,3 +330,49 @@ def worker_heartbeat(*, name: str, now: float | None = None) -> None:
 def workers_alive(*, now: float, fresh_s: float = 60) -> int:
     beats = _store_call(state_store().hgetall, WORKER_HEARTBEATS)
     return sum(1 for value in beats.values() if float(value) >= now - fresh_s)
+
+
+INTAKE_REFUSED_KEPT = 20  # the last few, for the ops intake page
+
+
+def intake_refusal_record(
+    *, kind: str, bucket: str, object_key: str, now: float | None = None
+) -> None:
+    """Count a notification whose object is not read, and keep the last few.
+
+    ``ignored``: no feed owns its key; ``foreign_bucket``: it names a bucket
+    that is not ours. Both are counted under the pseudo-feed ``other``.
+    """
+    at = now or time.time()
+    minute = int(at // 60)
+    entry = {"kind": kind, "bucket": bucket[:255], "key": object_key[:512], "at": at}
+    pipe = state_store().pipeline(transaction=False)
+    pipe.hincrby(key("other", "health"), f"{kind}_total", 1)
+    pipe.incr(key("other", kind, str(minute)))
+    pipe.expire(key("other", kind, str(minute)), MINUTE_BUCKET_TTL_S)
+    pipe.lpush(key("other", "refused"), json.dumps(entry))
+    pipe.ltrim(key("other", "refused"), 0, INTAKE_REFUSED_KEPT - 1)
+    _store_call(pipe.execute)
+
+
+def intake_refusals() -> tuple[dict[str, int], list[dict[str, Any]]]:
+    """Totals by kind (``ignored_total`` ...) and the last few refused notifications."""
+    pipe = state_store().pipeline(transaction=False)
+    pipe.hgetall(key("other", "health"))
+    pipe.lrange(key("other", "refused"), 0, INTAKE_REFUSED_KEPT - 1)
+    totals, recent = _store_call(pipe.execute)
+    counts = {
+        (name.decode() if isinstance(name, bytes) else name): int(value)
+        for name, value in totals.items()
+    }
+    return counts, [json.loads(item) for item in recent]
+
+
+def latest_state_clear(*, feed: Feed) -> int:
+    """Forget a feed's latest state (rows, row versions and the version the
+    compare-and-set keeps), so the next file is applied whatever its stamp.
+    History, health and S3 keep everything. Returns the number of keys removed."""
+    keys = [key(feed, "rows"), key(feed, "rowver"), key(feed, "meta")]
+    if feed is Feed.SPOT_RISK:
+        keys.append(key(feed, "future_mid"))
+    return int(_store_call(state_store().delete, *keys))

@@ -193,6 +193,9 @@ FRGM_FEED_BUCKET = env_str("FRGM_FEED_BUCKET", "frgm-feed-local")
 FRGM_FEED_QUEUE = env_str("FRGM_FEED_QUEUE", "frgm-feed-events")
 FRGM_FEED_DLQ = env_str("FRGM_FEED_DLQ", "frgm-feed-events-dlq")
 FRGM_FEED_MAX_RECEIVES = env_int("FRGM_FEED_MAX_RECEIVES", 5)
+# A file stamped more than this far ahead of its arrival (S3 event time) is
+# quarantined "from the future": one would freeze its feed (feeds/pipeline.py).
+FRGM_FEED_FUTURE_TOLERANCE_S = env_int("FRGM_FEED_FUTURE_TOLERANCE_S", 300)
 FRGM_HISTORY_TABLE = env_str("FRGM_HISTORY_TABLE", "frgm-history")
 
 # --- Celery ----------------------------------------------------------------

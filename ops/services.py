@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
@@ -12,6 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from feeds.aws import AwsUnavailable, client
+from feeds.records import Feed
+from feeds.s3_events import BadNotification, s3_events_decode
+from feeds.selectors import ingest_failures_for
+from feeds.state_store import latest_state_clear
 from ops.models import NOTE_MAX_CHARS, AuditEvent, Incident, IncidentEvent, Silence
 
 
@@ -131,3 +136,77 @@ def dlq_redrive(*, user: AbstractBaseUser, limit: int = 1000) -> int:
         detail=json.dumps({"moved": moved}),
     )
     return moved
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """One message waiting in the DLQ: its files and the last error noted for it."""
+
+    message_id: str
+    files: list[str]  # bucket/key of each object it names
+    receives: int
+    sent_at: datetime | None
+    error: str  # "" when none was noted (e.g. the worker died mid-file)
+    error_at: datetime | None
+
+
+def dlq_peek(*, limit: int = 10) -> list[DeadLetter]:
+    """Up to ``limit`` (at most 10) waiting messages, left waiting: received with
+    visibility 0, so a redrive or another peek sees them at once."""
+    sqs = client("sqs", attempts=1)
+    try:
+        url = sqs.get_queue_url(QueueName=settings.FRGM_FEED_DLQ)["QueueUrl"]
+        reply = sqs.receive_message(
+            QueueUrl=url,
+            MaxNumberOfMessages=max(1, min(limit, 10)),
+            WaitTimeSeconds=0,
+            VisibilityTimeout=0,
+            MessageSystemAttributeNames=["ApproximateReceiveCount", "SentTimestamp"],
+        )
+    except (ClientError, BotoCoreError) as exc:
+        raise AwsUnavailable(f"SQS: {exc}") from exc
+    messages = reply.get("Messages", [])
+    files_of: dict[str, list[tuple[str, str]]] = {}
+    for message in messages:
+        try:
+            events = s3_events_decode(message.get("Body", ""))
+        except BadNotification:
+            events = []
+        files_of[message["MessageId"]] = [(e.bucket, e.key) for e in events]
+    failures = ingest_failures_for(
+        message_ids=list(files_of),
+        keys=[k for files in files_of.values() for _, k in files],
+    )
+    letters = []
+    for message in messages:
+        message_id = message["MessageId"]
+        files = files_of[message_id]
+        failure = failures.get(message_id) or next(
+            (failures[k] for _, k in files if k in failures), None
+        )
+        attributes = message.get("Attributes", {})
+        sent = attributes.get("SentTimestamp")
+        letters.append(
+            DeadLetter(
+                message_id=message_id,
+                files=[f"{bucket}/{k}" for bucket, k in files] or ["(not an S3 notification)"],
+                receives=int(attributes.get("ApproximateReceiveCount", 0)),
+                sent_at=datetime.fromtimestamp(int(sent) / 1000, UTC) if sent else None,
+                error=failure.error if failure else "",
+                error_at=failure.at if failure else None,
+            )
+        )
+    return letters
+
+
+def feed_state_clear(*, user: AbstractBaseUser, feed: Feed) -> int:
+    """Forget a feed's latest state so its next real file is applied (after a
+    bad file froze it); audited. Returns the number of state keys removed."""
+    removed = latest_state_clear(feed=feed)
+    audit_record(
+        actor=user,
+        action="feed.state_clear",
+        target=str(feed),
+        detail=json.dumps({"keys_removed": removed}),
+    )
+    return removed

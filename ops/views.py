@@ -17,7 +17,8 @@ from accounts.roles import Role, role_required
 from feeds.aws import AwsUnavailable, client
 from feeds.models import QuarantinedFile
 from feeds.records import Feed
-from feeds.selectors import recent_files, state_self_heal_last
+from feeds.redis_clients import StateStoreUnavailable
+from feeds.selectors import intake_refusals_read, recent_files, state_self_heal_last
 from frgm_site.redirects import next_url
 from ops import runbooks, selectors, services
 from ops.alarms import ALARMS_BY_ID
@@ -25,6 +26,7 @@ from ops.forms import IncidentFilterForm, NoteForm, SilenceForm
 from ops.models import AlarmTransition, Incident
 
 oncall = role_required(Role.ONCALL)  # admins hold every role
+admin_only = role_required(Role.ADMIN)
 INCIDENTS_PER_PAGE = 50
 
 
@@ -102,6 +104,57 @@ def dlq_redrive(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, f"Moved {moved} message(s) back to the feed queue.")
     return redirect(next_url(request, default="ops:health"))
+
+
+@oncall
+@require_GET
+def intake_page(request: HttpRequest) -> HttpResponse:
+    """What never became a file: dead letters with their last error, ignored
+    keys, other buckets' events and queue messages that were not S3 events."""
+    try:
+        dead_letters = services.dlq_peek()
+        dlq = services.dlq_depth()
+    except AwsUnavailable:
+        dead_letters, dlq = None, None
+    try:
+        refusals = intake_refusals_read()
+    except StateStoreUnavailable:
+        refusals = None
+    bad = QuarantinedFile.objects.filter(kind=QuarantinedFile.Kind.BAD_NOTIFICATION)
+    return render(
+        request,
+        "ops/intake.html",
+        {
+            "active": "ops",
+            "dead_letters": dead_letters,
+            "dlq_depth": dlq,
+            "refusals": refusals,
+            "bad_notifications": bad[:20],
+            "bad_notifications_total": bad.count(),
+        },
+    )
+
+
+@admin_only
+@require_POST
+def feed_state_clear(request: HttpRequest, feed: str) -> HttpResponse:
+    try:
+        feed_enum = Feed(feed)
+    except ValueError:
+        raise Http404(f"no feed named {feed}") from None
+    if request.POST.get("confirm") != feed_enum.value:
+        messages.error(request, f"Type {feed_enum.value} to confirm.")
+        return redirect("ops:feed", feed=feed_enum.value)
+    try:
+        services.feed_state_clear(user=request.user, feed=feed_enum)
+    except StateStoreUnavailable as exc:
+        messages.error(request, f"Not cleared: {exc}")
+    else:
+        messages.success(
+            request,
+            f"Cleared the latest state of {feed_enum.value}: its next file is applied.",
+        )
+    return redirect("ops:feed", feed=feed_enum.value)
 
 
 @oncall

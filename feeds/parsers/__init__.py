@@ -5,7 +5,7 @@ file from anything else in the bucket without reading it.
 """
 
 from feeds.parsers.base import ParseError, Parser, UnknownKey
-from feeds.parsers.registry import feed_key_parse, file_parse, parser_for
+from feeds.parsers.registry import feed_key_parse, file_parse, parser_for, size_check
 
 __all__ = [
     "ParseError",
@@ -14,4 +14,5 @@ __all__ = [
     "feed_key_parse",
     "file_parse",
     "parser_for",
+    "size_check",
 ]

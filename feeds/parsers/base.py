@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
+from feeds.limits import Bound
 from feeds.records import Feed, FeedKey, ParsedFile
 
 
@@ -102,19 +103,35 @@ def decimal_cell(text: str, column: str, what: str = "number") -> Decimal | None
     return value
 
 
-def int_cell(text: str, column: str) -> int | None:
+def int_cell(text: str, column: str, bound: Bound | None = None) -> int | None:
     """A CSV cell as a whole number; ``3.0`` is 3 (Actant writes some that
     way), ``3.5`` is an error, blank or ``INVALID`` is no value."""
     if text in _NO_VALUE:
         return None
     try:
-        return int(text)
-    except ValueError:
-        pass
-    value = decimal_cell(text, column, "whole number")
-    if value is None:
-        return None
-    return whole(value, column, repr(text))
+        number = int(text)
+    except ValueError:  # 3.0, INVALID with spaces, or 4,300+ digits: Decimal reads them
+        value = decimal_cell(text, column, "whole number")
+        if value is None:
+            return None
+        if bound is not None:
+            bounded(value, column, bound, repr(text))
+        return whole(value, column, repr(text))
+    if bound is not None:
+        bounded(number, column, bound, repr(text))
+    return number
+
+
+def bounded(value: Decimal | int, column: str, bound: Bound, shown: str) -> None:
+    """Refuse a value outside ``bound`` (feeds/limits.py), before anything
+    formats, rounds or serialises it."""
+    if not bound.holds(value):
+        raise FieldError(column, bound.refusal(_short(shown)))
+
+
+def _short(shown: str) -> str:
+    """A value as a reason shows it: a 5,000-digit number is not repeated whole."""
+    return shown if len(shown) <= 40 else f"{shown[:20]}...({len(shown)} characters)"
 
 
 def whole(value: Decimal, column: str, shown: str) -> int:
@@ -131,10 +148,13 @@ class DecimalCells(dict[str, Decimal | None]):
     several times cheaper than ``Decimal()`` and its checks. A bad text raises
     ``FieldError`` with an empty column: the row loop, which knows where the
     text came from, names the column.
+    ``bound``: the range every value must lie in (feeds/limits.py).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, bound: Bound) -> None:
         super().__init__({"": None, "INVALID": None})
+        self.bound = bound
+        self.low, self.high = bound.low, bound.high
 
     def __missing__(self, text: str) -> Decimal | None:
         # decimal_cell inlined for the common good text: misses are most of
@@ -145,6 +165,11 @@ class DecimalCells(dict[str, Decimal | None]):
             value = None
         if value is None or not value.is_finite():
             value = decimal_cell(text, "")  # None for ' INVALID ', else raises
+            if value is None:
+                self[text] = None
+                return None
+        if not self.low <= value <= self.high:
+            bounded(value, "", self.bound, repr(text))
         self[text] = value
         return value
 
@@ -152,11 +177,20 @@ class DecimalCells(dict[str, Decimal | None]):
 class IntCells(dict[str, int | None]):
     """As ``DecimalCells``, for ``int_cell`` values."""
 
-    def __init__(self) -> None:
+    def __init__(self, bound: Bound) -> None:
         super().__init__({"": None, "INVALID": None})
+        self.bound = bound
+        # int against int: several times cheaper than against the Decimal bounds.
+        self.low, self.high = int(bound.low), int(bound.high)
 
     def __missing__(self, text: str) -> int | None:
-        value = self[text] = int_cell(text, "")
+        try:
+            value: int | None = int(text)
+        except ValueError:  # the careful path: 3.0, INVALID, 4,300+ digits
+            value = int_cell(text, "", self.bound)
+        if value is not None and not self.low <= value <= self.high:
+            bounded(value, "", self.bound, repr(text))
+        self[text] = value
         return value
 
 

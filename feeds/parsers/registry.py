@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from feeds.parsers.base import CHICAGO, Parser, UnknownKey
+from feeds.limits import FILE_LIMITS
+from feeds.parsers.base import CHICAGO, ParseError, Parser, UnknownKey
 from feeds.parsers.spot_risk import SpotRiskParser
 from feeds.parsers.tt_instruments import TtInstrumentsParser
 from feeds.parsers.tt_orders import TtOrdersParser
@@ -49,7 +50,18 @@ def file_parse(*, key: str, data: bytes) -> ParsedFile:
     source = feed_key_parse(key)
     if source is None:
         raise UnknownKey(key)
+    size_check(feed=source.feed, size=len(data), file=key)
     return parser_for(source.feed).parse(data, source=source)
+
+
+def size_check(*, feed: Feed, size: int, file: str) -> None:
+    """Refuse a file bigger than its feed's limit (feeds/limits.py), naming its
+    true size: the pipeline asks before it downloads, parsing asks again."""
+    most = FILE_LIMITS[feed].max_bytes
+    if size > most:
+        raise ParseError(
+            f"the file is {size:,} bytes: a {feed} file is at most {most:,}", file=file
+        )
 
 
 def _feed_key(feed: Feed, key: str, match: re.Match[str]) -> FeedKey | None:

@@ -14,17 +14,19 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from operator import itemgetter
 
+from feeds.limits import MONEY, POSITION, PRICE, STRIKE, VOLATILITY, Bound
 from feeds.parsers.base import (
     MONTH_YEAR,
     DecimalCells,
     FieldError,
     IntCells,
     ParseError,
+    bounded,
     decimal_cell,
     int_cell,
     record_factory,
 )
-from feeds.parsers.table import Row, csv_rows, header_index, width_check
+from feeds.parsers.table import Row, csv_rows, ends_with_newline, header_index, width_check
 from feeds.records import Feed, FeedKey, ParsedFile, SpotRiskRow
 
 BASE_COLUMNS = ("Key", "BID", "ASK", "STRIKE", "ITYPE", "ADJTHEOR", "IVBID", "IVASK", "IVAVERAGE")
@@ -40,15 +42,16 @@ POSITION_COLUMNS = (
 _KNOWN = frozenset(BASE_COLUMNS + POSITION_COLUMNS)
 # In SpotRiskRow order: bid, ask, theo, iv_bid, iv_ask, iv_avg.
 _VALUE_COLUMNS = (
-    ("BID", "price"),
-    ("ASK", "price"),
-    ("ADJTHEOR", "price"),
-    ("IVBID", "volatility"),
-    ("IVASK", "volatility"),
-    ("IVAVERAGE", "volatility"),
+    ("BID", "price", PRICE),
+    ("ASK", "price", PRICE),
+    ("ADJTHEOR", "price", PRICE),
+    ("IVBID", "volatility", VOLATILITY),
+    ("IVASK", "volatility", VOLATILITY),
+    ("IVAVERAGE", "volatility", VOLATILITY),
 )
 # In SpotRiskRow order: premium, pos_price, market_value, total_premium, yesterday_pl.
 _MONEY_COLUMNS = POSITION_COLUMNS[2:]
+_MONEY_BOUNDS = (MONEY, PRICE, MONEY, MONEY, MONEY)
 
 _ITYPES = frozenset(("C", "P", "F", "N"))
 _RIGHTS = {"C": "call", "P": "put"}
@@ -68,15 +71,17 @@ class _Layout:
     sod_position: int | None
     money: tuple[int, ...]  # positions of _MONEY_COLUMNS; () in the 9-column layout
 
-    def numbers(self) -> list[tuple[int, str, str]]:
-        """Every numeric cell as (position, column, what it is), in row order."""
-        found = [(self.strike, "STRIKE", "strike")]
+    def numbers(self) -> list[tuple[int, str, str, Bound]]:
+        """Every numeric cell as (position, column, what it is, its bound), in row order."""
+        found = [(self.strike, "STRIKE", "strike", STRIKE)]
         found += [
-            (at, name, what) for at, (name, what) in zip(self.values, _VALUE_COLUMNS, strict=True)
+            (at, name, what, bound)
+            for at, (name, what, bound) in zip(self.values, _VALUE_COLUMNS, strict=True)
         ]
         if self.money:
             found += [
-                (at, name, "number") for at, name in zip(self.money, _MONEY_COLUMNS, strict=True)
+                (at, name, "number", bound)
+                for at, name, bound in zip(self.money, _MONEY_COLUMNS, _MONEY_BOUNDS, strict=True)
             ]
         return found
 
@@ -95,7 +100,7 @@ class SpotRiskParser:
 
 def spot_risk_parse(data: bytes, *, source: FeedKey) -> ParsedFile:
     file = source.key
-    header, *body = csv_rows(data, file=file)
+    header, *body = csv_rows(data, file=file, feed=Feed.SPOT_RISK)
     names = [cell.strip() for cell in header[1]]
     has_type_row = _type_row_first(names, body)
     # Any position column (or the Type row) means the 16-column layout, and
@@ -114,6 +119,7 @@ def spot_risk_parse(data: bytes, *, source: FeedKey) -> ParsedFile:
     lowered = data.lower()
     may_be_infinite = b"nan" in lowered or b"inf" in lowered
     records = tuple(_records(body, layout, file=file, may_be_infinite=may_be_infinite))
+    ends_with_newline(data, body[-1], file=file)
     return ParsedFile(
         feed=Feed.SPOT_RISK,
         source=source,
@@ -129,7 +135,7 @@ def _layout(index: dict[str, int], *, width: int, extended: bool) -> _Layout:
         key=index["Key"],
         itype=index["ITYPE"],
         strike=index["STRIKE"],
-        values=tuple(index[column] for column, _ in _VALUE_COLUMNS),
+        values=tuple(index[column] for column, _, _ in _VALUE_COLUMNS),
         position=index["POS.POSITION"] if extended else None,
         sod_position=index["POS.STARTOFDAYPOS"] if extended else None,
         money=tuple(index[column] for column in _MONEY_COLUMNS) if extended else (),
@@ -216,9 +222,12 @@ def _row_reader(layout: _Layout, *, may_be_infinite: bool) -> Callable[[list[str
     are checked for it one by one."""
     # Prices repeat on the tick grid from row to row: a cache pays. Theo and the
     # three vols are new on nearly every row, so they are read straight.
-    price = DecimalCells().__getitem__
+    price = DecimalCells(PRICE).__getitem__
+    money = DecimalCells(MONEY).__getitem__
     number = Decimal
-    whole = IntCells().__getitem__
+    whole = IntCells(POSITION).__getitem__
+    price_low, price_high = PRICE.low, PRICE.high
+    vol_low, vol_high = VOLATILITY.low, VOLATILITY.high
     identities = _IDENTITIES
     identity_of = itemgetter(layout.key, layout.itype, layout.strike)
     values_of = itemgetter(*layout.values)
@@ -249,6 +258,11 @@ def _row_reader(layout: _Layout, *, may_be_infinite: bool) -> Callable[[list[str
             for value in (theo_value, iv_bid_value, iv_ask_value, iv_avg_value):
                 if value is not None and not value.is_finite():
                     raise FieldError("", "not a finite number")
+        if theo_value is not None and not price_low <= theo_value <= price_high:
+            raise FieldError("", "out of range")  # _named says which column and why
+        for value in (iv_bid_value, iv_ask_value, iv_avg_value):
+            if value is not None and not vol_low <= value <= vol_high:
+                raise FieldError("", "out of range")
         if block_of is None:
             return _row_new(
                 key, itype, product, expiry, strike, price(bid), price(ask),
@@ -260,7 +274,11 @@ def _row_reader(layout: _Layout, *, may_be_infinite: bool) -> Callable[[list[str
             block = blocks[block_texts] = (
                 whole(block_texts[0]),
                 whole(block_texts[1]),
-                *map(price, block_texts[2:]),
+                money(block_texts[2]),
+                price(block_texts[3]),
+                money(block_texts[4]),
+                money(block_texts[5]),
+                money(block_texts[6]),
             )
         position, sod_position, premium, pos_price, worth, total_premium, yesterday_pl = block
         return _row_new(
@@ -277,6 +295,8 @@ def _identity_checked(key_text: str, itype_text: str, strike_text: str) -> _Iden
     what they name (``FieldError`` if they disagree)."""
     key, itype = key_text.strip(), itype_text.strip()
     column_strike = decimal_cell(strike_text, "STRIKE", "strike")
+    if column_strike is not None:
+        bounded(column_strike, "STRIKE", STRIKE, repr(strike_text))
     identity = (key, itype, *_instrument(key, key.split("."), itype, strike_text, column_strike))
     if len(_IDENTITIES) >= _IDENTITIES_MAX:
         _IDENTITIES.clear()
@@ -319,9 +339,11 @@ def _instrument(
 def _named(cells: list[str], layout: _Layout) -> FieldError:
     """The cache saw a bad text but not its column: find the first bad cell
     again, one named column at a time (only on the error path)."""
-    for position, column, what in layout.numbers():
+    for position, column, what, bound in layout.numbers():
         try:
-            decimal_cell(cells[position], column, what)
+            value = decimal_cell(cells[position], column, what)
+            if value is not None:
+                bounded(value, column, bound, f"{column} {cells[position]!r}")
         except FieldError as error:
             return error
     for at, column in (
@@ -330,7 +352,7 @@ def _named(cells: list[str], layout: _Layout) -> FieldError:
     ):
         if at is not None:
             try:
-                int_cell(cells[at], column)
+                int_cell(cells[at], column, POSITION)
             except FieldError as error:
                 return error
     return FieldError("Key", "a value is not a number")  # unreachable: the cache found one

@@ -8,13 +8,23 @@ import csv
 import io
 from collections.abc import Collection, Sequence
 
+from feeds.limits import FILE_LIMITS
 from feeds.parsers.base import ParseError, utf8_text
+from feeds.records import Feed
 
 Row = tuple[int, list[str]]  # (1-based line number, cells)
 
 
-def csv_rows(data: bytes, *, file: str) -> list[Row]:
-    """Every non-blank CSV record, header included, with the line it ends on."""
+def csv_rows(data: bytes, *, file: str, feed: Feed) -> list[Row]:
+    """Every non-blank CSV record, header included, with the line it ends on.
+
+    A file with more lines than its feed's row limit (feeds/limits.py) is
+    refused before a row is read: rows are what cost memory.
+    """
+    most = FILE_LIMITS[feed].max_rows
+    lines_in = data.count(b"\n")
+    if lines_in > most + 2:  # the header and Actant's Type row
+        raise ParseError(f"{lines_in:,} lines: a {feed} file has at most {most:,} rows", file=file)
     text = utf8_text(data, file=file)
     if "\x00" in text:
         raise ParseError("contains NUL bytes: a binary file, not CSV text", file=file)
@@ -75,3 +85,12 @@ def width_check(row: Row, width: int, *, file: str) -> None:
     line, cells = row
     if len(cells) != width:
         raise ParseError(f"{len(cells)} fields where the header has {width}", file=file, row=line)
+
+
+def ends_with_newline(data: bytes, last: Row, *, file: str) -> None:
+    """Every file the feed server writes ends with a newline: one that does not
+    was cut while written or copied, and its last number may be cut short."""
+    if not data.endswith(b"\n"):
+        raise ParseError(
+            "the last line is cut: the file does not end with a newline", file=file, row=last[0]
+        )

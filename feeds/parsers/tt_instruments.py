@@ -7,7 +7,8 @@ import re
 from datetime import datetime
 from decimal import Decimal
 
-from feeds.parsers.base import CHICAGO, MONTH_YEAR, FieldError, ParseError
+from feeds.limits import POINT_VALUE, TICK_SIZE, TICK_VALUE, Bound
+from feeds.parsers.base import CHICAGO, MONTH_YEAR, FieldError, ParseError, bounded
 from feeds.parsers.tt_json import (
     Item,
     code_field,
@@ -29,7 +30,7 @@ class TtInstrumentsParser:
 
 def tt_instruments_parse(data: bytes, *, source: FeedKey) -> ParsedFile:
     file = source.key
-    items, warnings = tt_items(data, file=file, array="instrument")
+    items, warnings = tt_items(data, file=file, array="instrument", feed=Feed.TT_INSTRUMENTS)
     if not items:
         raise ParseError("the instrument array is empty", file=file)
     instruments = items_build(items, _instrument, file=file, array="instrument")
@@ -55,20 +56,21 @@ def _instrument(item: Item) -> TtInstrument:
         name=text_field(item, "name"),
         product_symbol=product_symbol,
         term=term,
-        tick_size=_positive(item, "tickSize"),
-        tick_value=_positive(item, "tickValue"),
-        point_value=_positive(item, "pointValue"),
+        tick_size=_positive(item, "tickSize", TICK_SIZE),
+        tick_value=_positive(item, "tickValue", TICK_VALUE),
+        point_value=_positive(item, "pointValue", POINT_VALUE),
         expiration=_expiration(item),
         actant_future_key=_actant_future_key(product_symbol, term),
     )
 
 
-def _positive(item: Item, name: str) -> Decimal:
+def _positive(item: Item, name: str, bound: Bound) -> Decimal:
     value = decimal_field(item, name)
     if value is None:
         raise FieldError(name, f"has no {name}")
     if value <= 0:
         raise FieldError(name, f"{name} {value} is not a positive number")
+    bounded(value, name, bound, f"{name} {item[name]}")
     return value
 
 

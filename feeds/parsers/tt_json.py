@@ -13,15 +13,23 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from feeds.parsers.base import FieldError, ParseError, utf8_text, whole
+from feeds.limits import FILE_LIMITS, NUMBER_TEXT_MAX, POSITION, QUANTITY, TIME_MAX, TIME_MIN, Bound
+from feeds.parsers.base import FieldError, ParseError, bounded, utf8_text, whole
+from feeds.records import Feed
 
 T = TypeVar("T")
 Item = dict[str, Any]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NS_MIN = int((TIME_MIN - _EPOCH).total_seconds()) * 10**9
+_NS_MAX = int((TIME_MAX - _EPOCH).total_seconds()) * 10**9
 
 
 class _NotANumber(ValueError):
+    pass
+
+
+class _DuplicateName(ValueError):
     pass
 
 
@@ -30,7 +38,38 @@ def _constant_reject(name: str) -> Any:
     raise _NotANumber(name)
 
 
-def tt_items(data: bytes, *, file: str, array: str) -> tuple[list[Item], tuple[str, ...]]:
+def _number_text(text: str) -> str:
+    # int() refuses 4,300+ digits with a ValueError json does not expect, and
+    # no value we read needs more than a few dozen characters.
+    if len(text) > NUMBER_TEXT_MAX:
+        raise _NotANumber(f"a number of {len(text):,} characters ({text[:20]}...)")
+    return text
+
+
+def _int(text: str) -> int:
+    return int(_number_text(text))
+
+
+def _decimal(text: str) -> Decimal:
+    return Decimal(_number_text(text))
+
+
+def _object(pairs: list[tuple[str, Any]]) -> Item:
+    """An object whose names are all different: with a name twice, which value
+    TT meant is unknown (``"status":"Error","status":"Ok"`` must not pass)."""
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        seen: set[str] = set()
+        for name, _ in pairs:
+            if name in seen:
+                raise _DuplicateName(name)
+            seen.add(name)
+    return found
+
+
+def tt_items(
+    data: bytes, *, file: str, array: str, feed: Feed
+) -> tuple[list[Item], tuple[str, ...]]:
     """The objects in the response's ``array``, and warnings about the response."""
     document = _document(data, file=file)
     _status_check(document, file=file)
@@ -39,6 +78,11 @@ def tt_items(data: bytes, *, file: str, array: str) -> tuple[list[Item], tuple[s
         if items is None:
             raise ParseError(f"no {array!r} array: not a TT {array} response", file=file)
         raise ParseError(f"{array!r} is {_kind(items)}, not an array", file=file)
+    most = FILE_LIMITS[feed].max_rows
+    if len(items) > most:
+        raise ParseError(
+            f"{len(items):,} items in {array!r}: a {feed} file has at most {most:,}", file=file
+        )
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             raise ParseError(
@@ -67,9 +111,20 @@ def items_build(items: list[Item], build: Callable[[Item], T], *, file: str, arr
 def _document(data: bytes, *, file: str) -> Any:
     text = utf8_text(data, file=file, line_is_row=False)
     try:
-        return json.loads(text, parse_float=Decimal, parse_int=int, parse_constant=_constant_reject)
+        return json.loads(
+            text,
+            parse_float=_decimal,
+            parse_int=_int,
+            parse_constant=_constant_reject,
+            object_pairs_hook=_object,
+        )
     except _NotANumber as error:
-        raise ParseError(f"{error} is not a JSON number", file=file) from None
+        raise ParseError(f"{error} is not a JSON number we read", file=file) from None
+    except _DuplicateName as error:
+        raise ParseError(
+            f"the name {str(error)[:60]!r} appears twice in one object: which value is meant?",
+            file=file,
+        ) from None
     except json.JSONDecodeError as error:
         raise ParseError(
             f"not valid JSON: {error.msg} (line {error.lineno} column {error.colno})", file=file
@@ -134,25 +189,30 @@ def code_field(item: Item, name: str) -> str:
     return text_field(item, name)
 
 
-def decimal_field(item: Item, name: str) -> Decimal | None:
-    """A price or amount, exact; null or absent is no value."""
+def decimal_field(item: Item, name: str, bound: Bound | None = None) -> Decimal | None:
+    """A price or amount, exact, within ``bound`` (feeds/limits.py); null or
+    absent is no value."""
     value = item.get(name)
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
         raise FieldError(name, f"{name} {value!r} is not a number")
-    return Decimal(value)
+    number = Decimal(value)
+    if bound is not None:
+        bounded(number, name, bound, f"{name} {value}")
+    return number
 
 
 def qty_field(item: Item, name: str, *, signed: bool = False) -> int:
-    """A quantity: TT writes 80.0; a fraction of a contract is an error."""
+    """A quantity: TT writes 80.0; a fraction of a contract is an error.
+    A position (``signed``) lies within ``POSITION``, any other within ``QUANTITY``."""
     value = _present(item, name)
     number = decimal_field(item, name)
     assert number is not None  # _present ruled out null
-    quantity = whole(number, name, f"{name} {value}")
-    if quantity < 0 and not signed:
+    if number < 0 and not signed:
         raise FieldError(name, f"{name} {value} is negative")
-    return quantity
+    bounded(number, name, POSITION if signed else QUANTITY, f"{name} {value}")
+    return whole(number, name, f"{name} {value}")
 
 
 def optional_qty_field(item: Item, name: str) -> int | None:
@@ -166,8 +226,14 @@ def epoch_ns_field(item: Item, name: str) -> datetime | None:
         return None
     number = decimal_field(item, name)
     assert number is not None
-    nanoseconds = whole(number, name, f"{name} {value}")
-    if nanoseconds <= 0:
+    if number <= 0:
         raise FieldError(name, f"{name} {value} is not a time")
+    if not _NS_MIN <= number <= _NS_MAX:
+        raise FieldError(
+            name,
+            f"{name} {value} is out of range: a time is nanoseconds since 1970 "
+            f"between {TIME_MIN:%Y-%m-%d} and {TIME_MAX:%Y-%m-%d}",
+        )
+    nanoseconds = whole(number, name, f"{name} {value}")
     # Integer arithmetic: a float timestamp would lose the microseconds.
     return _EPOCH + timedelta(microseconds=nanoseconds // 1000)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from feeds.limits import PRICE
 from feeds.parsers.base import FieldError, ParseError
 from feeds.parsers.tt_json import (
     Item,
@@ -49,7 +50,7 @@ class TtOrdersParser:
 
 def tt_orders_parse(data: bytes, *, source: FeedKey) -> ParsedFile:
     file = source.key
-    items, warnings = tt_items(data, file=file, array="orders")
+    items, warnings = tt_items(data, file=file, array="orders", feed=Feed.TT_ORDERS)
     orders = items_build(items, _order, file=file, array="orders")
     first: dict[str, int] = {}
     for index, order in enumerate(orders):
@@ -83,8 +84,8 @@ def _order(item: Item) -> TtOrder:
         account_id=code_field(item, "accountId"),
         side=side,
         order_type=order_type,
-        price=decimal_field(item, "price"),
-        stop_price=decimal_field(item, "stopPrice"),
+        price=decimal_field(item, "price", PRICE),
+        stop_price=decimal_field(item, "stopPrice", PRICE),
         order_qty=optional_qty_field(item, "orderQty"),
         leaves_qty=(
             optional_qty_field(item, "leavesQuantity")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from feeds.limits import MONEY, PRICE
 from feeds.parsers.base import ParseError
 from feeds.parsers.tt_json import (
     Item,
@@ -31,7 +32,7 @@ class TtPositionsParser:
 
 def tt_positions_parse(data: bytes, *, source: FeedKey) -> ParsedFile:
     file = source.key
-    items, warnings = tt_items(data, file=file, array="positions")
+    items, warnings = tt_items(data, file=file, array="positions", feed=Feed.TT_POSITIONS)
     positions = items_build(items, _position, file=file, array="positions")
     first: dict[tuple[str, str], int] = {}
     for index, position in enumerate(positions):
@@ -56,16 +57,16 @@ def _position(item: Item) -> TtPosition:
         account_id=code_field(item, "accountId"),
         net_position=qty_field(item, "netPosition", signed=True),
         sod_net_position=qty_field(item, "sodNetPos", signed=True),
-        sod_price=decimal_field(item, "sodPrice"),
-        avg_buy=decimal_field(item, "avgBuy"),
-        avg_sell=decimal_field(item, "avgSell"),
-        open_avg_price=decimal_field(item, "openAvgPrice"),
+        sod_price=decimal_field(item, "sodPrice", PRICE),
+        avg_buy=decimal_field(item, "avgBuy", PRICE),
+        avg_sell=decimal_field(item, "avgSell", PRICE),
+        open_avg_price=decimal_field(item, "openAvgPrice", PRICE),
         buy_fill_qty=qty_field(item, "buyFillQty"),
         sell_fill_qty=qty_field(item, "sellFillQty"),
         buy_working_qty=qty_field(item, "buyWorkingQty"),
         sell_working_qty=qty_field(item, "sellWorkingQty"),
-        pnl=decimal_field(item, "pnl"),
-        realized_pnl=decimal_field(item, "realizedPnl"),
-        pnl_price=decimal_field(item, "pnlPrice"),
+        pnl=decimal_field(item, "pnl", MONEY),
+        realized_pnl=decimal_field(item, "realizedPnl", MONEY),
+        pnl_price=decimal_field(item, "pnlPrice", PRICE),
         pnl_price_type=optional_text_field(item, "pnlPriceType"),
     )

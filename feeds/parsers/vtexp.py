@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import re
 
-from feeds.parsers.base import FieldError, ParseError, decimal_cell
-from feeds.parsers.table import Row, csv_rows, header_index, width_check
+from feeds.limits import VTEXP_DAYS
+from feeds.parsers.base import MONTH_YEAR, FieldError, ParseError, bounded, decimal_cell
+from feeds.parsers.table import Row, csv_rows, ends_with_newline, header_index, width_check
 from feeds.records import Feed, FeedKey, ParsedFile, VtexpRow
 
 COLUMNS = ("symbol", "vtexp")
+# XCME.ZN.N.G.22JUL25: dot-separated upper-case parts ending in an expiry
+# token (22JUL25, or AUG25 for a monthly), the token option keys look up.
+_SYMBOL = re.compile(rf"XCME(?:\.[A-Z0-9]+)+\.(?P<expiry>(?:[0-9]{{2}})?{MONTH_YEAR.pattern})")
 
 
 class VtexpParser:
@@ -24,7 +28,7 @@ class VtexpParser:
 
 def vtexp_parse(data: bytes, *, source: FeedKey) -> ParsedFile:
     file = source.key
-    header, *body = csv_rows(data, file=file)
+    header, *body = csv_rows(data, file=file, feed=Feed.VTEXP)
     index, warnings = header_index(header, required=COLUMNS, known=COLUMNS, file=file)
     if not body:
         raise ParseError("no expiry rows: the file has only its header", file=file)
@@ -44,6 +48,7 @@ def vtexp_parse(data: bytes, *, source: FeedKey) -> ParsedFile:
                 column="symbol",
             )
         rows.append(record)
+    ends_with_newline(data, body[-1], file=file)
     return ParsedFile(feed=Feed.VTEXP, source=source, vtexp=tuple(rows), warnings=warnings)
 
 
@@ -55,8 +60,17 @@ def _record(row: Row, index: dict[str, int], *, file: str) -> VtexpRow:
         raise ParseError(
             f"symbol {symbol!r} has no expiry token", file=file, row=line, column="symbol"
         )
+    if not _SYMBOL.fullmatch(symbol):
+        raise ParseError(
+            f"symbol {symbol[:60]!r} is not like XCME.ZN.N.G.22JUL25 or XCME.ZN.N.G.AUG25",
+            file=file,
+            row=line,
+            column="symbol",
+        )
     try:
         days = decimal_cell(cells[index["vtexp"]], "vtexp", "number of days")
+        if days is not None and days >= 0:
+            bounded(days, "vtexp", VTEXP_DAYS, repr(cells[index["vtexp"]]))
     except FieldError as error:
         raise ParseError(error.reason, file=file, row=line, column=error.column) from None
     if days is None or days < 0:

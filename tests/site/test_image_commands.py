@@ -173,7 +173,7 @@ def test_worker_starts_consumes_and_its_health_check_passes(
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
-            )  # fmt: skip
+            )
         )
 
     def healthy() -> bool:

@@ -38,7 +38,8 @@ def _spot_risk_state() -> tuple[dict[bytes, bytes], dict[bytes, bytes]]:
 def _chunks() -> tuple[bytes, bytes]:
     """The chunk sample cut in two: the future and two options, then three options."""
     header, *rows = sample("actant/bav_analysis_20250729_151211_chunk_01_of_16.csv").splitlines()
-    return b"\n".join([header, *rows[:3]]), b"\n".join([header, *rows[3:]])
+    # Each ends with a newline, as every real file does.
+    return b"\n".join([header, *rows[:3], b""]), b"\n".join([header, *rows[3:], b""])
 
 
 def test_a_rebuild_after_a_flush_restores_the_same_rows(feed_queue):

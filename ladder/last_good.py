@@ -15,6 +15,8 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from django.conf import settings
+
 T = TypeVar("T")
 
 LAST_GOOD_ENTRIES = 16
@@ -35,15 +37,16 @@ class LastGood(Generic[T]):
         self._lock = threading.Lock()
 
     def remember(self, key: Hashable, value: T) -> None:
+        entry = (settings.FRGM_STATE_REDIS_URL, key)  # what one store said, never another's
         with self._lock:
-            self._entries[key] = Remembered(value, time.time())
-            self._entries.move_to_end(key)
+            self._entries[entry] = Remembered(value, time.time())
+            self._entries.move_to_end(entry)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
 
     def recall(self, key: Hashable) -> Remembered[T] | None:
         with self._lock:
-            return self._entries.get(key)
+            return self._entries.get((settings.FRGM_STATE_REDIS_URL, key))
 
     def clear(self) -> None:
         with self._lock:

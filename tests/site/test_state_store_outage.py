@@ -4,17 +4,12 @@ answers 503 with Retry-After, and everything recovers by itself when it is back.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import reverse
 
-from devstack.processes import Server, free_port, redis_start
-from feeds.redis_clients import redis_clients_reset
-from tests.conftest import logged_in
+from tests.conftest import OwnStateStore, logged_in
 from tests.feeds.ingest.conftest import feed_queue  # noqa: F401 - fixture
 from tests.ladder.pages.conftest import sample_desk_ingest
 from tests.ladder.pages.html import parse
@@ -36,39 +31,8 @@ JSON_READS = [reverse("ladder:analytics-smile"), reverse("ladder:analytics-laten
 RECOVERY_DEADLINE_S = 15
 
 
-@dataclass
-class StateStore:
-    """A state store of the test's own: a one-node cluster, durable, so a restart on
-    the same port comes back with its data, as MemoryDB does."""
-
-    port: int
-    data_dir: Path
-    server: Server | None = None
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.stop()
-
-    def start(self) -> None:
-        self.server = redis_start(
-            name="state", port=self.port, data_dir=self.data_dir, cluster=True, durable=True
-        )
-
-
 @pytest.fixture
-def own_state_store(stack, tmp_path) -> Iterator[StateStore]:
-    port = free_port()
-    store = StateStore(port, tmp_path / "state")
-    store.start()
-    with override_settings(FRGM_STATE_REDIS_URL=f"redis://127.0.0.1:{port}/0"):
-        redis_clients_reset()
-        yield store
-    store.stop()
-    redis_clients_reset()
-
-
-@pytest.fixture
-def desk_in_own_store(own_state_store, feed_queue) -> StateStore:  # noqa: F811
+def desk_in_own_store(own_state_store, feed_queue) -> OwnStateStore:  # noqa: F811
     sample_desk_ingest(feed_queue)
     return own_state_store
 
@@ -78,7 +42,7 @@ def _banner(response) -> str | None:
     return None if found is None else found.text
 
 
-def _no_internal_endpoint(body: bytes, store: StateStore) -> None:
+def _no_internal_endpoint(body: bytes, store: OwnStateStore) -> None:
     text = body.decode()
     assert str(store.port) not in text
     assert "127.0.0.1" not in text

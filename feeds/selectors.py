@@ -168,7 +168,8 @@ def _int_tolerant(text: str) -> int | Decimal:
 
 
 def _row_loads(value: bytes) -> dict[str, Any]:
-    return json.loads(value, parse_int=_int_tolerant)  # type: ignore[no-any-return]
+    row: dict[str, Any] = json.loads(value, parse_int=_int_tolerant)
+    return row
 
 
 def quarantined_recent(*, limit: int = 20) -> list[QuarantinedFile]:

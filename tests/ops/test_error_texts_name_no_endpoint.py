@@ -30,7 +30,7 @@ def test_endpoint_free_keeps_the_words_and_drops_the_places() -> None:
 
 
 @pytest.mark.django_db
-def test_ops_pages_show_failures_without_their_endpoints(oncall) -> None:
+def test_ops_pages_show_failures_without_their_endpoints(stack, oncall) -> None:
     now = timezone.now()
     EvaluationRun.objects.create(
         name="alarms",

@@ -13,17 +13,18 @@ import json
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, NotRequired, TypedDict
-
-from redis.exceptions import RedisError
 
 from feeds.models import IngestFailure, QuarantinedFile
 from feeds.records import Feed
 from feeds.redis_clients import StateStoreUnavailable, state_store
 from feeds.self_heal import LAST as SELF_HEAL_LAST
 from feeds.state_store import LATENCY_KEEP_S, intake_refusals, key
+from feeds.store_status import state_read
 
 MINUTE_S = 60
+_INT_DIGITS_MAX = 4000  # below sys.get_int_max_str_digits()'s default (4,300)
 HOUR_MINUTES = 60
 
 
@@ -66,12 +67,16 @@ def feed_health(*, feed: Feed, now: float | None = None) -> FeedHealth:
     now = time.time() if now is None else now
     minute = int(now // MINUTE_S)
     minutes = [str(m) for m in range(minute - HOUR_MINUTES, minute + 1)]  # 61 buckets
-    pipe = state_store().pipeline(transaction=False)  # the cluster client pipelines no MGET
-    pipe.hgetall(key(feed, "health"))
-    for kind in ("files", "parse_error"):
-        for m in minutes:
-            pipe.get(key(feed, kind, m))
-    raw_health, *raw_counts = _read(pipe.execute)
+
+    def read() -> list[Any]:
+        pipe = state_store().pipeline(transaction=False)  # the cluster client pipelines no MGET
+        pipe.hgetall(key(feed, "health"))
+        for kind in ("files", "parse_error"):
+            for m in minutes:
+                pipe.get(key(feed, kind, m))
+        return list(pipe.execute())
+
+    raw_health, *raw_counts = _read(read)
     health = {k.decode(): v.decode() for k, v in raw_health.items()}
     counts = [int(v or 0) for v in raw_counts]
     files, errors = counts[: len(minutes)], counts[len(minutes) :]
@@ -98,10 +103,14 @@ def feed_health(*, feed: Feed, now: float | None = None) -> FeedHealth:
 def refused_files(*, feed: Feed, first_minute: int, last_minute: int) -> int:
     """Files the parsers refused in the epoch minutes ``first_minute`` to
     ``last_minute``, both included, from the per-minute buckets (one round trip)."""
-    pipe = state_store().pipeline(transaction=False)
-    for minute in range(first_minute, last_minute + 1):
-        pipe.get(key(feed, "parse_error", str(minute)))
-    return sum(int(value or 0) for value in _read(pipe.execute))
+
+    def read() -> list[Any]:
+        pipe = state_store().pipeline(transaction=False)
+        for minute in range(first_minute, last_minute + 1):
+            pipe.get(key(feed, "parse_error", str(minute)))
+        return list(pipe.execute())
+
+    return sum(int(value or 0) for value in _read(read))
 
 
 def feed_health_all(*, now: float | None = None) -> list[FeedHealth]:
@@ -112,7 +121,7 @@ def recent_files(*, feed: Feed, limit: int = 20) -> list[RecentFile]:
     """The feed's last ``limit`` files (at most 100 are kept), newest first."""
     if limit <= 0:
         return []
-    raw = _read(state_store().lrange, key(feed, "recent"), 0, limit - 1)
+    raw = _read(lambda: state_store().lrange(key(feed, "recent"), 0, limit - 1))
     return [json.loads(entry) for entry in raw]
 
 
@@ -134,7 +143,7 @@ def latency_samples(*, feed: Feed, since: float, until: float) -> list[LatencySa
     """
     if since < until - LATENCY_KEEP_S:
         raise ValueError(f"latency samples are kept for {LATENCY_KEEP_S} s only")
-    raw = _read(state_store().zrangebyscore, key(feed, "latency"), since, until)
+    raw = _read(lambda: state_store().zrangebyscore(key(feed, "latency"), since, until))
     samples = []
     for member in raw:
         finished, latency, delay, processing, _ = member.decode().split("|")
@@ -145,9 +154,23 @@ def latency_samples(*, feed: Feed, since: float, until: float) -> list[LatencySa
 
 
 def latest_rows(*, feed: Feed) -> dict[str, dict[str, Any]]:
-    """The feed's latest state: row id -> row."""
-    raw = _read(state_store().hgetall, key(feed, "rows"))
-    return {row_id.decode(): json.loads(value) for row_id, value in raw.items()}
+    """The feed's latest state: row id -> row.
+
+    Read tolerantly: an integer too long for Python's int() (over 4,300 digits)
+    comes back as a Decimal, ``NaN``/``Infinity`` as floats, for the readers'
+    range checks (``ladder.numbers``) to refuse, instead of failing the whole read.
+    """
+    raw = _read(lambda: state_store().hgetall(key(feed, "rows")))
+    return {row_id.decode(): _row_loads(value) for row_id, value in raw.items()}
+
+
+def _int_tolerant(text: str) -> int | Decimal:
+    return int(text) if len(text) <= _INT_DIGITS_MAX else Decimal(text)
+
+
+def _row_loads(value: bytes) -> dict[str, Any]:
+    row: dict[str, Any] = json.loads(value, parse_int=_int_tolerant)
+    return row
 
 
 @dataclass(frozen=True)
@@ -164,7 +187,7 @@ class StateSelfHeal:
 def state_self_heal_last() -> StateSelfHeal | None:
     """None before any heal, or when the state store cannot say (its own pages say so)."""
     try:
-        raw = _read(state_store().hgetall, SELF_HEAL_LAST)
+        raw = _read(lambda: state_store().hgetall(SELF_HEAL_LAST))
     except StateStoreUnavailable:
         return None
     last = {k.decode(): v.decode() for k, v in raw.items()}
@@ -197,11 +220,9 @@ def _window(buckets: list[int], *, minutes: int, now: float) -> int:
     return round(sum(inside) + oldest * (1 - elapsed))
 
 
-def _read(fn: Any, *args: Any) -> Any:
-    try:
-        return fn(*args)
-    except RedisError as exc:
-        raise StateStoreUnavailable(f"state store: {type(exc).__name__}: {exc}") from exc
+def _read(fn: Any) -> Any:
+    """A read through ``state_read``: any client error is ``StateStoreUnavailable``."""
+    return state_read(fn)
 
 
 def _float(value: str | None) -> float | None:

@@ -8,6 +8,8 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 from django.utils.html import json_script
 
+from feeds.store_status import state_store_down
+
 
 def feed_intervals(request: HttpRequest) -> dict[str, Any]:
     """The feeds' expected intervals, as a JSON script element, for the live pages'
@@ -22,3 +24,12 @@ def feed_intervals(request: HttpRequest) -> dict[str, Any]:
         return json_script(intervals(), "feed-intervals")
 
     return {"feed_intervals_script": SimpleLazyObject(script)}
+
+
+def state_store_status(request: HttpRequest) -> dict[str, Any]:
+    """``state_store_down`` for the site-wide banner (base.html): a cached check, at
+    most one PING every few seconds per process (``feeds.store_status``), run only
+    when a logged-in page renders the banner. A view whose reads failed sets
+    ``state_store_down`` itself, which wins over this."""
+
+    return {"state_store_down": SimpleLazyObject(state_store_down)}

@@ -64,6 +64,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "frgm_site.request_id.RequestIdMiddleware",
+    # JSON errors under /api/ (and Retry-After on its 503s); a dependency that is down
+    # escaping a view is a 503, never a 500.
+    "frgm_site.errors.ErrorResponsesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -95,6 +98,7 @@ TEMPLATES = [
                 "accounts.context_processors.roles",
                 "frgm_site.context_processors.feed_intervals",
                 "ops.context_processors.ops_status",
+                "frgm_site.context_processors.state_store_status",
             ],
         },
     },

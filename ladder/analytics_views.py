@@ -6,6 +6,7 @@ selectors, hand the numbers to the pure figure builders in ``ladder.analytics``.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -23,6 +24,8 @@ from feeds.redis_clients import StateStoreUnavailable
 from feeds.selectors import feed_health, latest_rows, recent_files
 from ladder import analytics
 from ladder.plotly_finder import PLOTLY_STYLE_HASHES
+
+log = logging.getLogger(__name__)
 
 # One request reads at most this many metrics items per feed; the browser asks
 # again with the returned cursor while ``more`` is true.
@@ -111,8 +114,19 @@ def _after(request: HttpRequest) -> dict[str, str]:
     }
 
 
+def unavailable_text(exc: Exception) -> str:
+    """What a user reads: which store, never the client's text (it names internal
+    endpoint URLs and hosts; the log keeps it)."""
+    if isinstance(exc, StateStoreUnavailable):
+        return "the state store is unavailable"
+    return "history (DynamoDB) is unavailable"
+
+
 def _unavailable(exc: Exception) -> JsonResponse:
-    return JsonResponse({"error": f"feed storage unavailable: {exc}"}, status=503)
+    log.warning("analytics read failed: %s: %s", type(exc).__name__, exc)
+    response = JsonResponse({"error": f"{unavailable_text(exc)}; try again shortly"}, status=503)
+    response["Retry-After"] = "5"
+    return response
 
 
 @csp_update({"style-src": PLOTLY_STYLE_HASHES})
@@ -126,15 +140,27 @@ def analytics_page(request: HttpRequest) -> HttpResponse:
         error, status = "", 200
     today = trading_date_for(datetime.now(UTC))
     initial: dict[str, Any] = {"date": day.isoformat(), "live": day == today, "poll_ms": POLL_MS}
+    # Each chart on its own: history (DynamoDB) down leaves the smile and latency
+    # (the state store), and the other way round; what is missing is a note.
+    notes: list[str] = []
+    store_down = False
     try:
         series = series_read(day=day, after={})
+    except (AwsUnavailable, StateStoreUnavailable) as exc:
+        log.warning("analytics series read failed: %s: %s", type(exc).__name__, exc)
+        notes.append(f"The day's series cannot be read: {unavailable_text(exc)}.")
+        series = SeriesRead({}, {}, False)
+    try:
         smile = smile_read()
         latency = latency_read()
-    except (AwsUnavailable, StateStoreUnavailable) as exc:
-        error, status = f"feed storage unavailable: {exc}", 503
-        series = SeriesRead({}, {}, False)
-        smile = {"expiries": [], "default": None, "figures": {}, "as_of": None, "message": error}
+    except StateStoreUnavailable:
+        store_down = True
+        text = "The smile and latency cannot be read: the state store is unavailable."
+        notes.append(text)
+        smile = {"expiries": [], "default": None, "figures": {}, "as_of": None, "message": text}
         latency = {"figure": analytics.latency_figure({}), "points": {}}
+    if notes:
+        error = " ".join([error, *notes]).strip()
     initial.update(
         series=analytics.series_figure(series.points, day=day),
         cursor=series.cursor,
@@ -145,6 +171,7 @@ def analytics_page(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "active": "analytics",
+        "state_store_down": store_down,
         "day": day,
         "error": error,
         "has_history": any(p["y"] for p in series.points.values()),

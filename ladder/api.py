@@ -179,6 +179,8 @@ def spot_risk_line_json(line: SpotRiskLine) -> dict[str, Any]:
         "iv_avg": _text(line.iv_avg),
         "position": line.position,
         "greeks": None if line.greeks is None else {k: line.greeks[k] for k in sorted(line.greeks)},
+        # Fields whose stored value is out of range (null above): only when there are any.
+        **({"out_of_range": sorted(line.out_of_range)} if line.out_of_range else {}),
     }
 
 

@@ -7,7 +7,9 @@ its exact value (``data-value``) for the live script and for tests.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -16,6 +18,8 @@ from django.shortcuts import render
 
 from accounts.roles import Role, role_required
 from feeds.redis_clients import StateStoreUnavailable
+from ladder.last_good import LastGood
+from ladder.numbers import OUT_OF_RANGE_CSS, OUT_OF_RANGE_NOTE, SHOWN_MAX_ABS, decimal_is_shown
 from ladder.prices import price_to_32nds, round_to_tick
 from ladder.scenario import ZN_TICK_SIZE, LadderRow
 from ladder.selectors import (
@@ -44,14 +48,34 @@ class Cell:
     value: str  # the exact value as a decimal string; "" when missing
     css: str = ""
 
+    @property
+    def note(self) -> str:
+        """The tooltip of a cell whose stored value was out of range ("" otherwise)."""
+        return OUT_OF_RANGE_NOTE if OUT_OF_RANGE_CSS in self.css.split() else ""
+
+
+# A value the stored data held but the pages must not show (``ladder.numbers``): a
+# dash like a missing value, with a class the page and live.js turn into a note.
+OUT_OF_RANGE = Cell(DASH, "", f"muted {OUT_OF_RANGE_CSS}")
+
 
 # --- formatting --------------------------------------------------------------------------
+# Every formatter refuses a number out of range (``OUT_OF_RANGE``), computed ones too
+# (a P&L of in-range inputs can still exceed what quantize's 28 digits can say).
+
+
+def _unshown(value: Decimal | float) -> bool:
+    if isinstance(value, float):  # a Greek: a tiny one is a zero to show, not damage
+        return not math.isfinite(value) or abs(value) > SHOWN_MAX_ABS
+    return not decimal_is_shown(value)
 
 
 def money(value: Decimal | None) -> Cell:
     """Dollars with a sign, thousands separators and cents; green up, red down."""
     if value is None:
         return Cell(DASH, "", "muted")
+    if _unshown(value):
+        return OUT_OF_RANGE
     cents = value.quantize(_CENTS, rounding=ROUND_HALF_UP)  # as accountants round
     sign = "+" if cents > 0 else "-" if cents < 0 else ""
     return Cell(f"{sign}{abs(cents):,.2f}", decimal_text(value), _tone(cents))
@@ -60,6 +84,8 @@ def money(value: Decimal | None) -> Cell:
 def quantity(value: int | None, *, blank_zero: bool = False, signed: bool = False) -> Cell:
     if value is None:
         return Cell(DASH, "", "muted")
+    if _unshown(Decimal(value)):
+        return OUT_OF_RANGE
     if blank_zero and value == 0:
         return Cell("", "0")
     text = f"{value:+,}" if signed and value else f"{value:,}"
@@ -70,6 +96,8 @@ def price(value: Decimal | None) -> Cell:
     """A price in TT 32nds; off the grid (options below a tick) as the decimal given."""
     if value is None:
         return Cell(DASH, "", "muted")
+    if _unshown(value):
+        return OUT_OF_RANGE
     return Cell(price_to_32nds(value), decimal_text(value))
 
 
@@ -77,7 +105,9 @@ def theo(value: Decimal | None) -> Cell:
     """A theoretical value: 32nds when on the grid, else the decimal with 32nds of a point
     to two places (``0'29.71``), so it reads against the bid and ask beside it."""
     cell = price(value)
-    if value is None or "'" in cell.text or not ZN_TICK_SIZE <= value < 1000:
+    if value is None or cell is OUT_OF_RANGE or "'" in cell.text:
+        return cell
+    if not ZN_TICK_SIZE <= value < 1000:
         return cell  # on the grid, or below one tick (a cabinet value): as prices.py says
     whole = int(value)
     thirty_seconds = (value - whole) * 32
@@ -88,12 +118,16 @@ def price_near(value: Decimal | None) -> Cell:
     """A computed price (an average, a breakeven) rounded to the 32nds grid for reading."""
     if value is None:
         return Cell("", "")
+    if _unshown(value):
+        return OUT_OF_RANGE
     return Cell(price_to_32nds(round_to_tick(price=value, tick=_GRID)), decimal_text(value))
 
 
 def plain(value: Decimal | float | None, places: int, *, tone: bool = True) -> Cell:
     if value is None:
         return Cell(DASH, "", "muted")
+    if _unshown(value):
+        return OUT_OF_RANGE
     exact = value if isinstance(value, Decimal) else Decimal(repr(value))
     return Cell(f"{exact:,.{places}f}", decimal_text(exact), _tone(exact) if tone else "")
 
@@ -153,10 +187,12 @@ def _ladder_rows(view: LadderView) -> list[dict[str, Any]]:
     ]
 
 
-def _header(view: LadderView) -> dict[str, Cell]:
+def ladder_header_cells(view: LadderView) -> dict[str, Cell]:
+    """The header's cells (the page's and the live hub's); a field whose stored value
+    was out of range is a dash with a note."""
     ladder = view.header
     assert ladder is not None
-    return {
+    cells = {
         "position": quantity(ladder.net_position, signed=True),
         "open_avg_price": price_near(ladder.open_avg_price),
         "tt_pnl": money(ladder.tt_pnl),
@@ -164,6 +200,11 @@ def _header(view: LadderView) -> dict[str, Cell]:
         "sod_position": quantity(ladder.sod_net_position, signed=True),
         "spot": price(ladder.spot),
     }
+    return {name: OUT_OF_RANGE if name in ladder.out_of_range else c for name, c in cells.items()}
+
+
+def _read_at_text(read_at: float) -> str:
+    return datetime.fromtimestamp(read_at, UTC).strftime("%H:%M:%S UTC")
 
 
 def _ticks(request: HttpRequest) -> tuple[int, str | None]:
@@ -179,21 +220,33 @@ def _ticks(request: HttpRequest) -> tuple[int, str | None]:
     return clamped, note
 
 
+_LADDERS_READ: LastGood[LadderView] = LastGood()
+_SPOT_RISK_READ: LastGood[SpotRiskView] = LastGood()
+
+
 @role_required(Role.TRADER)
 def ladder_page(request: HttpRequest) -> HttpResponse:
     ticks, note = _ticks(request)
     instrument = request.GET.get("instrument") or None
     context: dict[str, Any] = {"active": "ladder", "ticks": ticks, "note": note}
     try:
-        view = ladder_snapshot(instrument_id=instrument, ticks=ticks)
-    except UnknownInstrument as exc:
-        view = ladder_snapshot(ticks=ticks)
-        context["note"] = f"{exc}: showing the future with the largest position instead"
+        try:
+            view = ladder_snapshot(instrument_id=instrument, ticks=ticks)
+        except UnknownInstrument as exc:
+            view = ladder_snapshot(ticks=ticks)
+            context["note"] = f"{exc}: showing the future with the largest position instead"
+        _LADDERS_READ.remember((instrument, ticks), view)
     except StateStoreUnavailable:
-        return render(request, "ladder/ladder.html", {**context, "unavailable": True}, status=503)
+        # The last ladder this process read, marked as such; the banner says why.
+        context["state_store_down"] = True
+        remembered = _LADDERS_READ.recall((instrument, ticks))
+        if remembered is None:
+            return render(request, "ladder/ladder.html", {**context, "unavailable": True})
+        view = remembered.value
+        context["read_at"] = _read_at_text(remembered.read_at)
     context.update(view=view, feeds=feed_badges(view.feeds))
     if view.header is not None:
-        context.update(header=_header(view), rows=_ladder_rows(view))
+        context.update(header=ladder_header_cells(view), rows=_ladder_rows(view))
     return render(request, "ladder/ladder.html", context)
 
 
@@ -220,6 +273,15 @@ IV_PLACES = 2
 
 
 def spot_risk_cells(line: SpotRiskLine) -> dict[str, Cell]:
+    """A line's cells (the page's and the live hub's); a field whose stored value was
+    out of range is a dash with a note."""
+    cells = _spot_risk_cells(line)
+    for name in line.out_of_range & cells.keys():
+        cells[name] = OUT_OF_RANGE
+    return cells
+
+
+def _spot_risk_cells(line: SpotRiskLine) -> dict[str, Cell]:
     greeks = line.greeks or {}
     cells = {
         "key": Cell(line.key, line.key),
@@ -270,13 +332,20 @@ def spot_risk_page(request: HttpRequest) -> HttpResponse:
     expiry = request.GET.get("expiry") or None
     context: dict[str, Any] = {"active": "spot_risk", "columns": SPOT_RISK_COLUMNS}
     try:
-        view = spot_risk_snapshot(expiry=expiry)
-    except ValueError as exc:
-        view = spot_risk_snapshot()
-        context["note"] = str(exc)
+        try:
+            view = spot_risk_snapshot(expiry=expiry)
+        except ValueError as exc:
+            view = spot_risk_snapshot()
+            context["note"] = str(exc)
+        _SPOT_RISK_READ.remember(expiry, view)
     except StateStoreUnavailable:
-        context["unavailable"] = True
-        return render(request, "ladder/spot_risk.html", context, status=503)
+        context["state_store_down"] = True
+        remembered = _SPOT_RISK_READ.recall(expiry)
+        if remembered is None:
+            context["unavailable"] = True
+            return render(request, "ladder/spot_risk.html", context)
+        view = remembered.value
+        context["read_at"] = _read_at_text(remembered.read_at)
     context.update(
         view=view,
         feeds=feed_badges(view.feeds),

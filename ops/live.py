@@ -16,7 +16,9 @@ def ops_rows_frame() -> dict[str, str]:
     )
     return {
         "type": "rows",
-        "feeds": render_to_string("ops/_feed_rows.html", {"rows": selectors.feed_rows(now=now)}),
+        "feeds": render_to_string(
+            "ops/_feed_rows.html", {"rows": selectors.feed_rows_readable(now=now)}
+        ),
         "alarms": render_to_string("ops/_alarm_rows.html", {"alarms": alarms}),
         "at": now.isoformat(),
     }

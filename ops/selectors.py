@@ -11,9 +11,10 @@ from django.db.models import Case, Count, F, QuerySet, Value, When
 
 from feeds.models import QuarantinedFile
 from feeds.records import Feed
-from feeds.redis_clients import state_store
+from feeds.redis_clients import StateStoreUnavailable, state_store
 from feeds.selectors import FeedHealth, LatencySample, feed_health, latency_samples
 from feeds.state_store import key
+from feeds.store_status import state_read
 from ops.alarms import ALARMS_BY_ID, AlarmDefinition, AlarmState
 from ops.evaluator import STALLED_PREFIX
 from ops.feed_judging import feed_context_load, feed_state_now
@@ -78,16 +79,19 @@ class IncompleteBatch:
 
 def incomplete_batches(*, now: datetime, within_s: float = 3600) -> list[IncompleteBatch]:
     """Chunked spot-risk batches of the last hour missing chunks, and which."""
-    store = state_store()
-    batches = store.zrangebyscore(
-        key(Feed.SPOT_RISK, "batches"),
-        now.timestamp() - within_s,
-        now.timestamp() - BATCH_SETTLE_S,
+    batches = state_read(
+        lambda: state_store().zrangebyscore(
+            key(Feed.SPOT_RISK, "batches"),
+            now.timestamp() - within_s,
+            now.timestamp() - BATCH_SETTLE_S,
+        )
     )
     found = []
     for raw in batches:
         batch = raw.decode() if isinstance(raw, bytes) else str(raw)
-        fields = store.hgetall(key(Feed.SPOT_RISK, "batch", batch))
+        fields = state_read(
+            lambda batch=batch: state_store().hgetall(key(Feed.SPOT_RISK, "batch", batch))
+        )
         total = int(fields.pop(b"total", 0) or 0)
         if total and len(fields) < total:
             names = (n.decode() if isinstance(n, bytes) else str(n) for n in fields)
@@ -126,6 +130,15 @@ def feed_rows(*, now: datetime) -> list[FeedRow]:
             )
         )
     return rows
+
+
+def feed_rows_readable(*, now: datetime) -> list[FeedRow] | None:
+    """``feed_rows``, or None when the state store cannot be read (the page says so
+    and shows everything else: alarms and incidents live in the database)."""
+    try:
+        return feed_rows(now=now)
+    except StateStoreUnavailable:
+        return None
 
 
 def active_silences(*, now: datetime) -> list[Silence]:

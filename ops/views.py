@@ -18,7 +18,7 @@ from feeds.aws import AwsUnavailable, client
 from feeds.models import QuarantinedFile
 from feeds.records import Feed
 from feeds.redis_clients import StateStoreUnavailable
-from feeds.selectors import intake_refusals_read, recent_files, state_self_heal_last
+from feeds.selectors import RecentFile, intake_refusals_read, recent_files, state_self_heal_last
 from frgm_site.redirects import next_url
 from ops import runbooks, selectors, services
 from ops.alarms import ALARMS_BY_ID
@@ -41,7 +41,7 @@ def health_page(request: HttpRequest) -> HttpResponse:
         "ops/health.html",
         {
             "active": "ops",
-            "rows": selectors.feed_rows(now=now),
+            "rows": selectors.feed_rows_readable(now=now),
             "alarms": selectors.alarm_rows(freshness=evaluation, silences=silences),
             "evaluation": evaluation,
             "incidents": selectors.open_incidents(),
@@ -63,17 +63,23 @@ def feed_detail(request: HttpRequest, feed: str) -> HttpResponse:
         dlq = services.dlq_depth()
     except AwsUnavailable:
         dlq = None
+    try:
+        files: list[RecentFile] | None = recent_files(feed=feed_enum, limit=50)
+        batches = (
+            selectors.incomplete_batches(now=timezone.now()) if feed_enum is Feed.SPOT_RISK else []
+        )
+    except StateStoreUnavailable:  # the quarantine and the DLQ are still worth showing
+        files, batches = None, []
     return render(
         request,
         "ops/feed_detail.html",
         {
             "active": "ops",
             "feed": feed_enum.value,
-            "files": recent_files(feed=feed_enum, limit=50),
+            "files": files,
+            "state_store_down": files is None,
             "quarantined": QuarantinedFile.objects.filter(feed=feed)[:50],
-            "batches": selectors.incomplete_batches(now=timezone.now())
-            if feed_enum is Feed.SPOT_RISK
-            else [],
+            "batches": batches,
             "dlq_depth": dlq,
         },
     )
@@ -99,8 +105,9 @@ def dlq_redrive(request: HttpRequest) -> HttpResponse:
         return redirect(next_url(request, default="ops:health"))
     try:
         moved = services.dlq_redrive(user=request.user)
-    except AwsUnavailable as exc:
-        messages.error(request, f"Redrive failed: {exc}")
+    except AwsUnavailable:
+        # Not the exception's text: it names the internal endpoint.
+        messages.error(request, "Redrive failed: the queue service (SQS) is unavailable.")
     else:
         messages.success(request, f"Moved {moved} message(s) back to the feed queue.")
     return redirect(next_url(request, default="ops:health"))

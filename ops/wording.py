@@ -1,6 +1,22 @@
-"""How durations read in alarm reasons and Slack messages: whole units a person says."""
+"""How durations read in alarm reasons and Slack messages: whole units a person says;
+and error texts as on-call may read them."""
 
 from __future__ import annotations
+
+import re
+
+# A client's error names where it failed to connect: a URL (an endpoint, a webhook
+# whose path is a secret), an address or a host with its port. Pages show the rest.
+_URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>)]+")
+_ADDRESS = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b")
+_HOST_PORT = re.compile(r"\b(?:localhost|[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)+):\d{2,5}\b")
+
+
+def endpoint_free(text: str) -> str:
+    """``text`` with every URL, address and host:port replaced by a placeholder."""
+    text = _URL.sub("<endpoint>", text)
+    text = _ADDRESS.sub("<host>", text)
+    return _HOST_PORT.sub("<host>", text)
 
 
 def duration_text(seconds: float) -> str:

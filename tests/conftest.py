@@ -6,12 +6,15 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import redis
 from django.contrib.auth.models import Group, User
 from django.test import Client, override_settings
 
+from devstack.processes import Server, free_port, redis_start
 from feeds.aws import client, clients_reset
 from feeds.redis_clients import redis_clients_reset
 from frgm_site.channel_layers import channel_layers_config
@@ -134,3 +137,34 @@ def planted_secret(stack: Stack) -> tuple[SecretReference, str]:
         owner="desk-tech",
     )
     return reference, canary
+
+
+@dataclass
+class OwnStateStore:
+    """A state store of the test's own: a one-node cluster, durable, so a restart on
+    the same port comes back with its data, as MemoryDB does."""
+
+    port: int
+    data_dir: Path
+    server: Server | None = None
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+
+    def start(self) -> None:
+        self.server = redis_start(
+            name="state", port=self.port, data_dir=self.data_dir, cluster=True, durable=True
+        )
+
+
+@pytest.fixture
+def own_state_store(stack, tmp_path) -> Iterator[OwnStateStore]:
+    port = free_port()
+    store = OwnStateStore(port, tmp_path / "state")
+    store.start()
+    with override_settings(FRGM_STATE_REDIS_URL=f"redis://127.0.0.1:{port}/0"):
+        redis_clients_reset()
+        yield store
+    store.stop()
+    redis_clients_reset()

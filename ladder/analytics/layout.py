@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from feeds.feed_keys import CHICAGO
+from ladder.numbers import OutOfRange, decimal_shown
 
 # Mid-tone colours legible on #0e1116 and on white paper.
 BLUE, ORANGE, GREEN, PURPLE, RED, TEAL = (
@@ -34,13 +35,10 @@ Figure = dict[str, Any]
 
 def number(value: Any) -> Decimal | None:
     """A row or attribute value as a Decimal; None when missing or not a number."""
-    if value is None or value == "":
-        return None
     try:
-        number = Decimal(str(value))
-    except InvalidOperation:
+        return decimal_shown(value)  # never an Infinity for the chart's JSON, or 5,000 digits
+    except OutOfRange:
         return None
-    return number if number.is_finite() else None
 
 
 def to_float(value: Decimal) -> float:

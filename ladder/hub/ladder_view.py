@@ -44,17 +44,10 @@ def ladder_compute_default(
         return header, {}
     h = view.header
     header.update(
-        {
-            "position": frame_cell(views.quantity(h.net_position, signed=True)),
-            "open_avg_price": frame_cell(views.price_near(h.open_avg_price)),
-            "tt_pnl": frame_cell(views.money(h.tt_pnl)),
-            "realized_pnl": frame_cell(views.money(h.realized_pnl)),
-            "sod_position": frame_cell(views.quantity(h.sod_net_position, signed=True)),
-            "spot": frame_cell(views.price(h.spot)),
-            "spot_row": ladder_selectors.decimal_text(
-                round_to_tick(price=h.spot, tick=h.tick_size)
-            ),
-        }
+        {name: frame_cell(cell) for name, cell in views.ladder_header_cells(view).items()}
+    )
+    header["spot_row"] = ladder_selectors.decimal_text(
+        round_to_tick(price=h.spot, tick=h.tick_size)
     )
     rows = {
         ladder_selectors.decimal_text(row.price): {

@@ -6,6 +6,7 @@ import logging
 import time
 from typing import Any
 
+from feeds.redis_clients import StateStoreUnavailable
 from ladder.frames import ErrorFrame, FeedStamp, SnapshotFrame
 from ladder.hub.encoding import encode
 from ladder.hub.subscriber import Subscriber
@@ -22,9 +23,13 @@ async def snapshot_queue(
         data = await view.snapshot_data()
     except Exception as exc:
         log.warning("live hub: snapshot of %s failed: %s", view.key, exc)
-        subscriber.restart(
-            encode(ErrorFrame(type="error", code="unavailable", message=str(exc)[:200]))
+        # Not the exception's text: a client's error names internal hosts and ports.
+        message = (
+            "the state store is unavailable; retrying"
+            if isinstance(exc, StateStoreUnavailable)
+            else f"{view.key}: the snapshot failed; retrying"
         )
+        subscriber.restart(encode(ErrorFrame(type="error", code="unavailable", message=message)))
         return
     if data is None:
         subscriber.restart(

@@ -8,6 +8,7 @@ from feeds import selectors
 from feeds.records import Feed
 from feeds.redis_clients import state_store
 from feeds.state_store import key
+from feeds.store_status import state_read
 from ladder.frames import FeedStamp
 
 
@@ -17,7 +18,7 @@ def rows_and_version(feed: Feed) -> tuple[dict[str, dict[str, Any]], str | None]
     The version is read first: rows can only be as new or newer than it, and
     updates after it reach the hub through the channel layer anyway.
     """
-    raw = state_store().hget(key(feed, "meta"), "version")
+    raw = state_read(lambda: state_store().hget(key(feed, "meta"), "version"))
     rows = selectors.latest_rows(feed=feed)
     version = raw.decode() if isinstance(raw, bytes) else raw
     return rows, version or None
@@ -26,11 +27,12 @@ def rows_and_version(feed: Feed) -> tuple[dict[str, dict[str, Any]], str | None]
 def feed_stamps() -> dict[str, FeedStamp]:
     """Each feed's last-file times: one small hash per feed (``feed_health`` reads
     ~120 counters per feed for its per-minute figures; the banner needs three fields)."""
-    store = state_store()
     stamps: dict[str, FeedStamp] = {}
     for feed in Feed:
-        raw = store.hmget(
-            key(feed, "health"), "last_ingested_at", "last_file_time", "last_event_time"
+        raw = state_read(
+            lambda feed=feed: state_store().hmget(
+                key(feed, "health"), "last_ingested_at", "last_file_time", "last_event_time"
+            )
         )
         ingested, file_time, event_time = (v.decode() if isinstance(v, bytes) else v for v in raw)
         stamps[str(feed)] = FeedStamp(

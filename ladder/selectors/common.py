@@ -8,12 +8,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from redis.exceptions import RedisError
-
 from feeds.records import Feed
-from feeds.redis_clients import StateStoreUnavailable, state_store
+from feeds.redis_clients import state_store
 from feeds.selectors import FeedHealth, feed_health
 from feeds.state_store import key
+from feeds.store_status import state_read
+from ladder.numbers import decimal_shown, int_shown
 
 
 @dataclass(frozen=True)
@@ -43,13 +43,14 @@ class FeedAge:
 def feed_ages(*, feeds: Iterable[Feed]) -> tuple[FeedAge, ...]:
     """Each feed's age and latest-state version (one pipeline for the versions)."""
     wanted = tuple(feeds)
-    pipe = state_store().pipeline(transaction=False)
-    for feed in wanted:
-        pipe.hget(key(feed, "meta"), "version")
-    try:
-        versions = [v.decode() if v else None for v in pipe.execute()]
-    except RedisError as exc:
-        raise StateStoreUnavailable(f"state store: {type(exc).__name__}: {exc}") from exc
+
+    def read() -> list[Any]:
+        pipe = state_store().pipeline(transaction=False)
+        for feed in wanted:
+            pipe.hget(key(feed, "meta"), "version")
+        return list(pipe.execute())
+
+    versions = [v.decode() if v else None for v in state_read(read)]
     return tuple(
         FeedAge.of(feed_health(feed=feed), version)
         for feed, version in zip(wanted, versions, strict=True)
@@ -69,10 +70,10 @@ def newest(times: Iterable[datetime | None]) -> datetime | None:
 
 
 def dec_or_none(value: Any) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    return Decimal(str(value))
+    """A stored number; None when missing. Raises ``ladder.numbers.OutOfRange``."""
+    return decimal_shown(value)
 
 
 def int_or_none(value: Any) -> int | None:
-    return None if value is None or value == "" else int(value)
+    """A stored whole number; None when missing. Raises ``ladder.numbers.OutOfRange``."""
+    return int_shown(value)

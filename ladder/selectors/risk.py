@@ -12,7 +12,8 @@ from typing import Any
 
 from feeds.records import Feed
 from feeds.selectors import latest_rows
-from ladder.selectors.common import FeedAge, dec_or_none, feed_ages, int_or_none, newest
+from ladder.numbers import OutOfRange, decimal_shown, float_shown, int_shown
+from ladder.selectors.common import FeedAge, feed_ages, newest
 
 GREEKS = ("delta", "gamma", "vega", "theta")
 SPOT_RISK_FEEDS = (Feed.SPOT_RISK, Feed.VTEXP)
@@ -36,6 +37,9 @@ class SpotRiskLine:
     iv_avg: Decimal | None
     position: int | None
     greeks: dict[str, float] | None  # vol, delta, gamma, vega, theta per contract
+    # Fields whose stored value is out of range (``ladder.numbers``): read as missing,
+    # shown as a dash with a note. A bad Greek drops them all (totals need each one).
+    out_of_range: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,7 @@ class SpotRiskView:
     as_of: datetime | None
     expiry: str | None = None  # the filter applied
     message: str | None = None
+    out_of_range: int = 0  # values of the shown groups left out as out of range
 
     @property
     def versions(self) -> dict[str, str | None]:
@@ -98,33 +103,68 @@ def spot_risk_snapshot(*, expiry: str | None = None) -> SpotRiskView:
     expiries = tuple(g.expiry for g in groups)
     if expiry is not None and expiry not in expiries:
         raise ValueError(f"unknown expiry {expiry!r}; the snapshot has {', '.join(expiries)}")
+    shown = tuple(g for g in groups if expiry in (None, g.expiry))
     return SpotRiskView(
-        groups=tuple(g for g in groups if expiry in (None, g.expiry)),
+        groups=shown,
         expiries=expiries,
         totals=totals_of(lines),
         feeds=feeds,
         as_of=as_of,
         expiry=expiry,
+        out_of_range=sum(len(line.out_of_range) for g in shown for line in g.lines),
     )
 
 
 def line_from_row(row: Mapping[str, Any]) -> SpotRiskLine:
-    greeks = row.get("greeks")
+    """A state row as a line; a number out of range is missing, and named in
+    ``out_of_range`` (the row itself is kept: its other values are good)."""
+    bad: set[str] = set()
+
+    def number(name: str) -> Decimal | None:
+        try:
+            return decimal_shown(row.get(name))
+        except OutOfRange:
+            bad.add(name)
+            return None
+
+    try:
+        position = int_shown(row.get("position"))
+    except OutOfRange:
+        position = None
+        bad.add("position")
     return SpotRiskLine(
         key=str(row["key"]),
         itype=str(row.get("itype") or ""),
         product=str(row.get("product") or ""),
         expiry=row.get("expiry"),
-        strike=dec_or_none(row.get("strike")),
-        bid=dec_or_none(row.get("bid")),
-        ask=dec_or_none(row.get("ask")),
-        theo=dec_or_none(row.get("theo")),
-        iv_bid=dec_or_none(row.get("iv_bid")),
-        iv_ask=dec_or_none(row.get("iv_ask")),
-        iv_avg=dec_or_none(row.get("iv_avg")),
-        position=int_or_none(row.get("position")),
-        greeks={k: float(v) for k, v in greeks.items()} if greeks else None,
+        strike=number("strike"),
+        bid=number("bid"),
+        ask=number("ask"),
+        theo=number("theo"),
+        iv_bid=number("iv_bid"),
+        iv_ask=number("iv_ask"),
+        iv_avg=number("iv_avg"),
+        position=position,
+        greeks=_greeks(row.get("greeks"), bad),
+        out_of_range=frozenset(bad),
     )
+
+
+def _greeks(raw: Any, bad: set[str]) -> dict[str, float] | None:
+    if not raw or not isinstance(raw, Mapping):
+        return None
+    greeks: dict[str, float] = {}
+    for name, value in raw.items():
+        try:
+            number = float_shown(value)
+        except OutOfRange:
+            bad.add(str(name))
+            continue
+        if number is not None:
+            greeks[str(name)] = number
+    if any(name not in greeks for name in GREEKS):
+        return None  # totals need every Greek of a line: left out, counted as missing
+    return greeks
 
 
 def totals_of(lines: Iterable[SpotRiskLine]) -> Totals:

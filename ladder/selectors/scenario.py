@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -11,6 +13,7 @@ from typing import Any
 
 from feeds.records import Feed, OrderType, Side, TtOrder, TtPosition
 from feeds.selectors import latest_rows
+from ladder.numbers import OutOfRange
 from ladder.scenario import ZN_POINT_VALUE, ZN_TICK_SIZE, Ladder, LadderRow, scenario_ladder
 from ladder.selectors.common import (
     FeedAge,
@@ -21,6 +24,8 @@ from ladder.selectors.common import (
     newest,
 )
 from ladder.selectors.default_instrument import default_position, position_order
+
+log = logging.getLogger(__name__)
 
 MAX_TICKS = 400  # each side of the centre: more is a different page, not a ladder
 LADDER_FEEDS = (Feed.TT_POSITIONS, Feed.TT_ORDERS, Feed.SPOT_RISK, Feed.TT_INSTRUMENTS)
@@ -59,6 +64,9 @@ class LadderHeader:
     tick_size: Decimal
     tick_value: Decimal
     point_value: Decimal
+    # Header fields whose stored value is out of range (``ladder.numbers``): shown
+    # as a dash with a note (open_avg_price, tt_pnl, realized_pnl).
+    out_of_range: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,8 @@ class LadderView:
     as_of: datetime | None  # the newest file time behind the numbers
     instruments: tuple[InstrumentChoice, ...] = ()
     message: str | None = None  # why there is no ladder
+    # What the stored data held that the ladder left out as out of range (a footnote).
+    notes: tuple[str, ...] = ()
 
     @property
     def versions(self) -> dict[str, str | None]:
@@ -91,6 +101,9 @@ class _Inputs:
     instruments: dict[str, dict[str, Any]]
     spot_rows: dict[str, dict[str, Any]]
     feeds: tuple[FeedAge, ...] = field(default=())
+    notes: tuple[str, ...] = ()  # rows left out as out of range or unreadable
+    # instrument id -> header fields of its position that were out of range
+    bad_fields: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 # --- the ladder --------------------------------------------------------------------------
@@ -109,12 +122,14 @@ def ladder_snapshot(
         raise ValueError(f"ticks must be between 1 and {MAX_TICKS}")
     inputs = _ladder_inputs()
     choices = _choices(inputs)
+    notes = list(inputs.notes)
     if not inputs.positions:
         return _no_ladder(
             instruments=choices,
             ticks=ticks,
             feeds=inputs.feeds,
             message="No data yet: no TT positions file has arrived.",
+            notes=notes,
         )
     position = _position_pick(inputs, instrument_id)
     if position is None:
@@ -123,33 +138,56 @@ def ladder_snapshot(
             ticks=ticks,
             feeds=inputs.feeds,
             message=NO_FUTURE,
+            notes=notes,
         )
     instrument = inputs.instruments.get(position.instrument_id, {})
     label = str(instrument.get("alias") or position.instrument_id)
-    spot, source = _spot(position, instrument, inputs.spot_rows)
-    if spot is None:
-        return _no_ladder(
-            instruments=choices,
-            ticks=ticks,
-            feeds=inputs.feeds,
-            instrument_id=position.instrument_id,
-            label=label,
-            message="No spot yet: no Actant future mid and no TT pnlPrice for this instrument.",
-        )
-    ladder = _normalised(
-        scenario_ladder(
-            position=position,
-            orders=[o for o in inputs.orders if o.account_id == position.account_id],
-            spot=spot,
-            tick_size=dec_or_none(instrument.get("tick_size")) or ZN_TICK_SIZE,
-            point_value=dec_or_none(instrument.get("point_value")) or ZN_POINT_VALUE,
-            ticks_each_side=ticks,
-            centre=centre,
-        )
+    no_ladder = functools.partial(
+        _no_ladder,
+        instruments=choices,
+        ticks=ticks,
+        feeds=inputs.feeds,
+        instrument_id=position.instrument_id,
+        label=label,
     )
+    spot, source = _spot(position, instrument, inputs.spot_rows, notes)
+    bad = inputs.bad_fields.get(position.instrument_id, frozenset())
+    if spot is None:
+        why = (
+            "TT's pnlPrice for this instrument is out of range in the stored data"
+            if "pnl_price" in bad
+            else "no TT pnlPrice for this instrument"
+        )
+        return no_ladder(message=f"No spot yet: no Actant future mid and {why}.", notes=notes)
+    try:
+        tick_size = _positive(instrument.get("tick_size"), ZN_TICK_SIZE)
+        point_value = _positive(instrument.get("point_value"), ZN_POINT_VALUE)
+    except OutOfRange:
+        return no_ladder(
+            message="No ladder: the TT instrument file's tick size or point value is out of "
+            "range in the stored data.",
+            notes=notes,
+        )
+    try:
+        ladder = _normalised(
+            scenario_ladder(
+                position=position,
+                orders=[o for o in inputs.orders if o.account_id == position.account_id],
+                spot=spot,
+                tick_size=tick_size,
+                point_value=point_value,
+                ticks_each_side=ticks,
+                centre=centre,
+            )
+        )
+    except (ArithmeticError, ValueError):  # the bounds should make this unreachable
+        log.exception("ladder of %s cannot be computed", position.instrument_id)
+        return no_ladder(
+            message="No ladder: it cannot be computed from the stored data.", notes=notes
+        )
     used = {Feed.TT_POSITIONS, Feed.TT_ORDERS} | ({Feed.SPOT_RISK} if source == "actant" else set())
     return LadderView(
-        header=_header_of(ladder),
+        header=dataclasses.replace(_header_of(ladder), out_of_range=_header_fields_bad(bad)),
         rows=ladder.rows,
         instrument_id=position.instrument_id,
         instrument_label=label,
@@ -159,7 +197,31 @@ def ladder_snapshot(
         feeds=inputs.feeds,
         as_of=newest(age.last_file_time for age in inputs.feeds if age.feed in used),
         instruments=choices,
+        notes=tuple(notes),
     )
+
+
+def _header_fields_bad(bad: frozenset[str]) -> frozenset[str]:
+    return frozenset(_HEADER_FIELD_OF[name] for name in bad if name in _HEADER_FIELD_OF)
+
+
+# A position row's field -> the header field that shows it.
+_HEADER_FIELD_OF = {
+    "open_avg_price": "open_avg_price",
+    "pnl": "tt_pnl",
+    "realized_pnl": "realized_pnl",
+}
+
+
+def _positive(value: Any, default: Decimal) -> Decimal:
+    """An instrument's tick size or point value; the ZN one when the file has none.
+    Raises ``OutOfRange`` for zero, negative or out-of-range values."""
+    number = dec_or_none(value)
+    if number is None:
+        return default
+    if number <= 0:
+        raise OutOfRange("not positive")
+    return number
 
 
 def _no_ladder(
@@ -170,6 +232,7 @@ def _no_ladder(
     message: str,
     instrument_id: str | None = None,
     label: str | None = None,
+    notes: list[str] | tuple[str, ...] = (),
 ) -> LadderView:
     return LadderView(
         header=None,
@@ -183,6 +246,7 @@ def _no_ladder(
         as_of=None,
         instruments=instruments,
         message=message,
+        notes=tuple(notes),
     )
 
 
@@ -227,12 +291,43 @@ def _norm(value: Decimal) -> Decimal:
 
 
 def _ladder_inputs() -> _Inputs:
+    notes: list[str] = []
+    positions: list[TtPosition] = []
+    bad_fields: dict[str, frozenset[str]] = {}
+    for row_id, row in latest_rows(feed=Feed.TT_POSITIONS).items():
+        bad: set[str] = set()
+        try:
+            position = position_from_row(row, out_of_range=bad)
+        except (OutOfRange, KeyError, TypeError, ValueError):
+            notes.append(f"TT position {row_id} left out: a number out of range or unreadable")
+            continue
+        positions.append(position)
+        if bad:
+            bad_fields[position.instrument_id] = frozenset(bad)
+            notes.append(
+                f"TT position {position.instrument_id}: {', '.join(sorted(bad))} out of range"
+                " in the stored data, shown as —"
+            )
+    orders: list[TtOrder] = []
+    refused = 0
+    for row in latest_rows(feed=Feed.TT_ORDERS).values():
+        try:
+            orders.append(order_from_row(row, strict=True))
+        except (OutOfRange, KeyError, TypeError, ValueError):
+            refused += 1
+    if refused:
+        notes.append(
+            f"{refused} working order{'s' if refused > 1 else ''} left out of the ladder:"
+            " a number out of range or unreadable in the stored data"
+        )
     return _Inputs(
-        positions=[position_from_row(r) for r in latest_rows(feed=Feed.TT_POSITIONS).values()],
-        orders=[order_from_row(r) for r in latest_rows(feed=Feed.TT_ORDERS).values()],
+        positions=positions,
+        orders=orders,
         instruments=latest_rows(feed=Feed.TT_INSTRUMENTS),
         spot_rows=latest_rows(feed=Feed.SPOT_RISK),
         feeds=feed_ages(feeds=LADDER_FEEDS),
+        notes=tuple(notes),
+        bad_fields=bad_fields,
     )
 
 
@@ -266,12 +361,20 @@ def _choices(inputs: _Inputs) -> tuple[InstrumentChoice, ...]:
 
 
 def _spot(
-    position: TtPosition, instrument: Mapping[str, Any], spot_rows: Mapping[str, dict[str, Any]]
+    position: TtPosition,
+    instrument: Mapping[str, Any],
+    spot_rows: Mapping[str, dict[str, Any]],
+    notes: list[str],
 ) -> tuple[Decimal | None, str | None]:
     """The Actant future's mid when it has both sides, else TT's pnlPrice."""
-    future = spot_rows.get(str(instrument.get("actant_future_key") or ""))
+    future_key = str(instrument.get("actant_future_key") or "")
+    future = spot_rows.get(future_key)
     if future is not None:
-        bid, ask = dec_or_none(future.get("bid")), dec_or_none(future.get("ask"))
+        try:
+            bid, ask = dec_or_none(future.get("bid")), dec_or_none(future.get("ask"))
+        except OutOfRange:
+            bid = ask = None
+            notes.append(f"Actant {future_key}: bid or ask out of range, not used as the spot")
         if bid is not None and ask is not None:
             return (bid + ask) / 2, "actant"
     if position.pnl_price is not None:
@@ -279,31 +382,71 @@ def _spot(
     return None, None
 
 
-def position_from_row(row: Mapping[str, Any]) -> TtPosition:
-    """A positions row as ``feeds.derive`` wrote it, back as a record."""
+def position_from_row(
+    row: Mapping[str, Any], *, out_of_range: set[str] | None = None
+) -> TtPosition:
+    """A positions row as ``feeds.derive`` wrote it, back as a record.
+
+    A price or P&L out of range (``ladder.numbers``) is read as missing and its
+    name added to ``out_of_range``; a position or quantity out of range raises
+    ``OutOfRange`` (a ladder of a wrong position is worse than none).
+    """
+    bad = set() if out_of_range is None else out_of_range
+
+    def number(name: str) -> Decimal | None:
+        try:
+            return dec_or_none(row.get(name))
+        except OutOfRange:
+            bad.add(name)
+            return None
+
+    def whole(name: str) -> int:
+        return int_or_none(row.get(name)) or 0
+
     return TtPosition(
         instrument_id=str(row["instrument_id"]),
         account_id=str(row.get("account_id") or ""),
-        net_position=int(row.get("net_position") or 0),
-        sod_net_position=int(row.get("sod_net_position") or 0),
-        sod_price=dec_or_none(row.get("sod_price")),
-        avg_buy=dec_or_none(row.get("avg_buy")),
-        avg_sell=dec_or_none(row.get("avg_sell")),
-        open_avg_price=dec_or_none(row.get("open_avg_price")),
-        buy_fill_qty=int(row.get("buy_fill_qty") or 0),
-        sell_fill_qty=int(row.get("sell_fill_qty") or 0),
-        buy_working_qty=int(row.get("buy_working_qty") or 0),
-        sell_working_qty=int(row.get("sell_working_qty") or 0),
-        pnl=dec_or_none(row.get("pnl")),
-        realized_pnl=dec_or_none(row.get("realized_pnl")),
-        pnl_price=dec_or_none(row.get("pnl_price")),
+        net_position=whole("net_position"),
+        sod_net_position=whole("sod_net_position"),
+        sod_price=number("sod_price"),
+        avg_buy=number("avg_buy"),
+        avg_sell=number("avg_sell"),
+        open_avg_price=number("open_avg_price"),
+        buy_fill_qty=whole("buy_fill_qty"),
+        sell_fill_qty=whole("sell_fill_qty"),
+        buy_working_qty=whole("buy_working_qty"),
+        sell_working_qty=whole("sell_working_qty"),
+        pnl=number("pnl"),
+        realized_pnl=number("realized_pnl"),
+        pnl_price=number("pnl_price"),
         pnl_price_type=row.get("pnl_price_type"),
     )
 
 
-def order_from_row(row: Mapping[str, Any]) -> TtOrder:
-    """An orders row as ``feeds.derive`` wrote it (resting child orders only), as a record."""
+def order_from_row(row: Mapping[str, Any], *, strict: bool = False) -> TtOrder:
+    """An orders row as ``feeds.derive`` wrote it (resting child orders only), as a record.
+
+    ``strict``: a number out of range raises ``OutOfRange`` (the ladder leaves the
+    order out and says so); otherwise it reads as missing.
+    """
     placed = row.get("placed_at")
+
+    def number(name: str) -> Decimal | None:
+        try:
+            return dec_or_none(row.get(name))
+        except OutOfRange:
+            if strict:
+                raise
+            return None
+
+    def whole(name: str) -> int | None:
+        try:
+            return int_or_none(row.get(name))
+        except OutOfRange:
+            if strict:
+                raise
+            return None
+
     return TtOrder(
         order_id=str(row["order_id"]),
         parent_order_id=row.get("parent_order_id"),
@@ -311,10 +454,10 @@ def order_from_row(row: Mapping[str, Any]) -> TtOrder:
         account_id=str(row.get("account_id") or ""),
         side=Side(str(row.get("side"))),
         order_type=_ORDER_TYPES.get(str(row.get("order_type")), OrderType.OTHER),
-        price=dec_or_none(row.get("price")),
-        stop_price=dec_or_none(row.get("stop_price")),
-        order_qty=int_or_none(row.get("order_qty")),
-        leaves_qty=int_or_none(row.get("leaves_qty")),
+        price=number("price"),
+        stop_price=number("stop_price"),
+        order_qty=whole("order_qty"),
+        leaves_qty=whole("leaves_qty"),
         status=str(row.get("status") or ""),
         is_algo_parent=False,  # derive keeps no algo parents in the state
         placed_at=datetime.fromisoformat(placed) if placed else None,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import template
 
 from ops.feed_states import SCHEDULE_NAMES, TradingSchedule
+from ops.wording import endpoint_free
 
 register = template.Library()
 
@@ -44,3 +45,9 @@ def schedule_name(schedule: str) -> str:
 def get_item(mapping: dict[str, object], key: str) -> object:
     """``mapping[key]``, or None: a template cannot index a dict by a variable."""
     return mapping.get(key)
+
+
+@register.filter(name="endpoint_free")
+def endpoint_free_filter(text: str | None) -> str:
+    """Error texts on the ops pages without internal URLs, addresses or host:ports."""
+    return endpoint_free(str(text or ""))

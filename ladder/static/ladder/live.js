@@ -43,7 +43,10 @@
   var SILENT_MS = 45000; // the server pings every 15 s: nothing for 45 s means dead
   var FLASH_MS = 600;
   var MAX_FLASHES = 600; // a screenful of cells
-  var TONES = ["num-pos", "num-neg", "muted"];
+  var TONES = ["num-pos", "num-neg", "muted", "out-of-range"];
+  // ladder/numbers.py OUT_OF_RANGE_NOTE: the tooltip of a value the stored data held
+  // out of range (shown as a dash), as the server-rendered page has it.
+  var OUT_OF_RANGE_NOTE = "value out of range in the stored data: not shown";
   var DASH = "\u2014"; // a missing value
 
   function feedIntervals(defaults) {
@@ -213,6 +216,13 @@
       TONES.forEach(function (name) { td.classList.remove(name); });
       tone.split(" ").forEach(function (c) { if (c) td.classList.add(c); });
       td.dataset.tone = tone;
+      if (td.classList.contains("out-of-range")) {
+        td.dataset.noted = "1";
+        td.title = OUT_OF_RANGE_NOTE;
+      } else if (td.dataset.noted) {
+        delete td.dataset.noted;
+        td.removeAttribute("title");
+      }
     }
     if (flash) flashCell(td);
   }

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 import weakref
 from typing import Any, Protocol
 
@@ -103,7 +104,10 @@ class SocketGuard:
         layer = get_channel_layer()
         if layer is None:
             return  # no channel layer: the periodic re-check is all there is
-        self.channel = await layer.new_channel()
+        # A plain channel, not a process-specific one (``new_channel``): its receive is
+        # a BZPOPMIN of its own, not a turn at the lock channels-redis shares between
+        # the process's specific channels (the hub's, each ops socket's).
+        self.channel = f"{SOCKETS_GROUP}.{uuid.uuid4().hex}"
         failing = False
         while True:
             try:

@@ -21,8 +21,7 @@ from typing import Any, Literal, TypedDict
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.auth import get_user_model
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
@@ -98,17 +97,18 @@ def sockets_refused(*, sockets: Sequence[SocketIdentity]) -> list[int | None]:
         user.pk: user
         for user in get_user_model().objects.filter(pk__in={s.user_id for s in sockets})
     }
+    memberships = get_user_model().groups.through.objects.filter(user_id__in=users)
     groups: dict[int, set[str]] = {}
-    for user_id, name in get_user_model().groups.through.objects.filter(
-        user_id__in=users
-    ).values_list("user_id", "group__name"):
+    for user_id, name in memberships.values_list("user_id", "group__name"):
         groups.setdefault(user_id, set()).add(name)
     codes: list[int | None] = []
     for socket in sockets:
         user = users.get(socket.user_id)
-        if user is None or not user.is_active:
-            codes.append(CLOSE_UNAUTHENTICATED)
-        elif not _session_holds(sessions.get(socket.session_key), user):
+        if (
+            user is None
+            or not user.is_active
+            or not _session_holds(sessions.get(socket.session_key), user)
+        ):
             codes.append(CLOSE_UNAUTHENTICATED)
         elif socket.role not in roles_from_groups(
             groups.get(user.pk, ()), is_superuser=user.is_superuser

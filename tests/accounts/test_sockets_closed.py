@@ -56,7 +56,9 @@ def _logged_in(user: User) -> Client:
 async def _open(path: str, client: Client) -> WebsocketCommunicator:
     name = settings.SESSION_COOKIE_NAME
     cookie = f"{name}={client.cookies[name].value}".encode()
-    communicator = WebsocketCommunicator(application, path, headers=[SAME_ORIGIN, (b"cookie", cookie)])
+    communicator = WebsocketCommunicator(
+        application, path, headers=[SAME_ORIGIN, (b"cookie", cookie)]
+    )
     connected, _ = await communicator.connect()
     assert connected
     first = await communicator.receive_output(timeout=5)
@@ -73,7 +75,7 @@ async def _close_code(communicator: WebsocketCommunicator, within: float = CLOSE
             raise AssertionError(f"the socket was still open after {within} s")
         try:
             event = await communicator.receive_output(timeout=left)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             continue
         if event["type"] == "websocket.close":
             return int(event["code"])

@@ -112,9 +112,11 @@ class SocketGuard:
         while True:
             try:
                 await layer.group_add(SOCKETS_GROUP, self.channel)
+                if failing:
+                    log.info("sockets: channel layer back")
+                    failing = False
                 while True:
                     message = await layer.receive(self.channel)
-                    failing = False
                     try:
                         await self._handle(message)
                     except Exception:  # the database is away: the re-check loop retries
@@ -139,6 +141,7 @@ class SocketGuard:
         )
 
     async def _recheck_loop(self) -> None:
+        failing = False
         while True:
             await asyncio.sleep(float(settings.FRGM_SOCKET_RECHECK_S))
             layer = get_channel_layer()
@@ -148,8 +151,11 @@ class SocketGuard:
                     await layer.group_add(SOCKETS_GROUP, self.channel)
             try:
                 await self.recheck(list(self.sockets))
-            except Exception:
-                log.warning("sockets: periodic re-check failed", exc_info=True)
+                failing = False
+            except Exception:  # the database is away: once per outage, try again next time
+                if not failing:
+                    log.warning("sockets: periodic re-check failed", exc_info=True)
+                failing = True
 
 
 def _identity(socket: GuardedSocket) -> SocketIdentity:

@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_logged_out
 from django.contrib.sessions.models import Session
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+from django.utils import timezone
 
 from accounts.sockets import sockets_revoke_publish
 
@@ -23,7 +24,10 @@ def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 
 def _session_deleted(sender: Any, instance: Session, **kwargs: Any) -> None:
-    sockets_revoke_publish(session_keys=[instance.session_key])
+    # An expired session's sockets are the periodic re-check's: clearsessions
+    # deleting thousands of them publishes nothing.
+    if instance.expire_date > timezone.now():
+        sockets_revoke_publish(session_keys=[instance.session_key])
 
 
 def _user_saved(

@@ -4,10 +4,14 @@ deactivating a user still work (the guard's periodic re-check closes the sockets
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import pytest
+from django.contrib.sessions.models import Session
+from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from devstack.processes import free_port
 from frgm_site.channel_layers import channel_layers_config
@@ -45,3 +49,15 @@ def test_deactivating_a_user_works_with_the_messaging_redis_away(
     assert len(sent) == 1  # the revocation was attempted, and swallowed
     trader.refresh_from_db()
     assert not trader.is_active
+
+
+def test_clearing_expired_sessions_publishes_nothing(
+    trader, django_capture_on_commit_callbacks
+) -> None:
+    client = Client()
+    client.force_login(trader)
+    Session.objects.update(expire_date=timezone.now() - timedelta(days=1))
+    with django_capture_on_commit_callbacks() as sent:
+        call_command("clearsessions")
+    assert not Session.objects.exists()
+    assert sent == []  # their sockets are the periodic re-check's

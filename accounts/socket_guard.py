@@ -14,6 +14,7 @@ import contextlib
 import logging
 import uuid
 import weakref
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from channels.db import database_sync_to_async
@@ -38,40 +39,54 @@ class GuardedSocket(Protocol):
     async def revoke(self, code: int) -> None: ...
 
 
+@dataclass
+class _Run:
+    """One start of the guard: its channel, its loops and the event that ends them."""
+
+    channel: str
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
 class SocketGuard:
     def __init__(self) -> None:
         self.sockets: set[GuardedSocket] = set()
-        self.channel: str | None = None
         self.closed = 0
-        self._lock = asyncio.Lock()
-        self._tasks: list[asyncio.Task[None]] = []
+        self._run: _Run | None = None
+
+    @property
+    def channel(self) -> str | None:
+        return self._run.channel if self._run is not None else None
 
     async def add(self, socket: GuardedSocket) -> None:
         self.sockets.add(socket)
-        async with self._lock:
-            if not self._tasks:
-                self._tasks = [
-                    asyncio.create_task(self._read_loop(), name="socket-guard-read"),
-                    asyncio.create_task(self._recheck_loop(), name="socket-guard-recheck"),
-                ]
+        if self._run is None:
+            # A plain channel, not a process-specific one (``new_channel``): its receive
+            # is a BZPOPMIN of its own, not a turn at the lock channels-redis shares
+            # between the process's specific channels (the hub's, each ops socket's).
+            run = self._run = _Run(channel=f"{SOCKETS_GROUP}.{uuid.uuid4().hex}")
+            run.tasks = [
+                asyncio.create_task(self._read_loop(run), name="socket-guard-read"),
+                asyncio.create_task(self._recheck_loop(run), name="socket-guard-recheck"),
+            ]
 
     async def discard(self, socket: GuardedSocket) -> None:
         self.sockets.discard(socket)
-        async with self._lock:
-            if not self.sockets and self._tasks:
-                await self._stop()
-
-    async def _stop(self) -> None:
-        tasks, self._tasks = self._tasks, []
-        for task in tasks:
+        if self.sockets or self._run is None:
+            return
+        # The run is detached first: a socket that connects meanwhile starts a new
+        # one at once instead of waiting for this one to wind down.
+        run, self._run = self._run, None
+        run.stopping.set()
+        for task in run.tasks:
             task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        layer, channel, self.channel = get_channel_layer(), self.channel, None
-        if layer is not None and channel:
+        # Bounded: a receive cancelled just after a message can take a while to end
+        # inside channels-redis; its loop then sees ``stopping`` and returns.
+        await asyncio.wait(run.tasks, timeout=RETRY_S)
+        layer = get_channel_layer()
+        if layer is not None:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(layer.group_discard(SOCKETS_GROUP, channel), RETRY_S)
+                await asyncio.wait_for(layer.group_discard(SOCKETS_GROUP, run.channel), RETRY_S)
 
     async def revoke(self, *, session_keys: set[str], user_ids: set[int]) -> None:
         """Close the sockets of ended sessions; re-check those of changed users."""
@@ -100,23 +115,19 @@ class SocketGuard:
         except Exception:
             log.warning("sockets: closing a socket failed", exc_info=True)
 
-    async def _read_loop(self) -> None:
+    async def _read_loop(self, run: _Run) -> None:
         layer = get_channel_layer()
         if layer is None:
             return  # no channel layer: the periodic re-check is all there is
-        # A plain channel, not a process-specific one (``new_channel``): its receive is
-        # a BZPOPMIN of its own, not a turn at the lock channels-redis shares between
-        # the process's specific channels (the hub's, each ops socket's).
-        self.channel = f"{SOCKETS_GROUP}.{uuid.uuid4().hex}"
         failing = False
-        while True:
+        while not run.stopping.is_set():
             try:
-                await layer.group_add(SOCKETS_GROUP, self.channel)
+                await layer.group_add(SOCKETS_GROUP, run.channel)
                 if failing:
                     log.info("sockets: channel layer back")
                     failing = False
-                while True:
-                    message = await layer.receive(self.channel)
+                while not run.stopping.is_set():
+                    message = await layer.receive(run.channel)
                     try:
                         await self._handle(message)
                     except Exception:  # the database is away: the re-check loop retries
@@ -140,15 +151,15 @@ class SocketGuard:
             user_ids={int(i) for i in message.get("user_ids") or ()},
         )
 
-    async def _recheck_loop(self) -> None:
+    async def _recheck_loop(self, run: _Run) -> None:
         failing = False
-        while True:
+        while not run.stopping.is_set():
             await asyncio.sleep(float(settings.FRGM_SOCKET_RECHECK_S))
             layer = get_channel_layer()
-            if layer is not None and self.channel:
+            if layer is not None:
                 # Group membership expires in channels-redis: stay in it.
                 with contextlib.suppress(Exception):
-                    await layer.group_add(SOCKETS_GROUP, self.channel)
+                    await layer.group_add(SOCKETS_GROUP, run.channel)
             try:
                 await self.recheck(list(self.sockets))
                 failing = False

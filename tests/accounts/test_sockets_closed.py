@@ -165,3 +165,15 @@ async def test_the_periodic_recheck_closes_a_socket_whose_session_expired(settin
     )
     assert await _close_code(communicator) == CLOSE_UNAUTHENTICATED
     await communicator.disconnect()
+
+
+async def test_a_new_socket_is_served_after_a_revoked_one_went() -> None:
+    user = await _user("nina-next", "oncall")
+    first_browser = await _logged_in(user)
+    first = await _open("/ws/ops/", first_browser)
+    await sync_to_async(first_browser.post)(reverse("logout"))
+    assert await _close_code(first) == CLOSE_UNAUTHENTICATED
+    await first.disconnect()
+    second = await _open("/ws/ops/", await _logged_in(user))
+    await _still_served(second)
+    await second.disconnect()

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts.api_auth import api_token_revoke
+from accounts.login_throttle import login_unlock
 from accounts.models import ApiToken
 
 
@@ -18,7 +23,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
     search_fields = ("prefix", "name", "user__username")
     list_select_related = ("user",)
     fields = ("prefix", "name", "user", "created", "last_used", "revoked")
-    readonly_fields = ("prefix", "user", "created", "last_used")
+    # Revoking goes through the audited action; no form edit can set or clear it.
+    readonly_fields = ("prefix", "user", "created", "last_used", "revoked")
     actions = ("revoke",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -32,3 +38,41 @@ class ApiTokenAdmin(admin.ModelAdmin):
             for token in queryset.select_related("user")
         )
         self.message_user(request, f"Revoked {revoked} token(s).")
+
+
+# django-axes registered its own admin for the failed-login records, and Django its
+# user admin: both get an audited "unlock" action (accounts.login_throttle).
+admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class LoginAttemptAdmin(AccessAttemptAdmin):
+    actions = ("unlock", *AccessAttemptAdmin.actions)
+
+    @admin.action(description="Unlock: forget the selected failed logins")
+    def unlock(self, request: HttpRequest, queryset: QuerySet[AccessAttempt]) -> None:
+        pairs = set(queryset.values_list("username", "ip_address"))
+        cleared = sum(
+            login_unlock(username=username, ip_address=ip, actor=request.user, via="admin action")
+            for username, ip in sorted(pairs, key=str)
+        )
+        self.message_user(request, f"Unlocked {len(pairs)} login(s) ({cleared} record(s)).")
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class FrgmUserAdmin(UserAdmin):
+    actions = ("unlock_logins",)
+
+    @admin.action(description="Unlock logins (forget failed logins from every address)")
+    def unlock_logins(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        unlocked = [
+            user.username
+            for user in queryset
+            if login_unlock(username=user.username, actor=request.user, via="admin action")
+        ]
+        self.message_user(
+            request, f"Unlocked {', '.join(unlocked)}." if unlocked else "Nobody was locked."
+        )

@@ -26,3 +26,6 @@ class AccountsConfig(AppConfig):
         post_migrate.connect(
             _admin_permissions_after_migrate, dispatch_uid="accounts.admin_permissions"
         )
+        from accounts.signals import socket_signals_connect
+
+        socket_signals_connect()

@@ -7,6 +7,8 @@ in lists). Revoking keeps the row, so the admin shows who had access.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -20,7 +22,9 @@ class ApiToken(models.Model):
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     last_used = models.DateTimeField(null=True, blank=True)
-    revoked = models.DateTimeField(null=True, blank=True, help_text="Set to refuse the token")
+    revoked = models.DateTimeField(
+        null=True, blank=True, help_text="When the token was revoked; a revoked token stays revoked"
+    )
 
     class Meta:
         ordering = ("-created",)
@@ -29,6 +33,19 @@ class ApiToken(models.Model):
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.name}, {self.user})"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A leaked token was revoked for a reason: no edit (admin form, shell, a
+        # service) may bring it back or move its revocation time.
+        if self.pk is not None:
+            stored = ApiToken.objects.filter(pk=self.pk).values_list("revoked", flat=True).first()
+            if stored is not None and self.revoked != stored:
+                raise TokenRevokedError(f"API token {self.prefix}… is revoked and stays revoked")
+        super().save(*args, **kwargs)
+
     @property
     def is_active(self) -> bool:
         return self.revoked is None
+
+
+class TokenRevokedError(ValueError):
+    """An attempt to un-revoke (or re-date the revocation of) an API token."""

@@ -6,7 +6,7 @@ ladder and analytics; ``oncall`` reaches the ops pages.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from enum import StrEnum
 from functools import wraps
 from typing import Any, TypeVar
@@ -35,12 +35,17 @@ def user_roles(user: UserLike) -> frozenset[Role]:
     if cached is not None:
         return cached
     names = set(user.groups.values_list("name", flat=True))
-    if Role.ADMIN in names or getattr(user, "is_superuser", False):
-        roles = frozenset(ALL_ROLES)
-    else:
-        roles = frozenset(Role(n) for n in names if n in Role.__members__.values())
+    roles = roles_from_groups(names, is_superuser=getattr(user, "is_superuser", False))
     user._frgm_roles = roles
     return roles
+
+
+def roles_from_groups(group_names: Iterable[str], *, is_superuser: bool) -> frozenset[Role]:
+    """The roles a user's group names (and superuser flag) grant."""
+    names = set(group_names)
+    if Role.ADMIN in names or is_superuser:
+        return frozenset(ALL_ROLES)
+    return frozenset(Role(n) for n in names if n in Role.__members__.values())
 
 
 def user_has_role(user: UserLike, role: Role) -> bool:

@@ -122,17 +122,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Login throttling: after repeated failures an account, and separately an
-# address, is locked for a while (django-axes).
+# Login throttling (accounts/login_throttle.py): repeated failures lock one
+# username from one address for a while (django-axes); the pair, so wrong
+# passwords from elsewhere cannot lock the owner out and a good login resets only
+# its own pair. Each recent failure of a username delays its next check a little.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("FRGM_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("FRGM_LOGIN_LOCKOUT_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_CALLABLE = "accounts.login_throttle.login_lockout_response"
 AXES_RESET_ON_SUCCESS = True
+FRGM_LOGIN_DELAY_STEP_S = env_float("FRGM_LOGIN_DELAY_STEP_S", 0.5)
+FRGM_LOGIN_DELAY_MAX_S = env_float("FRGM_LOGIN_DELAY_MAX_S", 3.0)
+# Live sockets re-check their session, user and role this often, besides being
+# closed at once on logout, deactivation or a role removed (accounts/sockets.py).
+FRGM_SOCKET_RECHECK_S = env_float("FRGM_SOCKET_RECHECK_S", 30.0)
 # The address is REMOTE_ADDR (frgm_site/client_address.py): uvicorn believes
 # X-Forwarded-For only from FRGM_TRUSTED_PROXIES and takes the rightmost entry
 # none of them wrote, so a client cannot choose it.

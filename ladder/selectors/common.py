@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from redis.exceptions import RedisError
-
 from feeds.records import Feed
-from feeds.redis_clients import StateStoreUnavailable, state_store
-from feeds.selectors import FeedHealth, feed_health
-from feeds.state_store import key
+from feeds.selectors import feed_latest
 
 
 @dataclass(frozen=True)
@@ -25,34 +22,30 @@ class FeedAge:
     last_latency_ms: float | None
     version: str | None  # the latest-state version (file time | sequencer | key)
 
-    @classmethod
-    def of(cls, health: FeedHealth, version: str | None) -> FeedAge:
-        return cls(
-            feed=str(health.feed),
-            age_s=health.age_s,
-            last_file_time=health.last_file_time,
-            last_ingested_at=health.last_ingested_at,
-            last_latency_ms=health.last_latency_ms,
-            version=version,
-        )
-
 
 # --- shared ------------------------------------------------------------------------------
 
 
-def feed_ages(*, feeds: Iterable[Feed]) -> tuple[FeedAge, ...]:
-    """Each feed's age and latest-state version (one pipeline for the versions)."""
-    wanted = tuple(feeds)
-    pipe = state_store().pipeline(transaction=False)
-    for feed in wanted:
-        pipe.hget(key(feed, "meta"), "version")
-    try:
-        versions = [v.decode() if v else None for v in pipe.execute()]
-    except RedisError as exc:
-        raise StateStoreUnavailable(f"state store: {type(exc).__name__}: {exc}") from exc
+def feed_ages(*, feeds: Iterable[Feed], now: float | None = None) -> tuple[FeedAge, ...]:
+    """Each feed's age and latest-state version, in one round trip (``feed_latest``).
+
+    A store that cannot be reached, whatever the client raises, is ``StateStoreUnavailable``.
+    """
+    now = time.time() if now is None else now
     return tuple(
-        FeedAge.of(feed_health(feed=feed), version)
-        for feed, version in zip(wanted, versions, strict=True)
+        FeedAge(
+            feed=str(latest.feed),
+            age_s=None
+            if latest.last_ingested_at is None
+            else round(max(0.0, now - latest.last_ingested_at), 1),
+            last_file_time=latest.last_file_time,
+            last_ingested_at=None
+            if latest.last_ingested_at is None
+            else datetime.fromtimestamp(latest.last_ingested_at, UTC),
+            last_latency_ms=latest.last_latency_ms,
+            version=latest.version,
+        )
+        for latest in feed_latest(feeds=feeds)
     )
 
 

@@ -1,6 +1,8 @@
 """ASGI entry point: HTTP through Django, websockets through Channels.
 
-Websockets accept only same-host origins and carry the Django session.
+Websockets accept only same-host origins and carry the Django session. The
+JSON API (``/api/``) goes through Django's sync handler on a bounded thread
+pool (``frgm_site.api_asgi``).
 """
 
 import os
@@ -14,12 +16,20 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.core.wsgi import get_wsgi_application  # noqa: E402
 
+from frgm_site.api_asgi import ApiServer  # noqa: E402
 from frgm_site.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": ApiServer(
+            django_asgi_app,
+            wsgi=get_wsgi_application(),
+            max_in_flight=settings.FRGM_API_MAX_IN_FLIGHT,
+            threads=settings.FRGM_API_THREADS,
+        ),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

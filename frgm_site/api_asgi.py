@@ -15,7 +15,9 @@ middleware and views as a page; what Django runs under gunicorn) in one hop
 to a pool of ``FRGM_API_THREADS`` threads, and at most
 ``FRGM_API_MAX_IN_FLIGHT`` calls are in the process at once: a call beyond
 that is answered at once with 503, ``Retry-After`` and a JSON error rather
-than queued behind the others. Pages and websockets are untouched.
+than queued behind the others. Pages and websockets are untouched. The first
+call starts the process's live hub, whose update messages tell the API's
+cache when the state moved (``ladder.api_cache``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -38,6 +42,9 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 API_PREFIX = "/api/"
 RETRY_AFTER_S = 1  # a busy process has room again well within a second
 MAX_BODY = 64 * 1024
+STARTUP_RETRY_S = 10.0
+
+log = logging.getLogger(__name__)
 
 
 class ApiServer:
@@ -51,8 +58,11 @@ class ApiServer:
         max_in_flight: int,
         threads: int,
         prefix: str = API_PREFIX,
+        startup: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.app = app
+        self.startup = startup  # awaited by the first call (the API cache's hub)
+        self._startup_next = 0.0
         self.wsgi = wsgi
         self.max_in_flight = max_in_flight
         self.prefix = prefix
@@ -70,6 +80,8 @@ class ApiServer:
             return
         self.in_flight += 1
         try:
+            if self.startup is not None:
+                await self._start()
             body = await _body_read(receive)
             loop = asyncio.get_running_loop()
             status, headers, content = await loop.run_in_executor(
@@ -79,6 +91,21 @@ class ApiServer:
             await send({"type": "http.response.body", "body": content})
         finally:
             self.in_flight -= 1
+
+    async def _start(self) -> None:
+        """Run ``startup`` once; after a failure, again at most every ``STARTUP_RETRY_S``
+        (the calls go on meanwhile: the cache then rechecks the store itself)."""
+        now = time.monotonic()
+        if now < self._startup_next:
+            return
+        self._startup_next = now + STARTUP_RETRY_S
+        try:
+            assert self.startup is not None
+            await self.startup()
+        except Exception:
+            log.warning("api: startup failed; retry in %s s", STARTUP_RETRY_S, exc_info=True)
+            return
+        self.startup = None
 
     def _call(self, scope: Scope, body: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         """One call through the WSGI handler, in a pool thread; the body read whole

@@ -21,6 +21,7 @@ from django.core.wsgi import get_wsgi_application  # noqa: E402
 
 from frgm_site.api_asgi import ApiServer  # noqa: E402
 from frgm_site.routing import websocket_urlpatterns  # noqa: E402
+from ladder.api_cache import api_cache_hub_attach  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
@@ -29,6 +30,7 @@ application = ProtocolTypeRouter(
             wsgi=get_wsgi_application(),
             max_in_flight=settings.FRGM_API_MAX_IN_FLIGHT,
             threads=settings.FRGM_API_THREADS,
+            startup=api_cache_hub_attach,
         ),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))

@@ -3,25 +3,35 @@
 Why: every ``/api/ladder/`` call read ~370 Redis keys (three feeds' health
 counters, then every row of four feeds) and rebuilt the ladder, so 50 calls a
 second took a web process down (issue 10). A script polls far faster than
-the files arrive, so one process keeps one computed body per (endpoint,
-parameters) and answers from it while the state is the same.
+files arrive, so a web process keeps one computed body per (endpoint,
+parameters) and answers from it while the state is the same, with no Redis
+round trip at all.
 
-"The same" is checked on every call with ONE small pipelined read (each
-feed's version and last-file stamps, ``feeds.selectors.feed_latest``), not
-trusted to a timer or to the live hub's messages: a file the worker finished
-is served by the next call, wherever it ran. The stamps move with every file
-the worker finishes (a chunk can change rows without moving the version);
-a store that cannot be read is ``StateStoreUnavailable`` before anything
-stale is served. The feeds' ages are from that read, so they are always now's.
+How it knows the state moved:
 
-Bounded: at most ``MAX_ENTRIES`` bodies (least recently used go first), and
-one computation per key at a time (the others wait for it and use its body).
+- the process's live hub (``ladder.hub``, started by the first API call) hears
+  every ``FeedUpdate`` the worker publishes right after it writes the state;
+  each one bumps its feed's generation here, and an answer computed at an
+  older generation of one of its feeds is computed again by the next call;
+- and at least every ``RECHECK_S`` a call reads each feed's version and
+  last-file stamps (``feed_latest``: one pipelined round trip). They move with
+  every file the worker finishes, so a missed message (messaging down, a hub
+  not started) costs at most ``RECHECK_S`` of staleness, and the ``feeds``
+  stamps of an answer are never older than that. ``age_s`` is counted at the
+  moment of each answer.
+
+A store that cannot be read on a recheck is ``StateStoreUnavailable``. Bounded:
+at most ``MAX_ENTRIES`` bodies (least recently used go first), one
+computation per key at a time (the others wait for it and use its body).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
@@ -30,31 +40,43 @@ from typing import Any
 
 from django.http import HttpResponse
 
+from feeds.messages import FeedUpdate
 from feeds.records import Feed
 from ladder.selectors import FeedAge, feed_ages
 
-MAX_ENTRIES = 64  # (endpoint, parameters) pairs: every desk script's, with room to spare
+log = logging.getLogger(__name__)
 
-Token = tuple[tuple[str, str | None, datetime | None], ...]
+MAX_ENTRIES = 64  # (endpoint, parameters) pairs: every desk script's, with room to spare
+RECHECK_S = 0.5  # the longest an answer trusts the hub alone
+
+Generation = tuple[int, ...]
+Stamps = tuple[tuple[str, str | None, datetime | None], ...]
 
 
 @dataclass(frozen=True)
 class _Entry:
-    token: Token
+    generation: Generation  # the hub's count of updates to each feed when computed
+    stamps: Stamps  # each feed's version and last ingest when computed
+    checked: float  # monotonic time of the last read of ``ages``
+    ages: tuple[FeedAge, ...]
     status: int
     head: bytes  # the JSON object up to where ``"feeds"`` goes, its last member
 
 
 _entries: OrderedDict[Hashable, _Entry] = OrderedDict()
 _computing: dict[Hashable, threading.Lock] = {}
+_generations: dict[str, int] = {}
 _guard = threading.Lock()
 
 
-def feeds_json(feeds: Iterable[FeedAge]) -> dict[str, dict[str, Any]]:
-    """The ``feeds`` object of an API answer: each feed's age, last file and version."""
+def feeds_json(feeds: Iterable[FeedAge], *, now: float | None = None) -> dict[str, dict[str, Any]]:
+    """The ``feeds`` object of an API answer: each feed's age, last file and version
+    (``age_s`` counted to ``now`` when given, else as read)."""
     return {
         age.feed: {
-            "age_s": age.age_s,
+            "age_s": age.age_s
+            if now is None or age.last_ingested_at is None
+            else round(max(0.0, now - age.last_ingested_at.timestamp()), 1),
             "last_file_time": None
             if age.last_file_time is None
             else age.last_file_time.isoformat(),
@@ -77,16 +99,41 @@ def api_answer_cached(
     Raises ``StateStoreUnavailable`` (the store is down) and whatever ``compute``
     raises (nothing is cached then).
     """
-    ages = feed_ages(feeds=feeds)
-    token: Token = tuple((age.feed, age.version, age.last_ingested_at) for age in ages)
-    entry = _entry_fresh(key, token)
-    if entry is None:
-        with _lock_of(key):
-            entry = _entry_fresh(key, token)  # computed while this call waited
-            if entry is None:
-                entry = _entry_compute(key, token, compute)
-    body = entry.head + b'"feeds":' + json.dumps(feeds_json(ages)).encode() + b"}"
-    return HttpResponse(body, status=entry.status, content_type="application/json")
+    wanted = tuple(feeds)
+    generation = _generation_of(wanted)  # before any read: an update after it recomputes
+    entry = _entry_get(key)
+    if entry is None or entry.generation != generation or _stale(entry):
+        ages = feed_ages(feeds=wanted)
+        stamps: Stamps = tuple((age.feed, age.version, age.last_ingested_at) for age in ages)
+        if entry is not None and entry.generation == generation and entry.stamps == stamps:
+            entry = _entry_put(key, dataclasses.replace(entry, checked=time.monotonic(), ages=ages))
+        else:
+            with _lock_of(key):
+                entry = _entry_get(key)  # computed while this call waited?
+                if entry is None or entry.generation != generation or entry.stamps != stamps:
+                    entry = _entry_compute(key, generation, stamps, ages, compute)
+    feeds_text = json.dumps(feeds_json(entry.ages, now=time.time())).encode()
+    return HttpResponse(
+        entry.head + b'"feeds":' + feeds_text + b"}",
+        status=entry.status,
+        content_type="application/json",
+    )
+
+
+def api_cache_update_heard(update: FeedUpdate) -> None:
+    """The hub heard the worker change a feed's state: answers over it are old now."""
+    with _guard:
+        _generations[update["feed"]] = _generations.get(update["feed"], 0) + 1
+
+
+async def api_cache_hub_attach() -> None:
+    """Start this event loop's live hub (if no socket has yet) and hear its updates."""
+    from ladder.hub import live_hub
+
+    hub = live_hub()
+    if api_cache_update_heard not in hub.update_listeners:
+        hub.update_listeners.append(api_cache_update_heard)
+    await hub.ensure_started()
 
 
 def api_cache_clear() -> None:
@@ -94,29 +141,55 @@ def api_cache_clear() -> None:
         _entries.clear()
 
 
-def _entry_fresh(key: Hashable, token: Token) -> _Entry | None:
+def _generation_of(feeds: tuple[Feed, ...]) -> Generation:
+    with _guard:
+        return tuple(_generations.get(str(feed), 0) for feed in feeds)
+
+
+def _stale(entry: _Entry) -> bool:
+    return time.monotonic() - entry.checked >= RECHECK_S
+
+
+def _entry_get(key: Hashable) -> _Entry | None:
     with _guard:
         entry = _entries.get(key)
-        if entry is None or entry.token != token:
-            return None
-        _entries.move_to_end(key)
+        if entry is not None:
+            _entries.move_to_end(key)
         return entry
 
 
-def _entry_compute(
-    key: Hashable, token: Token, compute: Callable[[], tuple[int, dict[str, Any]]]
-) -> _Entry:
-    # The token was read before the rows: rows can only be as new or newer than it,
-    # so an entry is never labelled newer than what it holds.
-    status, body = compute()
-    text = json.dumps({k: v for k, v in body.items() if k != "feeds"}).encode()
-    entry = _Entry(token=token, status=status, head=text[:-1] + (b"," if len(text) > 2 else b""))
+def _entry_put(key: Hashable, entry: _Entry) -> _Entry:
     with _guard:
         _entries[key] = entry
         _entries.move_to_end(key)
         while len(_entries) > MAX_ENTRIES:
             _entries.popitem(last=False)
     return entry
+
+
+def _entry_compute(
+    key: Hashable,
+    generation: Generation,
+    stamps: Stamps,
+    ages: tuple[FeedAge, ...],
+    compute: Callable[[], tuple[int, dict[str, Any]]],
+) -> _Entry:
+    # The stamps were read before the rows: rows can only be as new or newer than
+    # them, so an entry is never labelled newer than what it holds.
+    status, body = compute()
+    text = json.dumps({k: v for k, v in body.items() if k != "feeds"}).encode()
+    head = text[:-1] + (b"," if len(text) > 2 else b"")
+    return _entry_put(
+        key,
+        _Entry(
+            generation=generation,
+            stamps=stamps,
+            checked=time.monotonic(),
+            ages=ages,
+            status=status,
+            head=head,
+        ),
+    )
 
 
 def _lock_of(key: Hashable) -> threading.Lock:

@@ -22,7 +22,9 @@ How it knows the state moved:
 
 A store that cannot be read on a recheck is ``StateStoreUnavailable``. Bounded:
 at most ``MAX_ENTRIES`` bodies (least recently used go first), one
-computation per key at a time (the others wait for it and use its body).
+computation per key at a time (the others wait for it and use its body), one
+recheck per key at a time (calls meanwhile answer from the entry they have:
+a recheck that waits on a slow store holds up one call, not all of them).
 """
 
 from __future__ import annotations
@@ -102,16 +104,18 @@ def api_answer_cached(
     wanted = tuple(feeds)
     generation = _generation_of(wanted)  # before any read: an update after it recomputes
     entry = _entry_get(key)
-    if entry is None or entry.generation != generation or _stale(entry):
-        ages = feed_ages(feeds=wanted)
-        stamps: Stamps = tuple((age.feed, age.version, age.last_ingested_at) for age in ages)
-        if entry is not None and entry.generation == generation and entry.stamps == stamps:
-            entry = _entry_put(key, dataclasses.replace(entry, checked=time.monotonic(), ages=ages))
-        else:
-            with _lock_of(key):
-                entry = _entry_get(key)  # computed while this call waited?
-                if entry is None or entry.generation != generation or entry.stamps != stamps:
-                    entry = _entry_compute(key, generation, stamps, ages, compute)
+    if entry is None or entry.generation != generation:
+        with _lock_of(key):  # one computation: the other calls wait for it and use it
+            entry = _entry_get(key)
+            if entry is None or entry.generation != generation:
+                entry = _entry_refresh(key, entry, generation, wanted, compute)
+    elif _stale(entry):
+        lock = _lock_of(key)
+        if lock.acquire(blocking=False):  # one recheck: the others answer as before meanwhile
+            try:
+                entry = _entry_refresh(key, entry, generation, wanted, compute)
+            finally:
+                lock.release()
     feeds_text = json.dumps(feeds_json(entry.ages, now=time.time())).encode()
     return HttpResponse(
         entry.head + b'"feeds":' + feeds_text + b"}",
@@ -148,6 +152,22 @@ def _generation_of(feeds: tuple[Feed, ...]) -> Generation:
 
 def _stale(entry: _Entry) -> bool:
     return time.monotonic() - entry.checked >= RECHECK_S
+
+
+def _entry_refresh(
+    key: Hashable,
+    entry: _Entry | None,
+    generation: Generation,
+    feeds: tuple[Feed, ...],
+    compute: Callable[[], tuple[int, dict[str, Any]]],
+) -> _Entry:
+    """Read the feeds' stamps: the entry's own, it is good for ``RECHECK_S`` more;
+    else compute the answer again."""
+    ages = feed_ages(feeds=feeds)
+    stamps: Stamps = tuple((age.feed, age.version, age.last_ingested_at) for age in ages)
+    if entry is not None and entry.generation == generation and entry.stamps == stamps:
+        return _entry_put(key, dataclasses.replace(entry, checked=time.monotonic(), ages=ages))
+    return _entry_compute(key, generation, stamps, ages, compute)
 
 
 def _entry_get(key: Hashable) -> _Entry | None:

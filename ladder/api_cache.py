@@ -5,7 +5,7 @@ counters, then every row of four feeds) and rebuilt the ladder, so 50 calls a
 second took a web process down (issue 10). A script polls far faster than
 files arrive, so a web process keeps one computed body per (endpoint,
 parameters) and answers from it while the state is the same, with no Redis
-round trip at all.
+round trip per call.
 
 How it knows the state moved:
 
@@ -21,10 +21,12 @@ How it knows the state moved:
   moment of each answer.
 
 A store that cannot be read on a recheck is ``StateStoreUnavailable``. Bounded:
-at most ``MAX_ENTRIES`` bodies (least recently used go first), one
-computation per key at a time (the others wait for it and use its body), one
-recheck per key at a time (calls meanwhile answer from the entry they have:
-a recheck that waits on a slow store holds up one call, not all of them).
+at most ``MAX_ENTRIES`` bodies (least recently used go first), and one refresh
+(recheck or computation) per key at a time: the call that finds the entry old
+refreshes it and answers from the new one, so a caller that waits for its
+answer always sees the state as of its call; calls that arrive during that
+refresh answer from the entry as it is (a refresh slowed by a busy store or
+CPU holds up one call, not every call of those milliseconds).
 """
 
 from __future__ import annotations
@@ -104,18 +106,19 @@ def api_answer_cached(
     wanted = tuple(feeds)
     generation = _generation_of(wanted)  # before any read: an update after it recomputes
     entry = _entry_get(key)
-    if entry is None or entry.generation != generation:
+    if entry is None:
         with _lock_of(key):  # one computation: the other calls wait for it and use it
             entry = _entry_get(key)
-            if entry is None or entry.generation != generation:
-                entry = _entry_refresh(key, entry, generation, wanted, compute)
-    elif _stale(entry):
+            if entry is None:
+                entry = _entry_refresh(key, None, generation, wanted, compute)
+    elif entry.generation != generation or _stale(entry):
         lock = _lock_of(key)
-        if lock.acquire(blocking=False):  # one recheck: the others answer as before meanwhile
+        if lock.acquire(blocking=False):  # this call refreshes it, and waits for that
             try:
                 entry = _entry_refresh(key, entry, generation, wanted, compute)
             finally:
                 lock.release()
+        # else another call is refreshing it: answer from the entry as it is meanwhile
     feeds_text = json.dumps(feeds_json(entry.ages, now=time.time())).encode()
     return HttpResponse(
         entry.head + b'"feeds":' + feeds_text + b"}",

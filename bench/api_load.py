@@ -299,12 +299,15 @@ class Bench:
         raise RuntimeError(f"no notification for {key} within 30 s")
 
     def update(self) -> None:
-        """A newer TT orders file (the sample under a later time): a new ladder state."""
+        """A newer TT orders file (the sample under a later time, its first order's size
+        moved): a new ladder state, and a FeedUpdate for the web process's hub."""
         self._file_time += timedelta(seconds=1)
+        self.updates += 1
         stamp = self._file_time.strftime("%Y%m%d_%H%M%S")
         key = f"tt/orders/2025-07-21/working_orders_{stamp}.json"
-        self.ingest(key, (SAMPLES / "tt/working_orders_response.json").read_bytes())
-        self.updates += 1
+        text = (SAMPLES / "tt/working_orders_response.json").read_text()
+        size = f'"leavesQuantity": {80 + self.updates % 7 * 10}.0'
+        self.ingest(key, text.replace('"leavesQuantity": 80.0', size, 1).encode())
 
     def _token(self) -> str:
         from django.contrib.auth.models import Group, User

@@ -10,7 +10,7 @@ SYSTEM_PACKAGES := redis-server:redis-server
 BROWSER_PACKAGES := chromium:chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system run test lint lock format bench bench-ingest bench-fanout clean
+.PHONY: help setup system run test lint lock format bench bench-ingest bench-fanout bench-api clean
 
 help:  ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -58,13 +58,16 @@ format: setup  ## apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: bench-ingest bench-fanout  ## every benchmark
+bench: bench-ingest bench-fanout bench-api  ## every benchmark
 
 bench-ingest: setup  ## ingest throughput, stage times and latency (docs/PERFORMANCE.md)
 	$(PY) -m bench.ingest
 
 bench-fanout: setup  ## websocket fan-out latency at 100/500/1000 clients
 	$(PY) -m bench.fanout
+
+bench-api: setup  ## /api/ladder/ and /api/spot-risk/ at 200 and 400 requests/s on one web process
+	$(PY) -m bench.api_load
 
 clean:  ## remove the virtualenv and local run state
 	rm -rf $(VENV) .run staticfiles

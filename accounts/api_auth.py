@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -23,14 +26,20 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.models import ApiToken
-from accounts.roles import Role, UserLike, user_has_role
+from accounts.roles import Role, UserLike, user_has_role, user_roles
 from ops.services import audit_record
 
 TOKEN_PREFIX = "frgm_"  # noqa: S105 - a label that starts every token, not a secret
 PREFIX_LENGTH = 12  # "frgm_" and 7 characters: enough to tell tokens apart, useless to guess
 LAST_USED_EVERY = timedelta(minutes=1)  # one write a minute per token, not one per call
 
+KNOWN_TOKENS_MAX = 1024  # remembered tokens: far more than the desk has
+
 View = TypeVar("View", bound=Callable[..., HttpResponse])
+
+# token hash -> (monotonic expiry, its user, roles read): see api_token_user
+_known: dict[str, tuple[float, UserLike]] = {}
+_known_lock = threading.Lock()
 
 
 def token_hash(raw: str) -> str:
@@ -64,23 +73,50 @@ def api_token_revoke(*, token: ApiToken, actor: UserLike | None = None, via: str
         return False
     token.revoked = timezone.now()
     token.save(update_fields=["revoked"])
+    with _known_lock:
+        _known.pop(token.key_hash, None)
     audit_record(actor=actor, action="api_token.revoke", target=_audit_target(token), detail=via)
     return True
 
 
 def api_token_user(*, raw: str) -> UserLike | None:
-    """The active user behind an active token, or None."""
+    """The active user behind an active token, or None.
+
+    A token found is remembered for ``FRGM_API_TOKEN_CACHE_S`` seconds (user and
+    roles with it), so a script polling the API costs no database query per
+    call: revoking it here takes effect at once in this process, and in the
+    others within those seconds, as does deactivating its user or changing roles.
+    """
+    digest = token_hash(raw)
+    now = time.monotonic()
+    with _known_lock:
+        known = _known.get(digest)
+    if known is not None and known[0] > now:
+        return known[1]
     token = (
         ApiToken.objects.select_related("user")
-        .filter(key_hash=token_hash(raw), revoked__isnull=True)
+        .filter(key_hash=digest, revoked__isnull=True)
         .first()
     )
     if token is None or not token.user.is_active:
         return None
-    now = timezone.now()
-    if token.last_used is None or now - token.last_used >= LAST_USED_EVERY:
-        ApiToken.objects.filter(pk=token.pk).update(last_used=now)
+    when = timezone.now()
+    if token.last_used is None or when - token.last_used >= LAST_USED_EVERY:
+        ApiToken.objects.filter(pk=token.pk).update(last_used=when)
+    user_roles(token.user)  # read once now: remembered on the user with it
+    ttl = float(getattr(settings, "FRGM_API_TOKEN_CACHE_S", 5.0))
+    if ttl > 0:
+        with _known_lock:
+            if len(_known) >= KNOWN_TOKENS_MAX:
+                _known.clear()
+            _known[digest] = (now + ttl, token.user)
     return token.user
+
+
+def api_tokens_forget() -> None:
+    """Forget every remembered token (the next call of each reads the database)."""
+    with _known_lock:
+        _known.clear()
 
 
 def api_error(status: int, message: str, **extra: Any) -> JsonResponse:

@@ -63,11 +63,16 @@ def state_store_reset() -> None:
 
 @cache
 def _state_store() -> RedisCluster:
+    # A blocking pool: a call waits a moment for a free connection instead of failing
+    # at once with MaxConnectionsError (issue 10), and never opens more than the cap.
     return RedisCluster.from_url(
         settings.FRGM_STATE_REDIS_URL,
         socket_timeout=settings.FRGM_REDIS_TIMEOUT_S,
         socket_connect_timeout=settings.FRGM_REDIS_TIMEOUT_S,
         decode_responses=False,
+        connection_pool_class=redis.BlockingConnectionPool,
+        max_connections=settings.FRGM_STATE_REDIS_MAX_CONNECTIONS,
+        timeout=settings.FRGM_STATE_REDIS_POOL_WAIT_S,
     )
 
 

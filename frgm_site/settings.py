@@ -190,6 +190,10 @@ FRGM_MESSAGING_REDIS_URL = env_secret(
     "FRGM_MESSAGING_REDIS_URL", local_default="redis://127.0.0.1:16380/0", production=PRODUCTION
 )
 FRGM_REDIS_TIMEOUT_S = env_float("FRGM_REDIS_TIMEOUT_S", 2.0)
+# The state store client's connections per node, and how long a call waits for a free
+# one before the store counts as unavailable (a bounded pool, not an instant failure).
+FRGM_STATE_REDIS_MAX_CONNECTIONS = env_int("FRGM_STATE_REDIS_MAX_CONNECTIONS", 64)
+FRGM_STATE_REDIS_POOL_WAIT_S = env_float("FRGM_STATE_REDIS_POOL_WAIT_S", 1.0)
 
 CHANNEL_LAYERS = channel_layers_config(FRGM_MESSAGING_REDIS_URL)
 
@@ -364,3 +368,11 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+
+# --- JSON API load (frgm_site.api_asgi, ladder.api_cache, accounts.api_auth) -------
+# /api/ calls served at once by one web process; more get 503 + Retry-After at once.
+FRGM_API_MAX_IN_FLIGHT = env_int("FRGM_API_MAX_IN_FLIGHT", 64)
+FRGM_API_THREADS = env_int("FRGM_API_THREADS", 8)  # threads running /api/ calls
+# How long a web process trusts a bearer token it has looked up (revoking it in
+# another process, deactivating its user or changing roles take this long there).
+FRGM_API_TOKEN_CACHE_S = env_float("FRGM_API_TOKEN_CACHE_S", 5.0)

@@ -3,7 +3,8 @@
 Adapters only: parse and check the query (400 naming the parameter), call
 one selector, serialise. Prices and money are decimal strings, exactly the
 values the pages carry in ``data-value``. No data yet is a 404 with an
-``error`` saying so; a store that cannot be reached is a 503.
+``error`` saying so; a store that cannot be reached is a 503. The ladder and
+spot-risk answers are computed once per state of their feeds (``api_cache``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from accounts.api_auth import api_error, api_role_required
 from accounts.roles import Role
@@ -23,11 +24,13 @@ from feeds.aws import AwsUnavailable
 from feeds.history import HistoryItem, history_items
 from feeds.records import Feed
 from feeds.redis_clients import StateStoreUnavailable
+from ladder.api_cache import api_answer_cached
 from ladder.scenario import LadderRow
 from ladder.selectors import (
     GREEKS,
+    LADDER_FEEDS,
     MAX_TICKS,
-    FeedAge,
+    SPOT_RISK_FEEDS,
     SpotRiskLine,
     Totals,
     UnknownInstrument,
@@ -69,18 +72,6 @@ def _int_param(request: HttpRequest, name: str, *, default: int, low: int, high:
     return value
 
 
-def _feeds(feeds: tuple[FeedAge, ...]) -> dict[str, dict[str, Any]]:
-    return {
-        age.feed: {
-            "age_s": age.age_s,
-            "last_file_time": _when(age.last_file_time),
-            "last_latency_ms": age.last_latency_ms,
-            "version": age.version,
-        }
-        for age in feeds
-    }
-
-
 def _bad(exc: BadParameter) -> JsonResponse:
     return api_error(400, str(exc), parameter=exc.name)
 
@@ -106,7 +97,7 @@ def ladder_row_json(row: LadderRow) -> dict[str, Any]:
 
 
 @api_role_required(Role.TRADER)
-def ladder_api(request: HttpRequest) -> JsonResponse:
+def ladder_api(request: HttpRequest) -> HttpResponse:
     try:
         ticks = _int_param(request, "ticks", default=DEFAULT_TICKS, low=1, high=MAX_TICKS)
         instrument = request.GET.get("instrument") or None
@@ -114,19 +105,26 @@ def ladder_api(request: HttpRequest) -> JsonResponse:
             raise BadParameter(
                 "instrument", f"must be a TT instrument id (digits), not {instrument!r}"
             )
-        view = ladder_snapshot(instrument_id=instrument, ticks=ticks)
+        return api_answer_cached(
+            key=("ladder", instrument, ticks),
+            feeds=LADDER_FEEDS,
+            compute=lambda: ladder_body(instrument_id=instrument, ticks=ticks),
+        )
     except BadParameter as exc:
         return _bad(exc)
     except UnknownInstrument as exc:
         return api_error(404, str(exc), parameter="instrument")
     except StateStoreUnavailable:
         return _unavailable("the state store")
+
+
+def ladder_body(*, instrument_id: str | None, ticks: int) -> tuple[int, dict[str, Any]]:
+    """/api/ladder/'s status and body, but for ``feeds`` (``api_cache`` adds them)."""
+    view = ladder_snapshot(instrument_id=instrument_id, ticks=ticks)
     if view.header is None:
-        return api_error(
-            404,
-            view.message or "no data yet",
-            feeds=_feeds(view.feeds),
-            instruments=[
+        return 404, {
+            "error": view.message or "no data yet",
+            "instruments": [
                 {
                     "instrument": c.instrument_id,
                     "label": c.label,
@@ -135,30 +133,27 @@ def ladder_api(request: HttpRequest) -> JsonResponse:
                 }
                 for c in view.instruments
             ],
-        )
-    header = view.header
-    return JsonResponse(
-        {
-            "instrument": view.instrument_id,
-            "instrument_label": view.instrument_label,
-            "account": header.account_id,
-            "spot": _text(view.spot),
-            "spot_source": view.spot_source,
-            "as_of": _when(view.as_of),
-            "header": {
-                "position": header.net_position,
-                "open_avg_price": _text(header.open_avg_price),
-                "tt_pnl": _text(header.tt_pnl),
-                "realized_pnl": _text(header.realized_pnl),
-                "sod_position": header.sod_net_position,
-                "tick_size": _text(header.tick_size),
-                "tick_value": _text(header.tick_value),
-                "point_value": _text(header.point_value),
-            },
-            "feeds": _feeds(view.feeds),
-            "rows": [ladder_row_json(row) for row in view.rows],
         }
-    )
+    header = view.header
+    return 200, {
+        "instrument": view.instrument_id,
+        "instrument_label": view.instrument_label,
+        "account": header.account_id,
+        "spot": _text(view.spot),
+        "spot_source": view.spot_source,
+        "as_of": _when(view.as_of),
+        "header": {
+            "position": header.net_position,
+            "open_avg_price": _text(header.open_avg_price),
+            "tt_pnl": _text(header.tt_pnl),
+            "realized_pnl": _text(header.realized_pnl),
+            "sod_position": header.sod_net_position,
+            "tick_size": _text(header.tick_size),
+            "tick_value": _text(header.tick_value),
+            "point_value": _text(header.point_value),
+        },
+        "rows": [ladder_row_json(row) for row in view.rows],
+    }
 
 
 # --- /api/spot-risk/ ---------------------------------------------------------------------
@@ -189,33 +184,39 @@ def totals_json(totals: Totals) -> dict[str, Any]:
 
 
 @api_role_required(Role.TRADER)
-def spot_risk_api(request: HttpRequest) -> JsonResponse:
+def spot_risk_api(request: HttpRequest) -> HttpResponse:
     expiry = request.GET.get("expiry") or None
     try:
-        view = spot_risk_snapshot(expiry=expiry)
+        return api_answer_cached(
+            key=("spot-risk", expiry),
+            feeds=SPOT_RISK_FEEDS,
+            compute=lambda: spot_risk_body(expiry=expiry),
+        )
     except ValueError as exc:
         return _bad(BadParameter("expiry", str(exc)))
     except StateStoreUnavailable:
         return _unavailable("the state store")
+
+
+def spot_risk_body(*, expiry: str | None) -> tuple[int, dict[str, Any]]:
+    """/api/spot-risk/'s status and body, but for ``feeds`` (``api_cache`` adds them)."""
+    view = spot_risk_snapshot(expiry=expiry)
     if not view.groups:
-        return api_error(404, view.message or "no data yet", feeds=_feeds(view.feeds))
-    return JsonResponse(
-        {
-            "as_of": _when(view.as_of),
-            "expiry": view.expiry,
-            "expiries": list(view.expiries),
-            "instruments": [
-                {**spot_risk_line_json(line), "group": group.expiry}
-                for group in view.groups
-                for line in group.lines
-            ],
-            "totals": {
-                "portfolio": totals_json(view.totals),
-                "by_expiry": {group.expiry: totals_json(group.totals) for group in view.groups},
-            },
-            "feeds": _feeds(view.feeds),
-        }
-    )
+        return 404, {"error": view.message or "no data yet"}
+    return 200, {
+        "as_of": _when(view.as_of),
+        "expiry": view.expiry,
+        "expiries": list(view.expiries),
+        "instruments": [
+            {**spot_risk_line_json(line), "group": group.expiry}
+            for group in view.groups
+            for line in group.lines
+        ],
+        "totals": {
+            "portfolio": totals_json(view.totals),
+            "by_expiry": {group.expiry: totals_json(group.totals) for group in view.groups},
+        },
+    }
 
 
 # --- /api/history/ -----------------------------------------------------------------------

@@ -66,6 +66,9 @@ def stack(local_stack: Stack) -> Stack:
         conn = redis.Redis(port=port)
         conn.flushall()
         conn.close()
+    from ladder.api_cache import api_cache_clear
+
+    api_cache_clear()  # answers computed from the state just emptied
     return local_stack
 
 

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from channels.layers import get_channel_layer
@@ -43,6 +44,8 @@ class LiveHub:
         self._group_seq: dict[tuple[str, str], int] = {}
         self._start_lock = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
+        # Told of every update first (the API's per-state cache: ``ladder.api_cache``).
+        self.update_listeners: list[Callable[[FeedUpdate], None]] = []
 
     # lifecycle
 
@@ -151,6 +154,11 @@ class LiveHub:
         if gap:
             log.warning("live hub: %s/%s jumped from seq %s to %s", feed, group, last, seq)
         self._group_seq[(feed, group)] = seq  # lower: the worker's counters restarted
+        for listener in self.update_listeners:
+            try:
+                listener(update)
+            except Exception:
+                log.exception("live hub: update listener %r failed", listener)
         stamp = self.feeds.get(feed)
         if stamp is None or (stamp["ingested_at"] or 0) <= update["ingested_at"]:
             self.feeds[feed] = FeedStamp(

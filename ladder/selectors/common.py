@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from feeds.records import Feed
-from feeds.redis_clients import state_store
-from feeds.selectors import FeedHealth, feed_health
-from feeds.state_store import key
-from feeds.store_status import state_read
+from feeds.selectors import feed_latest
 from ladder.numbers import decimal_shown, int_shown
 
 
@@ -25,35 +23,30 @@ class FeedAge:
     last_latency_ms: float | None
     version: str | None  # the latest-state version (file time | sequencer | key)
 
-    @classmethod
-    def of(cls, health: FeedHealth, version: str | None) -> FeedAge:
-        return cls(
-            feed=str(health.feed),
-            age_s=health.age_s,
-            last_file_time=health.last_file_time,
-            last_ingested_at=health.last_ingested_at,
-            last_latency_ms=health.last_latency_ms,
-            version=version,
-        )
-
 
 # --- shared ------------------------------------------------------------------------------
 
 
-def feed_ages(*, feeds: Iterable[Feed]) -> tuple[FeedAge, ...]:
-    """Each feed's age and latest-state version (one pipeline for the versions)."""
-    wanted = tuple(feeds)
+def feed_ages(*, feeds: Iterable[Feed], now: float | None = None) -> tuple[FeedAge, ...]:
+    """Each feed's age and latest-state version, in one round trip (``feed_latest``).
 
-    def read() -> list[Any]:
-        pipe = state_store().pipeline(transaction=False)
-        for feed in wanted:
-            pipe.hget(key(feed, "meta"), "version")
-        return list(pipe.execute())
-
-    versions = [v.decode() if v else None for v in state_read(read)]
+    A store that cannot be reached, whatever the client raises, is ``StateStoreUnavailable``.
+    """
+    now = time.time() if now is None else now
     return tuple(
-        FeedAge.of(feed_health(feed=feed), version)
-        for feed, version in zip(wanted, versions, strict=True)
+        FeedAge(
+            feed=str(latest.feed),
+            age_s=None
+            if latest.last_ingested_at is None
+            else round(max(0.0, now - latest.last_ingested_at), 1),
+            last_file_time=latest.last_file_time,
+            last_ingested_at=None
+            if latest.last_ingested_at is None
+            else datetime.fromtimestamp(latest.last_ingested_at, UTC),
+            last_latency_ms=latest.last_latency_ms,
+            version=latest.version,
+        )
+        for latest in feed_latest(feeds=feeds)
     )
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import dj_database_url
 
 from frgm_site.channel_layers import channel_layers_config
+from frgm_site.connection_parts import url_from_parts
 from frgm_site.env import (
     ConfigError,
     env_bool,
@@ -99,9 +100,22 @@ TEMPLATES = [
     },
 ]
 
+# --- Connections given as parts (AWS: deploy/cdk/stack.py app_secrets) ----------
+# RDS's and the MemoryDB ACL user's generated secrets are JSON that ECS injects field
+# by field; the messaging Redis has an AUTH token only. So each URL may instead come
+# as parts: DATABASE_HOST/_PORT/_NAME/_USER/_PASSWORD, FRGM_STATE_REDIS_HOST/_PORT/
+# _USER/_PASSWORD, FRGM_MESSAGING_REDIS_HOST/_PORT/_PASSWORD. The parts win over the
+# URL when _HOST is set; both Redis roles are then TLS (rediss://), as AWS serves them.
+_DATABASE_FROM_PARTS = url_from_parts("DATABASE", scheme="postgres", default_port=5432)
+_STATE_REDIS_FROM_PARTS = url_from_parts("FRGM_STATE_REDIS", scheme="rediss", default_port=6379)
+_MESSAGING_REDIS_FROM_PARTS = url_from_parts(
+    "FRGM_MESSAGING_REDIS", scheme="rediss", default_port=6379
+)
+
 DATABASES = {
     "default": dj_database_url.parse(
-        env_secret(
+        _DATABASE_FROM_PARTS
+        or env_secret(
             "DATABASE_URL",
             local_default=f"sqlite:///{RUN_DIR / 'db.sqlite3'}",
             production=PRODUCTION,
@@ -170,11 +184,11 @@ STORAGES = {
 # --- Redis: two roles (see docs/ and DESIGN.md "Storage layout") ------------
 # State store: MemoryDB in AWS, a one-node cluster locally; always reached
 # through redis-py's cluster client so the local path is the AWS path.
-FRGM_STATE_REDIS_URL = env_secret(
+FRGM_STATE_REDIS_URL = _STATE_REDIS_FROM_PARTS or env_secret(
     "FRGM_STATE_REDIS_URL", local_default="redis://127.0.0.1:16379/0", production=PRODUCTION
 )
 # Messaging: channel layer and Celery broker; nothing here must survive a restart.
-FRGM_MESSAGING_REDIS_URL = env_secret(
+FRGM_MESSAGING_REDIS_URL = _MESSAGING_REDIS_FROM_PARTS or env_secret(
     "FRGM_MESSAGING_REDIS_URL", local_default="redis://127.0.0.1:16380/0", production=PRODUCTION
 )
 FRGM_REDIS_TIMEOUT_S = env_float("FRGM_REDIS_TIMEOUT_S", 2.0)
@@ -193,6 +207,8 @@ FRGM_FEED_QUEUE = env_str("FRGM_FEED_QUEUE", "frgm-feed-events")
 FRGM_FEED_DLQ = env_str("FRGM_FEED_DLQ", "frgm-feed-events-dlq")
 FRGM_FEED_MAX_RECEIVES = env_int("FRGM_FEED_MAX_RECEIVES", 5)
 FRGM_HISTORY_TABLE = env_str("FRGM_HISTORY_TABLE", "frgm-history")
+# Days a history item lives: the worker writes the table's TTL attribute on every item.
+FRGM_HISTORY_RETENTION_DAYS = env_int("FRGM_HISTORY_RETENTION_DAYS", 35)
 
 # --- Celery ----------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", FRGM_MESSAGING_REDIS_URL)

@@ -29,6 +29,8 @@ from feeds.records import Feed
 METRICS_PREFIX = "metrics#"
 # Level 3 takes half the CPU of 6 for ~16 % more bytes; items stay far below 400 KB.
 ZLIB_LEVEL = 3
+# DynamoDB's TTL attribute (epoch seconds) on every item; the CDK table names it too.
+TTL_ATTRIBUTE = "expires_at"
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,67 @@ def _put_once(item: dict[str, Any]) -> bool:
     return True
 
 
+def history_items_build(
+    *,
+    feed: Feed,
+    trading_date: date,
+    file_time: datetime | None,
+    object_key: str,
+    version_id: str | None,
+    rows: dict[str, str],
+    metrics: dict[str, Any],
+    attributes: dict[str, Any],
+    retention_days: int,
+    etag: str | None = None,
+    now: datetime | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The file's snapshot and metrics items as DynamoDB writes them (pure: the cost
+    model, deploy/cdk/cost.py, sizes them with this too)."""
+    version = version_id or etag  # what tells this file from another upload of its key
+    snapshot = history_key(
+        feed=feed,
+        trading_date=trading_date,
+        file_time=file_time,
+        object_key=object_key,
+        version=version,
+    )
+    body = zlib.compress(
+        ("{" + ",".join(f"{orjson.dumps(k).decode()}:{v}" for k, v in rows.items()) + "}").encode(),
+        ZLIB_LEVEL,
+    )
+    # The table's TTL: DynamoDB deletes the items this long after the file's time.
+    born = file_time or now or datetime.now(UTC)
+    expires = int(born.timestamp()) + retention_days * 86400
+    common = {
+        "object_key": {"S": object_key},
+        "version_id": _number(version_id),
+        TTL_ATTRIBUTE: {"N": str(expires)},
+        **{name: _number(value) for name, value in attributes.items()},
+    }
+    metric_key = history_key(
+        feed=feed,
+        trading_date=trading_date,
+        file_time=file_time,
+        object_key=object_key,
+        version=version,
+        metrics=True,
+    )
+    snapshot_item = {
+        "pk": {"S": snapshot.pk},
+        "sk": {"S": snapshot.sk},
+        "rows": {"B": body},
+        "row_count": {"N": str(len(rows))},
+        **common,
+    }
+    metrics_item = {
+        "pk": {"S": metric_key.pk},
+        "sk": {"S": metric_key.sk},
+        **common,
+        **{name: _number(value) for name, value in metrics.items()},
+    }
+    return snapshot_item, metrics_item
+
+
 def history_write(
     *,
     feed: Feed,
@@ -93,48 +156,20 @@ def history_write(
     etag: str | None = None,
 ) -> bool:
     """Write the file's snapshot and metrics items; False when both existed already."""
-    version = version_id or etag  # what tells this file from another upload of its key
-    snapshot = history_key(
+    snapshot_item, metrics_item = history_items_build(
         feed=feed,
         trading_date=trading_date,
         file_time=file_time,
         object_key=object_key,
-        version=version,
+        version_id=version_id,
+        rows=rows,
+        metrics=metrics,
+        attributes=attributes,
+        retention_days=settings.FRGM_HISTORY_RETENTION_DAYS,
+        etag=etag,
     )
-    body = zlib.compress(
-        ("{" + ",".join(f"{orjson.dumps(k).decode()}:{v}" for k, v in rows.items()) + "}").encode(),
-        ZLIB_LEVEL,
-    )
-    common = {
-        "object_key": {"S": object_key},
-        "version_id": _number(version_id),
-        **{name: _number(value) for name, value in attributes.items()},
-    }
-    wrote = _put_once(
-        {
-            "pk": {"S": snapshot.pk},
-            "sk": {"S": snapshot.sk},
-            "rows": {"B": body},
-            "row_count": {"N": str(len(rows))},
-            **common,
-        }
-    )
-    metric_key = history_key(
-        feed=feed,
-        trading_date=trading_date,
-        file_time=file_time,
-        object_key=object_key,
-        version=version,
-        metrics=True,
-    )
-    wrote_metrics = _put_once(
-        {
-            "pk": {"S": metric_key.pk},
-            "sk": {"S": metric_key.sk},
-            **common,
-            **{name: _number(value) for name, value in metrics.items()},
-        }
-    )
+    wrote = _put_once(snapshot_item)
+    wrote_metrics = _put_once(metrics_item)
     return wrote or wrote_metrics
 
 
@@ -185,7 +220,9 @@ def history_items(
         HistoryItem(
             sk=raw["sk"]["S"],
             object_key=raw.get("object_key", {}).get("S", ""),
-            attributes={k: _plain(v) for k, v in raw.items() if k not in {"pk", "sk", "rows"}},
+            attributes={
+                k: _plain(v) for k, v in raw.items() if k not in {"pk", "sk", "rows", TTL_ATTRIBUTE}
+            },
             rows=_plain(raw["rows"]) if "rows" in raw else None,
         )
         for raw in reply.get("Items", [])

@@ -19,6 +19,7 @@ from constructs import Construct
 
 from deploy.cdk.environments import EnvironmentProps
 from deploy.cdk.network import POSTGRES_PORT, REDIS_PORT, Network
+from feeds.history import TTL_ATTRIBUTE
 
 # The feed server's contract (shared/FEEDS.md; feeds/replay.py FEED_PREFIXES): only
 # these prefixes notify the queue, and the feed server may write under them only.
@@ -38,7 +39,6 @@ QUEUE_WAIT_S = 20
 QUEUE_RETENTION_DAYS = 4
 DLQ_RETENTION_DAYS = 14
 MAX_RECEIVES = 5
-HISTORY_TTL_ATTRIBUTE = "expires_at"  # feeds/history.py writes it on every item
 DATABASE_NAME = "frgm"
 STATE_ENGINE_VERSION = "7.2"  # Valkey: MemoryDB charges no data-written fee for it
 
@@ -129,7 +129,7 @@ class Data(Construct):
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True
             ),
-            time_to_live_attribute=HISTORY_TTL_ATTRIBUTE,
+            time_to_live_attribute=TTL_ATTRIBUTE,  # the worker writes it on every item
             removal_policy=removal,
             deletion_protection=props.deletion_protection,
         )
@@ -163,8 +163,10 @@ class Data(Construct):
                 ],
             },
         )
-        acl = memorydb.CfnACL(self, "StateAcl", acl_name=f"frgm-{env}-state", user_names=[state_user])
-        acl.add_dependency(user)
+        acl = memorydb.CfnACL(
+            self, "StateAcl", acl_name=f"frgm-{env}-state", user_names=[state_user]
+        )
+        acl.add_resource_dependency(user)
         subnets = network.vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
         state_subnets = memorydb.CfnSubnetGroup(
             self,
@@ -190,8 +192,8 @@ class Data(Construct):
             final_snapshot_name=f"frgm-{env}-state-final" if props.retain_data else None,
             auto_minor_version_upgrade=True,
         )
-        self.state_cluster.add_dependency(acl)
-        self.state_cluster.add_dependency(state_subnets)
+        self.state_cluster.add_resource_dependency(acl)
+        self.state_cluster.add_resource_dependency(state_subnets)
         self.state_cluster.apply_removal_policy(removal)
 
         # --- Django's database: RDS PostgreSQL ------------------------------------------

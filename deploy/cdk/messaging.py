@@ -59,7 +59,7 @@ class Messaging(Construct):
             snapshot_retention_limit=0,
             auto_minor_version_upgrade=True,
         )
-        self.group.add_dependency(subnet_group)
+        self.group.add_resource_dependency(subnet_group)
 
     @property
     def endpoint(self) -> str:

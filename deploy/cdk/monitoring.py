@@ -66,9 +66,7 @@ class Monitoring(Construct):
         apart; the portal reads its own alarms back by it (FRGM_ALARM_PREFIX)."""
         super().__init__(scope, construct_id)
         self.alarm_name_prefix = alarm_name_prefix
-        self.pager = sns.Topic(
-            self, "Pager", topic_name=f"frgm-{env_name}-pager", enforce_ssl=True
-        )
+        self.pager = sns.Topic(self, "Pager", topic_name=f"frgm-{env_name}-pager", enforce_ssl=True)
         self.channel = sns.Topic(
             self, "Channel", topic_name=f"frgm-{env_name}-alarms", enforce_ssl=True
         )
@@ -207,9 +205,7 @@ class Alerting(Construct):
             notification_topics=list(topics),
             logging_level=chatbot.LoggingLevel.ERROR,
             # Chatbot only relays notifications: no Slack command may touch the account.
-            guardrail_policies=[
-                iam.ManagedPolicy.from_aws_managed_policy_name("ReadOnlyAccess")
-            ],
+            guardrail_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("ReadOnlyAccess")],
         )
         self.dashboard = cloudwatch.Dashboard(
             self, "Dashboard", dashboard_name=f"frgm-{env_name}", widgets=[dashboard_widgets]

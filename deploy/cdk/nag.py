@@ -26,6 +26,8 @@ def _ref(stack: Stack, construct: IConstruct) -> str:
 
 def nag_acknowledge(stack: FrgmStack) -> None:
     props = stack.props
+    exec_logs = stack.exec_logs.node.default_child
+    assert isinstance(exec_logs, CfnElement)
     acknowledge(
         stack.network.vpc,
         "AwsSolutions-VPC7",
@@ -103,6 +105,12 @@ def nag_acknowledge(stack: FrgmStack) -> None:
             "AwsSolutions-IAM5[Resource::*]",
             "ECS Exec's ssmmessages channel (the runbooks' way in) takes no resource"
             + ("; nor does cloudwatch:DescribeAlarms." if service is stack.scheduler else "."),
+        )
+        acknowledge(
+            task.task_role,
+            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:{stack.region}:{stack.account}"
+            f":log-group:<{stack.get_logical_id(exec_logs)}>:*]",
+            "ECS Exec writes a stream per session into the one exec log group.",
         )
     acknowledge(
         stack.scheduler.task_definition.task_role,

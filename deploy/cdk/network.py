@@ -44,9 +44,7 @@ class Network(Construct):
             },
             restrict_default_security_group=False,  # a custom resource; nothing uses it
         )
-        self.private_subnets = ec2.SubnetSelection(
-            subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS
-        )
+        self.private_subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
         self.alb_group = ec2.SecurityGroup(
             self,
             "Alb",

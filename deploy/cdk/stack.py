@@ -7,6 +7,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
@@ -62,6 +63,9 @@ class FrgmStack(Stack):
             ),
             secrets=app_secrets(data=data, messaging=messaging, django_secret=django_secret),
         )
+        self.exec_logs = logs.LogGroup(
+            self, "ExecLogs", retention=log_retention(props.log_retention_days)
+        )
         cluster = ecs.Cluster(
             self,
             "Cluster",
@@ -69,6 +73,13 @@ class FrgmStack(Stack):
             vpc=network.vpc,
             # The running-task alarms and the worker's backlog per task read its metrics.
             container_insights_v2=ecs.ContainerInsights.ENABLED,
+            # Who ran what through ECS Exec (the runbooks' way in), kept like the app's logs.
+            execute_command_configuration=ecs.ExecuteCommandConfiguration(
+                logging=ecs.ExecuteCommandLogging.OVERRIDE,
+                log_configuration=ecs.ExecuteCommandLogConfiguration(
+                    cloud_watch_log_group=self.exec_logs,
+                ),
+            ),
         )
         self.web = Web(
             self,
@@ -116,22 +127,22 @@ class FrgmStack(Stack):
             RunningService(
                 alarm_id="web-tasks-not-running",
                 title="Web service has no running task",
-                cluster_name=cluster.cluster_name,
-                service_name=self.web.service.service_name,
+                cluster_name=f"frgm-{env}",  # literal: the dimension must be the name
+                service_name=f"frgm-{env}-web",
                 runbook="web-unhealthy-rollback",
             ),
             RunningService(
                 alarm_id="worker-tasks-not-running",
                 title="Worker service has no running task",
-                cluster_name=cluster.cluster_name,
-                service_name=self.worker.service.service_name,
+                cluster_name=f"frgm-{env}",
+                service_name=f"frgm-{env}-worker",
                 runbook="worker-down",
             ),
             RunningService(
                 alarm_id="scheduler-tasks-not-running",
                 title="Scheduler service has no running task",
-                cluster_name=cluster.cluster_name,
-                service_name=self.scheduler.service.service_name,
+                cluster_name=f"frgm-{env}",
+                service_name=f"frgm-{env}-scheduler",
                 runbook="scheduler-down",
             ),
         )

@@ -7,9 +7,15 @@ RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 SYSTEM_PACKAGES := redis-server:redis-server
 BROWSER_PACKAGES := chromium:chromium
+# The CDK CLI, pinned; npx fetches it from the npm registry on first use.
+CDK_CLI_VERSION := 2.1149.0
+CDK := npx --yes aws-cdk@$(CDK_CLI_VERSION)
+# This machine's Node is 20, end-of-life for jsii: it still works; its banner
+# would bury the output. Install Node 22+ and drop this.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system run test lint format bench bench-ingest bench-fanout clean
+.PHONY: help setup system run test lint format bench bench-ingest bench-fanout synth cost clean
 
 help:  ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -44,10 +50,12 @@ test: setup  ## run checks and the whole test suite
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
 
-lint: setup  ## ruff (lint and format check) and mypy
+lint: setup  ## ruff (lint and format check), mypy, cfn-lint on the synthesized templates
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(PY) -m deploy.cdk.app
+	$(VENV)/bin/cfn-lint deploy/cdk/cdk.out/frgm-*.template.json
 
 format: setup  ## apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .
@@ -60,6 +68,17 @@ bench-ingest: setup  ## ingest throughput, stage times and latency (docs/PERFORM
 
 bench-fanout: setup  ## websocket fan-out latency at 100/500/1000 clients
 	$(PY) -m bench.fanout
+
+synth: setup  ## both environments' CloudFormation templates into deploy/cdk/cdk.out (offline)
+	@command -v node >/dev/null && command -v npx >/dev/null || { \
+		echo "make synth needs Node.js (node and npx) for the CDK CLI: install Node 22 or newer"; \
+		echo "(apt-get install nodejs npm), or synthesize without the CLI: $(PY) -m deploy.cdk.app"; \
+		exit 1; }
+	cd deploy/cdk && $(CDK) synth --quiet --no-notices --no-version-reporting
+	@ls deploy/cdk/cdk.out/frgm-*.template.json
+
+cost: setup  ## the monthly AWS estimate per resource for dev and prod (docs/COST.md)
+	$(PY) -m deploy.cdk.cost
 
 clean:  ## remove the virtualenv and local run state
 	rm -rf $(VENV) .run staticfiles

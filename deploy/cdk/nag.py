@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aws_cdk import Acknowledgment, CfnElement, Stack, Validations
+from aws_cdk import Acknowledgment, CfnElement, Stack, Token, Validations
 from constructs import IConstruct
 
 if TYPE_CHECKING:
@@ -24,8 +24,14 @@ def _ref(stack: Stack, construct: IConstruct) -> str:
     return f"<{stack.get_logical_id(element)}.Arn>"
 
 
+def _partition(stack: Stack) -> str:
+    """How a finding spells the partition: a literal where the stack knows it."""
+    return "<AWS::Partition>" if Token.is_unresolved(stack.partition) else stack.partition
+
+
 def nag_acknowledge(stack: FrgmStack) -> None:
     props = stack.props
+    partition = _partition(stack)
     exec_logs = stack.exec_logs.node.default_child
     assert isinstance(exec_logs, CfnElement)
     acknowledge(
@@ -33,6 +39,11 @@ def nag_acknowledge(stack: FrgmStack) -> None:
         "AwsSolutions-VPC7",
         "No flow logs: every path in or out is a security group we define, and flow "
         "logs would cost more than the NAT traffic they record; turn on when investigating.",
+    )
+    acknowledge(
+        stack.network.vpc,
+        "CloudFormation-Validate::W3010",
+        "AZs are named in deploy/cdk/environments.py so that synth never looks them up.",
     )
     acknowledge(
         stack.network.alb_group,
@@ -108,21 +119,22 @@ def nag_acknowledge(stack: FrgmStack) -> None:
         )
         acknowledge(
             task.task_role,
-            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:{stack.region}:{stack.account}"
+            f"AwsSolutions-IAM5[Resource::arn:{partition}:logs:{stack.region}:{stack.account}"
             f":log-group:<{stack.get_logical_id(exec_logs)}>:*]",
             "ECS Exec writes a stream per session into the one exec log group.",
         )
     acknowledge(
         stack.scheduler.task_definition.task_role,
-        f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:{stack.region}:"
+        f"AwsSolutions-IAM5[Resource::arn:{partition}:cloudwatch:{stack.region}:"
         f"{stack.account}:alarm:frgm-{props.name}-*]",
         "Only this environment's alarms, by their name prefix: a silence mutes them.",
     )
     for child in stack.node.children:  # CDK's singleton Lambdas for bucket notifications
         if child.node.id.startswith("BucketNotificationsHandler"):
-            acknowledge(
-                child,
-                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-                "AWSLambdaBasicExecutionRole]",
-                "CDK's own handler that writes the bucket notification; logs only.",
-            )
+            for spelling in {partition, "<AWS::Partition>"}:  # CDK joins this ARN itself
+                acknowledge(
+                    child,
+                    f"AwsSolutions-IAM4[Policy::arn:{spelling}:iam::aws:policy/service-role/"
+                    "AWSLambdaBasicExecutionRole]",
+                    "CDK's own handler that writes the bucket notification; logs only.",
+                )

@@ -164,6 +164,11 @@ class FrgmStack(Stack):
         )
         self._outputs(context=context, data=data, cluster=cluster)
 
+    @property
+    def availability_zones(self) -> list[str]:
+        """The props' AZs: the stack never asks AWS which exist (synth stays offline)."""
+        return list(self.props.availability_zones)
+
     def _grants(self, *, data: Data, web: Web, worker: Worker, scheduler: Scheduler) -> None:
         """Least privilege, each statement on named resources."""
         web_role = web.task_definition.task_role

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 pytest.importorskip("aws_cdk")  # the deploy tooling is a dev dependency
-os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")  # see Makefile
 
 from aws_cdk.assertions import Template
 

@@ -285,7 +285,9 @@ def test_only_the_scheduler_may_silence_alarms_and_only_its_own(
     ]
     [(policy, statement)] = silencing
     assert policy.startswith("SchedulerTask")
-    resource = "".join(str(part) for part in statement["Resource"]["Fn::Join"][1])
+    resource = statement["Resource"]
+    if isinstance(resource, dict):
+        resource = "".join(str(part) for part in resource["Fn::Join"][1])
     assert resource.endswith(f":alarm:frgm-{env}-*")
 
 

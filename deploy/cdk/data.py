@@ -201,7 +201,7 @@ class Data(Construct):
             self,
             "Database",
             instance_identifier=f"frgm-{env}",
-            engine=rds.DatabaseInstanceEngine.postgres(version=rds.PostgresEngineVersion.VER_16),
+            engine=rds.DatabaseInstanceEngine.postgres(version=rds.PostgresEngineVersion.VER_17_9),
             instance_type=ec2.InstanceType(props.rds_instance),
             vpc=network.vpc,
             vpc_subnets=network.private_subnets,

@@ -88,7 +88,9 @@ PROD = EnvironmentProps(
     availability_zones=("us-east-1a", "us-east-1b"),
     nat_gateways=2,  # one per AZ: an AZ outage keeps the other's egress
     web=ServiceSize(cpu=512, memory_mib=1024, desired=2),
-    worker=ServiceSize(cpu=512, memory_mib=1024, desired=2, max_tasks=6),
+    # ~25 ms of CPU per file (docs/PERFORMANCE.md): a quarter vCPU is 10x the feed
+    # rate; memory for Celery's processes. Scaling adds tasks for a backlog.
+    worker=ServiceSize(cpu=256, memory_mib=1024, desired=2, max_tasks=6),
     scheduler=ServiceSize(cpu=256, memory_mib=512, desired=1),
     memorydb_node_type="db.t4g.small",
     memorydb_replicas=1,

@@ -30,12 +30,16 @@ HOURS = Decimal(730)  # a month, as AWS prices it
 PRICES: dict[str, Decimal] = {
     "fargate_vcpu_hour": Decimal("0.04048"),  # Linux/x86
     "fargate_gb_hour": Decimal("0.004445"),
+    "fargate_spot_discount": Decimal("0.70"),  # typical in us-east-1; it moves
     "nat_hour": Decimal("0.045"),
     "nat_gb": Decimal("0.045"),  # data processed
     "public_ipv4_hour": Decimal("0.005"),  # each NAT EIP and each ALB node
     "alb_hour": Decimal("0.0225"),
     "alb_lcu_hour": Decimal("0.008"),
     "interface_endpoint_hour": Decimal("0.01"),  # per AZ
+    "ec2_hour:t4g.nano": Decimal("0.0042"),  # NAT instances
+    "ec2_hour:t4g.micro": Decimal("0.0084"),
+    "ebs_gp3_gb_month": Decimal("0.08"),
     "data_out_gb": Decimal("0.09"),  # to the internet (browsers)
     "memorydb_valkey_node_hour:db.t4g.small": Decimal("0.0322"),
     "memorydb_valkey_node_hour:db.t4g.medium": Decimal("0.0644"),
@@ -112,10 +116,17 @@ FEED_RATES = (
 # Traders' browsers: websocket pushes through the ALB and out to the internet.
 CLIENTS = 25
 PUSH_BYTES_PER_S_PER_CLIENT = 2_000
+ALB_IDLE_LCU = Decimal("0.1")  # health checks, connections and rules off hours
 # Logs: each file leaves about one log line and one EMF line in the worker's log.
 LOG_BYTES_PER_FILE = 1_200
 LOG_BYTES_PER_TASK_HOUR = 2_000_000  # requests, health checks, scheduler runs
-EMF_METRICS = 40  # FRGM/Ingest and FRGM/Health metrics x their dimension values
+# EMF metrics (custom, billed each): FRGM/Ingest per file (feeds/pipeline.py _emit and
+# the refused/missing counts: FilesIngested, EndToEndLatency, 6 Stage* timings,
+# ParseErrors, MissingObjects) per feed and across feeds; FRGM/Health (ops/health_metrics):
+# FeedStalled per watched feed, WorkerHeartbeat, SchedulerHeartbeat, SecretRotationOverdue.
+INGEST_METRIC_NAMES = 10
+INGEST_FEEDS = 5
+EMF_METRICS = INGEST_METRIC_NAMES * (INGEST_FEEDS + 1) + 4 + 3
 CONTAINER_INSIGHTS_METRICS = {"cluster": 8, "service": 11}
 SQS_REQUESTS_PER_FILE = Decimal("3.2")  # send (S3), receive, delete, visibility
 SQS_EMPTY_POLLS_PER_TASK_HOUR = 180  # 20 s long polls while idle
@@ -237,10 +248,32 @@ def estimate(template: dict[str, Any]) -> list[Line]:
     # network
     nats = len(_of_type(template, "AWS::EC2::NatGateway"))
     eips = len(_of_type(template, "AWS::EC2::EIP"))
-    add(Line("NAT gateways", nats * hours * _price("nat_hour"), f"{nats} x 730 h"))
-    add(Line("NAT data", nats and NAT_GB_MONTH * _price("nat_gb"), f"{NAT_GB_MONTH} GB"))
+    if nats:
+        add(Line("NAT gateways", nats * hours * _price("nat_hour"), f"{nats} x 730 h"))
+        add(Line("NAT data", NAT_GB_MONTH * _price("nat_gb"), f"{NAT_GB_MONTH} GB"))
+    instances = _of_type(template, "AWS::EC2::Instance")
+    for instance in instances:
+        disk = sum(
+            int(m["Ebs"].get("VolumeSize", 8)) for m in instance.get("BlockDeviceMappings", [])
+        )
+        add(
+            Line(
+                f"NAT instance {instance['AvailabilityZone']}",
+                hours * _price(f"ec2_hour:{instance['InstanceType']}")
+                + disk * _price("ebs_gp3_gb_month"),
+                f"{instance['InstanceType']}, {disk} GB gp3",
+            )
+        )
+    instance_ips = sum(
+        1
+        for instance in instances
+        for nic in instance.get("NetworkInterfaces", [])
+        if nic.get("AssociatePublicIpAddress")
+    )
     interface = [
-        e for e in _of_type(template, "AWS::EC2::VPCEndpoint") if e.get("VpcEndpointType") == "Interface"
+        e
+        for e in _of_type(template, "AWS::EC2::VPCEndpoint")
+        if e.get("VpcEndpointType") == "Interface"
     ]
     azs = len({s.get("AvailabilityZone") for s in _of_type(template, "AWS::EC2::Subnet")})
     add(
@@ -254,21 +287,21 @@ def estimate(template: dict[str, Any]) -> list[Line]:
     # web entry
     albs = _of_type(template, "AWS::ElasticLoadBalancingV2::LoadBalancer")
     alb_nodes = sum(len(a.get("Subnets", [])) for a in albs)
-    push_gb = (
-        Decimal(CLIENTS * PUSH_BYTES_PER_S_PER_CLIENT) * 3600 * TRADING_HOURS_MONTH / 10**9
-    )
+    push_gb = Decimal(CLIENTS * PUSH_BYTES_PER_S_PER_CLIENT) * 3600 * TRADING_HOURS_MONTH / 10**9
+    # An LCU-hour is 1 GB processed (websockets: bytes, not new connections, dominate).
+    lcu_hours = push_gb + ALB_IDLE_LCU * hours
     add(
         Line(
             "ALB",
-            len(albs) * hours * (_price("alb_hour") + _price("alb_lcu_hour")),
-            f"{len(albs)} ALB, ~1 LCU",
+            len(albs) * (hours * _price("alb_hour") + lcu_hours * _price("alb_lcu_hour")),
+            f"{len(albs)} ALB, {lcu_hours:.0f} LCU-hours",
         )
     )
     add(
         Line(
             "Public IPv4 addresses",
-            (eips + alb_nodes) * hours * _price("public_ipv4_hour"),
-            f"{eips} NAT + {alb_nodes} ALB nodes",
+            (eips + instance_ips + alb_nodes) * hours * _price("public_ipv4_hour"),
+            f"{eips + instance_ips} NAT + {alb_nodes} ALB nodes",
         )
     )
     add(Line("Data out to browsers", push_gb * _price("data_out_gb"), f"{push_gb:.0f} GB"))
@@ -286,13 +319,17 @@ def estimate(template: dict[str, Any]) -> list[Line]:
         gb = Decimal(definition["Memory"]) / 1024
         count = int(service["DesiredCount"])
         task_hours += count * hours
+        on_demand = count
+        for strategy in service.get("CapacityProviderStrategy", []):
+            if strategy["CapacityProvider"] == "FARGATE" and not strategy.get("Weight"):
+                on_demand = min(count, int(strategy.get("Base", 0)))
+        spot = count - on_demand
+        task_month = hours * (vcpu * _price("fargate_vcpu_hour") + gb * _price("fargate_gb_hour"))
         add(
             Line(
                 f"Fargate {service['ServiceName']}",
-                count
-                * hours
-                * (vcpu * _price("fargate_vcpu_hour") + gb * _price("fargate_gb_hour")),
-                f"{count} x {vcpu} vCPU / {gb} GB",
+                task_month * (on_demand + spot * (1 - _price("fargate_spot_discount"))),
+                f"{count} x {vcpu} vCPU / {gb} GB" + (f", {spot} on Spot" if spot else ""),
             )
         )
 
@@ -340,9 +377,12 @@ def estimate(template: dict[str, Any]) -> list[Line]:
     loads = feed_loads(retention_days=retention)
     files = sum((load.files_month for load in loads), Decimal(0))
     wru = sum((load.files_month * load.write_units_per_file for load in loads), Decimal(0))
-    stored_gb = sum(
-        (load.files_month * load.stored_bytes_per_file for load in loads), Decimal(0)
-    ) * Decimal(retention) / 30 / 10**9
+    stored_gb = (
+        sum((load.files_month * load.stored_bytes_per_file for load in loads), Decimal(0))
+        * Decimal(retention)
+        / 30
+        / 10**9
+    )
     for table in _of_type(template, "AWS::DynamoDB::Table"):
         pitr = table.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled")
         add(
@@ -427,7 +467,9 @@ def estimate(template: dict[str, Any]) -> list[Line]:
             f"{metrics} (EMF{' + Container Insights' if insights else ''})",
         )
     )
-    log_days = max(int(g.get("RetentionInDays", 0)) for g in _of_type(template, "AWS::Logs::LogGroup"))
+    log_days = max(
+        int(g.get("RetentionInDays", 0)) for g in _of_type(template, "AWS::Logs::LogGroup")
+    )
     logs_gb = (files * LOG_BYTES_PER_FILE + task_hours * LOG_BYTES_PER_TASK_HOUR) / 10**9
     add(
         Line(
@@ -470,9 +512,7 @@ def main() -> None:
     from deploy.cdk.app import app_build, example_context
 
     # The templates `make synth` writes, made fresh so they match the code.
-    app_build(
-        {**example_context(), "aws:cdk:disable-asset-staging": True}, str(CDK_OUT)
-    ).synth()
+    app_build({**example_context(), "aws:cdk:disable-asset-staging": True}, str(CDK_OUT)).synth()
     report(templates_load())
 
 

@@ -27,6 +27,9 @@ class ServiceSize:
     memory_mib: int
     desired: int
     max_tasks: int | None = None  # None: fixed at ``desired``
+    # Tasks beyond this many run on Fargate Spot (70 % cheaper, may be reclaimed with
+    # two minutes' notice); None: all on demand. ECS restarts an on-demand one anywhere.
+    on_demand_base: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,6 +38,9 @@ class EnvironmentProps:
     cidr: str
     availability_zones: tuple[str, ...]  # explicit: synth never looks anything up
     nat_gateways: int  # tasks reach the internet (Slack, TT's API) through NAT only
+    # None: managed NAT gateways ($33 a month each); an instance type: a NAT instance
+    # per AZ instead ($3), same routes, EC2 auto-recovery (docs/COST.md weighs it).
+    nat_instance_type: str | None
     web: ServiceSize
     worker: ServiceSize
     scheduler: ServiceSize
@@ -61,6 +67,7 @@ DEV = EnvironmentProps(
     cidr="10.40.0.0/16",
     availability_zones=("us-east-1a", "us-east-1b"),
     nat_gateways=1,
+    nat_instance_type="t4g.nano",
     web=ServiceSize(cpu=256, memory_mib=512, desired=1),
     worker=ServiceSize(cpu=256, memory_mib=512, desired=1, max_tasks=2),
     scheduler=ServiceSize(cpu=256, memory_mib=512, desired=1),
@@ -87,10 +94,14 @@ PROD = EnvironmentProps(
     cidr="10.41.0.0/16",
     availability_zones=("us-east-1a", "us-east-1b"),
     nat_gateways=2,  # one per AZ: an AZ outage keeps the other's egress
-    web=ServiceSize(cpu=512, memory_mib=1024, desired=2),
+    nat_instance_type="t4g.nano",
+    # Two tasks across the AZs; CPU scaling adds up to two more for a busy day.
+    web=ServiceSize(cpu=256, memory_mib=1024, desired=2, max_tasks=4),
     # ~25 ms of CPU per file (docs/PERFORMANCE.md): a quarter vCPU is 10x the feed
     # rate; memory for Celery's processes. Scaling adds tasks for a backlog.
-    worker=ServiceSize(cpu=256, memory_mib=1024, desired=2, max_tasks=6),
+    # The second and any scaled-out worker on Spot: a reclaimed one's files come back
+    # to the queue within the visibility timeout, and one task carries the feed alone.
+    worker=ServiceSize(cpu=256, memory_mib=1024, desired=2, max_tasks=6, on_demand_base=1),
     scheduler=ServiceSize(cpu=256, memory_mib=512, desired=1),
     memorydb_node_type="db.t4g.small",
     memorydb_replicas=1,
@@ -101,8 +112,8 @@ PROD = EnvironmentProps(
     rds_multi_az=True,
     rds_storage_gib=20,
     rds_backup_days=7,
-    history_retention_days=35,
-    feed_object_expiry_days=90,
+    history_retention_days=30,  # charts and rebuilds; S3 keeps the files longer
+    feed_object_expiry_days=60,  # replay reaches two months back
     noncurrent_to_ia_days=30,
     noncurrent_expiry_days=90,
     log_retention_days=90,

@@ -45,6 +45,22 @@ def nag_acknowledge(stack: FrgmStack) -> None:
         "CloudFormation-Validate::W3010",
         "AZs are named in deploy/cdk/environments.py so that synth never looks them up.",
     )
+    for subnet in stack.network.vpc.public_subnets:
+        nat = subnet.node.try_find_child("NatInstance")
+        if nat is None:
+            continue
+        acknowledge(nat, "AwsSolutions-EC26", "Encrypted by a property override (network.py).")
+        acknowledge(
+            nat,
+            "AwsSolutions-EC28",
+            "Basic monitoring is enough: lost egress shows first in the tasks' alarms.",
+        )
+        acknowledge(
+            nat,
+            "AwsSolutions-EC29",
+            "One stateless instance per AZ, recreated by a deploy; EC2 auto-recovery "
+            "handles hardware; termination protection set by override where data is kept.",
+        )
     acknowledge(
         stack.network.alb_group,
         "AwsSolutions-EC23",

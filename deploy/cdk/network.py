@@ -21,6 +21,16 @@ class Network(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, props: EnvironmentProps) -> None:
         super().__init__(scope, construct_id)
+        self.nat_instances: ec2.NatInstanceProviderV2 | None = None
+        if props.nat_instance_type:
+            self.nat_instances = ec2.NatProvider.instance_v2(
+                instance_type=ec2.InstanceType(props.nat_instance_type),
+                machine_image=ec2.MachineImage.latest_amazon_linux2023(
+                    cpu_type=ec2.AmazonLinuxCpuType.ARM_64  # an SSM parameter: no lookup
+                ),
+                associate_public_ip_address=True,
+                default_allowed_traffic=ec2.NatTrafficDirection.OUTBOUND_ONLY,
+            )
         self.vpc = ec2.Vpc(
             self,
             "Vpc",
@@ -28,6 +38,7 @@ class Network(Construct):
             ip_addresses=ec2.IpAddresses.cidr(props.cidr),
             availability_zones=list(props.availability_zones),
             nat_gateways=props.nat_gateways,
+            nat_gateway_provider=self.nat_instances,
             subnet_configuration=[
                 ec2.SubnetConfiguration(
                     name="public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24
@@ -44,6 +55,24 @@ class Network(Construct):
             },
             restrict_default_security_group=False,  # a custom resource; nothing uses it
         )
+        if self.nat_instances:  # only the VPC's own traffic goes out through them
+            self.nat_instances.connections.allow_from(
+                ec2.Peer.ipv4(props.cidr), ec2.Port.all_traffic(), "the VPC's egress"
+            )
+            for subnet in self.vpc.public_subnets:
+                instance = subnet.node.try_find_child("NatInstance")
+                if isinstance(instance, ec2.Instance):
+                    cfn = instance.instance
+                    cfn.add_property_override(
+                        "BlockDeviceMappings",
+                        [
+                            {
+                                "DeviceName": "/dev/xvda",
+                                "Ebs": {"Encrypted": True, "VolumeType": "gp3", "VolumeSize": 8},
+                            }
+                        ],
+                    )
+                    cfn.add_property_override("DisableApiTermination", props.deletion_protection)
         self.private_subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
         self.alb_group = ec2.SecurityGroup(
             self,

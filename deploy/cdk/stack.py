@@ -71,6 +71,7 @@ class FrgmStack(Stack):
             "Cluster",
             cluster_name=f"frgm-{env}",
             vpc=network.vpc,
+            enable_fargate_capacity_providers=True,  # the worker's Spot tasks
             # The running-task alarms and the worker's backlog per task read its metrics.
             container_insights_v2=ecs.ContainerInsights.ENABLED,
             # Who ran what through ECS Exec (the runbooks' way in), kept like the app's logs.

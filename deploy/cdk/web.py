@@ -17,7 +17,9 @@ from deploy.cdk.runtime import AppRuntime
 # The ops page and the ladder keep a websocket open; the server pushes every few
 # seconds, so a quiet minute means a dead client. Long enough never to cut a live one.
 IDLE_TIMEOUT_S = 300
-DEREGISTRATION_DELAY_S = 30  # uvicorn's graceful shutdown is 10 s (Dockerfile)
+DEREGISTRATION_DELAY_S = 30
+# Pages and websocket pushes share a small task: add one before pushes queue up.
+WEB_CPU_TARGET_PERCENT = 60  # uvicorn's graceful shutdown is 10 s (Dockerfile)
 
 
 class Web(Construct):
@@ -80,6 +82,15 @@ class Web(Construct):
             health_check_grace_period=Duration.seconds(120),
             enable_execute_command=True,  # the runbooks' ECS Exec
         )
+        if size.max_tasks and size.max_tasks > size.desired:
+            self.service.auto_scale_task_count(
+                min_capacity=size.desired, max_capacity=size.max_tasks
+            ).scale_on_cpu_utilization(
+                "Cpu",
+                target_utilization_percent=WEB_CPU_TARGET_PERCENT,
+                scale_in_cooldown=Duration.minutes(5),
+                scale_out_cooldown=Duration.minutes(1),
+            )
         self.load_balancer = elbv2.ApplicationLoadBalancer(
             self,
             "Alb",

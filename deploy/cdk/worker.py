@@ -63,6 +63,7 @@ class Worker(Construct):
             cluster=cluster,
             task_definition=task,
             desired_count=size.desired,
+            capacity_provider_strategies=capacity_strategy(size),
             min_healthy_percent=100,
             max_healthy_percent=200,
             vpc_subnets=network.private_subnets,
@@ -114,6 +115,17 @@ class Worker(Construct):
             adjustment_type=appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
             cooldown=Duration.minutes(2),
         )
+
+
+def capacity_strategy(size: ServiceSize) -> list[ecs.CapacityProviderStrategy] | None:
+    if size.on_demand_base is None:
+        return None
+    return [
+        ecs.CapacityProviderStrategy(
+            capacity_provider="FARGATE", base=size.on_demand_base, weight=0
+        ),
+        ecs.CapacityProviderStrategy(capacity_provider="FARGATE_SPOT", weight=1),
+    ]
 
 
 def running_tasks_metric(*, cluster_name: str, service_name: str) -> cloudwatch.Metric:

@@ -15,8 +15,12 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
+
+if __package__ in (None, ""):  # run as a file (python deploy/cdk/app.py): find the repo
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import aws_cdk as cdk
 import cdk_nag

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -431,7 +430,7 @@ def estimate(template: dict[str, Any]) -> list[Line]:
     add(
         Line(
             "SQS",
-            len(queues) and requests / 10**6 * _price("sqs_million_requests"),
+            (requests / 10**6 * _price("sqs_million_requests")) if queues else Decimal(0),
             f"{requests / 10**6:.1f} M requests",
         )
     )
@@ -517,4 +516,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -59,7 +59,8 @@ def nag_acknowledge(stack: FrgmStack) -> None:
             nat,
             "AwsSolutions-EC29",
             "One stateless instance per AZ, recreated by a deploy; EC2 auto-recovery "
-            "handles hardware; termination protection set by override where data is kept.",
+            "handles hardware. Termination protection would fail the deploy that "
+            "replaces it for a new AMI.",
         )
     acknowledge(
         stack.network.alb_group,

@@ -72,7 +72,6 @@ class Network(Construct):
                             }
                         ],
                     )
-                    cfn.add_property_override("DisableApiTermination", props.deletion_protection)
         self.private_subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
         self.alb_group = ec2.SecurityGroup(
             self,

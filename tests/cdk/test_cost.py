@@ -144,9 +144,12 @@ def test_changing_a_property_in_the_stack_changes_the_estimate(
 def test_prod_stays_within_300_dollars_a_month_with_every_ha_choice(
     synthesized: Synthesized,
 ) -> None:
-    assert PROD.rds_multi_az and PROD.memorydb_replicas >= 1 and PROD.messaging_replicas >= 1
+    assert PROD.rds_multi_az
+    assert PROD.memorydb_replicas >= 1
+    assert PROD.messaging_replicas >= 1
     assert PROD.nat_gateways == len(PROD.availability_zones) == 2
-    assert PROD.web.desired >= 2 and PROD.worker.desired >= 2
+    assert PROD.web.desired >= 2
+    assert PROD.worker.desired >= 2
     prod = total(estimate(synthesized.raw("prod")))
     dev = total(estimate(synthesized.raw("dev")))
     assert prod <= Decimal(300), prod
@@ -165,6 +168,8 @@ def test_the_report_prints_both_environments_per_resource(synthesized: Synthesiz
     lines: list[str] = []
     report({env: synthesized.raw(env) for env in ("dev", "prod")}, out=lines.append)
     text = "\n".join(lines)
-    assert "\ndev\n" in text and "\nprod\n" in text
-    assert "MemoryDB (Valkey)" in text and "total" in text
+    assert "\ndev\n" in text
+    assert "\nprod\n" in text
+    assert "MemoryDB (Valkey)" in text
+    assert "total" in text
     assert "prices of 20" in text  # the prices' date

@@ -96,7 +96,7 @@ def test_every_container_starts_prod_settings_and_passes_the_deploy_check(
     assert len(containers) == 2 * 4  # web, migrate, worker, scheduler in each environment
     # Containers with the same variables prove the same thing: start each set once.
     distinct: dict[str, dict[str, str]] = {}
-    for name, environment in containers.items():
+    for _name, environment in containers.items():
         distinct.setdefault(json.dumps(environment, sort_keys=True), environment)
     started = [(environment, _start(environment)) for environment in distinct.values()]
     for environment, process in started:

@@ -71,7 +71,7 @@ bench-ingest: setup  ## ingest throughput, stage times and latency (docs/PERFORM
 bench-fanout: setup  ## websocket fan-out latency at 100/500/1000 clients
 	$(PY) -m bench.fanout
 
-synth: setup  ## both environments' CloudFormation templates into deploy/cdk/cdk.out (offline)
+synth: $(DEV_STAMP)  ## both environments' CloudFormation templates into deploy/cdk/cdk.out (offline)
 	@command -v node >/dev/null && command -v npx >/dev/null || { \
 		echo "make synth needs Node.js (node and npx) for the CDK CLI: install Node 22 or newer"; \
 		echo "(apt-get install nodejs npm), or synthesize without the CLI: $(PY) -m deploy.cdk.app"; \
@@ -79,7 +79,7 @@ synth: setup  ## both environments' CloudFormation templates into deploy/cdk/cdk
 	cd deploy/cdk && $(CDK) synth --quiet --no-notices --no-version-reporting
 	@ls deploy/cdk/cdk.out/frgm-*.template.json
 
-cost: setup  ## the monthly AWS estimate per resource for dev and prod (docs/COST.md)
+cost: $(DEV_STAMP)  ## the monthly AWS estimate per resource for dev and prod (docs/COST.md)
 	$(PY) -m deploy.cdk.cost
 
 clean:  ## remove the virtualenv and local run state

@@ -6,6 +6,7 @@ defaults) or ``prod`` (AWS: no secret defaults, HTTPS behind the ALB).
 
 from __future__ import annotations
 
+import ssl
 from datetime import timedelta
 from pathlib import Path
 
@@ -212,6 +213,10 @@ FRGM_HISTORY_RETENTION_DAYS = env_int("FRGM_HISTORY_RETENTION_DAYS", 35)
 
 # --- Celery ----------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", FRGM_MESSAGING_REDIS_URL)
+# Over TLS (AWS), verify the server: given no options kombu would accept any certificate.
+CELERY_BROKER_USE_SSL = (
+    {"ssl_cert_reqs": ssl.CERT_REQUIRED} if CELERY_BROKER_URL.startswith("rediss://") else None
+)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"

@@ -43,6 +43,7 @@ print(json.dumps({
     "state": settings.FRGM_STATE_REDIS_URL,
     "messaging": settings.FRGM_MESSAGING_REDIS_URL,
     "broker": settings.CELERY_BROKER_URL,
+    "broker_verifies_tls": settings.CELERY_BROKER_USE_SSL == {"ssl_cert_reqs": 2},
     "table": settings.FRGM_HISTORY_TABLE,
 }))
 """
@@ -110,6 +111,7 @@ def test_every_container_starts_prod_settings_and_passes_the_deploy_check(
         assert seen["state"].endswith(f"@{_RESOLVED['FRGM_STATE_REDIS_HOST']}:6379/")
         assert seen["messaging"].startswith("rediss://:placeholder-frgm_messaging_redis_password")
         assert seen["broker"] == seen["messaging"]
+        assert seen["broker_verifies_tls"] is True  # ssl.CERT_REQUIRED
         assert seen["table"] == environment["FRGM_HISTORY_TABLE"]
 
 

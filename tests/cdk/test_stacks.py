@@ -371,3 +371,45 @@ def test_a_missing_context_key_stops_the_synth_and_names_it(env: str) -> None:
     del context[f"frgm:{env}"]["certificate_arn"]
     with pytest.raises(ContextMissing, match=f"frgm:{env} misses certificate_arn"):
         app_build(context)
+
+
+def test_the_bucket_refuses_plain_http_and_the_feed_server_may_only_put_feed_files(
+    synthesized: Synthesized, env: str
+) -> None:
+    raw = synthesized.raw(env)
+    [policy] = resources(raw, "AWS::S3::BucketPolicy").values()
+    assert any(
+        s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+    )
+    users = resources(raw, "AWS::IAM::User")
+    [(user_id, user)] = users.items()
+    assert user["Properties"]["UserName"] == f"frgm-{env}-feed-server"
+    [statement] = [
+        s
+        for p in resources(raw, "AWS::IAM::Policy").values()
+        if {"Ref": user_id} in p["Properties"].get("Users", [])
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    assert statement["Action"] == "s3:PutObject"
+    suffixes = {part["Fn::Join"][1][-1] for part in statement["Resource"]}
+    assert suffixes == {f"/{prefix}*" for prefix in FEED_PREFIXES}
+
+
+def test_workers_scale_on_backlog_per_task_and_message_age(
+    synthesized: Synthesized, env: str
+) -> None:
+    raw = synthesized.raw(env)
+    alarms = [a["Properties"] for a in resources(raw, "AWS::CloudWatch::Alarm").values()]
+    scaling = [a for a in alarms if "AlarmName" not in a]
+    expressions = {m.get("Expression") for a in scaling for m in a.get("Metrics", [])}
+    ages = {a.get("MetricName") for a in scaling}
+    assert "visible / IF(tasks > 0, tasks, 1)" in expressions
+    assert "ApproximateAgeOfOldestMessage" in ages
+    synthesized.templates[env].has_resource_properties(
+        "AWS::ApplicationAutoScaling::ScalableTarget",
+        {
+            "MinCapacity": ENVIRONMENT_PROPS[env].worker.desired,
+            "MaxCapacity": ENVIRONMENT_PROPS[env].worker.max_tasks,
+        },
+    )

@@ -83,6 +83,7 @@ def nag_acknowledge(stack: FrgmStack) -> None:
     for who, what in (
         (stack.data.feed_server, "The feed server may put any file under the feed prefixes"),
         (stack.worker.task_definition.task_role, "The worker reads any file under them"),
+        (stack.web.task_definition.task_role, "On-call downloads any quarantined file"),
     ):
         for finding in objects:
             acknowledge(who, f"AwsSolutions-IAM5[{finding}]", f"{what}: keys are per file.")

@@ -109,7 +109,7 @@ class FrgmStack(Stack):
             network=network,
             alarm_name_prefix=alarm_name_prefix,
         )
-        self._grants(data=data, web=self.web, worker=self.worker, scheduler=self.scheduler)
+        self._grants(data=data, web=self.web, worker=self.worker)
 
         self.monitoring = Monitoring(
             self,
@@ -170,7 +170,7 @@ class FrgmStack(Stack):
         """The props' AZs: the stack never asks AWS which exist (synth stays offline)."""
         return list(self.props.availability_zones)
 
-    def _grants(self, *, data: Data, web: Web, worker: Worker, scheduler: Scheduler) -> None:
+    def _grants(self, *, data: Data, web: Web, worker: Worker) -> None:
         """Least privilege, each statement on named resources."""
         web_role = web.task_definition.task_role
         worker_role = worker.task_definition.task_role
@@ -191,6 +191,14 @@ class FrgmStack(Stack):
         web_role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=["sqs:GetQueueUrl", "sqs:SendMessage"], resources=[data.queue.queue_arn]
+            )
+        )
+        # The ops page hands on-call a presigned link to a quarantined file (ops/views.py):
+        # the link carries the web task's permission to read it.
+        web_role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetObject", "s3:GetObjectVersion"],
+                resources=[data.bucket.arn_for_objects(f"{p}*") for p in data.feed_prefixes],
             )
         )
         # worker: reads feed files (and lists them for replay), consumes the queue,
@@ -226,13 +234,8 @@ class FrgmStack(Stack):
             )
         )
         data.table.grant_read_write_data(worker_role)
-        # scheduler: its health metrics read the queues' depths (ops/health_metrics).
-        scheduler.task_definition.task_role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["sqs:GetQueueUrl", "sqs:GetQueueAttributes"],
-                resources=[data.queue.queue_arn, data.dlq.queue_arn],
-            )
-        )
+        # scheduler: CloudWatch only (monitoring grants it in scheduler.py); its health
+        # metrics come from Redis and the database.
 
     def _outputs(self, *, context: DeployContext, data: Data, cluster: ecs.Cluster) -> None:
         """What the runbooks and the feed server need, by the names the docs use."""

@@ -413,3 +413,40 @@ def test_workers_scale_on_backlog_per_task_and_message_age(
             "MaxCapacity": ENVIRONMENT_PROPS[env].worker.max_tasks,
         },
     )
+
+
+def _role_actions(raw: dict[str, Any], role_prefix: str) -> set[str]:
+    actions: set[str] = set()
+    for name, policy in resources(raw, "AWS::IAM::Policy").items():
+        if name.startswith(role_prefix):
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+                found = statement["Action"]
+                actions |= set(found if isinstance(found, list) else [found])
+    return actions
+
+
+def test_each_task_role_holds_what_its_code_calls_and_no_more(
+    synthesized: Synthesized, env: str
+) -> None:
+    raw = synthesized.raw(env)
+    web = _role_actions(raw, "WebTaskTaskRole")
+    worker = _role_actions(raw, "WorkerTaskTaskRole")
+    scheduler = _role_actions(raw, "SchedulerTaskTaskRole")
+    exec_channel = {a for a in UNSCOPABLE if a.startswith(("ssmmessages:", "logs:"))}
+    # web: reads history, counts and redrives the DLQ, presigns quarantined files
+    assert {"dynamodb:Query", "sqs:SendMessage", "s3:GetObject"} <= web
+    assert not {a for a in web if a.startswith("dynamodb:") and "Put" in a}
+    # worker: the only writer of history; reads files; consumes the queue
+    assert {"dynamodb:PutItem", "s3:GetObject", "sqs:ReceiveMessage", "sqs:DeleteMessage"} <= worker
+    # scheduler: its own alarms only
+    assert scheduler - exec_channel - {
+        "logs:CreateLogStream",
+        "logs:DescribeLogStreams",
+        "logs:PutLogEvents",
+    } == {
+        "cloudwatch:DescribeAlarms",
+        "cloudwatch:DisableAlarmActions",
+        "cloudwatch:EnableAlarmActions",
+    }
+    for actions in (web, worker, scheduler):
+        assert "s3:PutObject" not in actions  # only the feed server writes feed files

@@ -36,7 +36,11 @@ from django.conf import settings
 from django.core.management import call_command
 django.setup()
 call_command("check", deploy=True, fail_level="WARNING")
+from django.test import Client
+# The ALB's health check: plain HTTP to the task's own address, which no ALLOWED_HOSTS names.
+health = Client().get("/healthz", HTTP_HOST="10.41.9.17:8000", REMOTE_ADDR="10.41.0.12")
 print(json.dumps({
+    "alb_health_check": health.status_code,
     "production": settings.PRODUCTION,
     "database": settings.DATABASES["default"]["ENGINE"],
     "database_host": settings.DATABASES["default"]["HOST"],
@@ -105,6 +109,7 @@ def test_every_container_starts_prod_settings_and_passes_the_deploy_check(
         assert process.returncode == 0, err[-3000:]
         seen = json.loads(out.strip().splitlines()[-1])
         assert seen["production"] is True
+        assert seen["alb_health_check"] == 200
         assert seen["database"] == "django.db.backends.postgresql"
         assert seen["database_host"] == _SECRET_VALUES["DATABASE_HOST"]
         assert seen["state"].startswith("rediss://frgm-app:placeholder-frgm_state_redis_password")

@@ -8,9 +8,15 @@ PROD_LOCK := requirements/prod.lock
 DEV_LOCK := requirements/dev.lock
 SYSTEM_PACKAGES := redis-server:redis-server
 BROWSER_PACKAGES := chromium:chromium
+# The CDK CLI, pinned; npx fetches it from the npm registry on first use.
+CDK_CLI_VERSION := 2.1149.0
+CDK := npx --yes aws-cdk@$(CDK_CLI_VERSION)
+# This machine's Node is 20, end-of-life for jsii: it still works; its banner
+# would bury the output. Install Node 22+ and drop this.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system run test lint lock format bench bench-ingest bench-fanout bench-api clean
+.PHONY: help setup system run test lint lock format bench bench-ingest bench-fanout bench-api synth cost clean
 
 help:  ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -40,12 +46,16 @@ test: setup  ## run checks and the whole test suite
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
 
-lint: setup  ## ruff (lint and format check), mypy, the Dockerfile and the CI workflow
+lint: setup  ## ruff, mypy, the Dockerfile, the CI workflow, cfn-lint on the synthesized templates
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/hadolint Dockerfile
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(PY) -m deploy.cdk.app
+	@# W3005: CDK writes a DependsOn beside the Ref that implies it; harmless. W3010: the
+	@# AZs are named in deploy/cdk/environments.py on purpose (synth looks nothing up).
+	$(VENV)/bin/cfn-lint --ignore-checks W3005 W3010 -- deploy/cdk/cdk.out/frgm-*.template.json
 
 lock:  ## re-resolve requirements/*.lock (with hashes) from pyproject.toml and constraints.txt
 	@command -v uv >/dev/null || { echo "make lock needs uv: $(PY) -m pip install uv"; exit 1; }
@@ -68,6 +78,17 @@ bench-fanout: setup  ## websocket fan-out latency at 100/500/1000 clients
 
 bench-api: setup  ## /api/ladder/ and /api/spot-risk/ at 200 and 400 requests/s on one web process
 	$(PY) -m bench.api_load
+
+synth: $(STAMP)  ## both environments' CloudFormation templates into deploy/cdk/cdk.out (offline)
+	@command -v node >/dev/null && command -v npx >/dev/null || { \
+		echo "make synth needs Node.js (node and npx) for the CDK CLI: install Node 22 or newer"; \
+		echo "(apt-get install nodejs npm), or synthesize without the CLI: $(PY) -m deploy.cdk.app"; \
+		exit 1; }
+	cd deploy/cdk && $(CDK) synth --quiet --no-notices --no-version-reporting
+	@ls deploy/cdk/cdk.out/frgm-*.template.json
+
+cost: $(STAMP)  ## the monthly AWS estimate per resource for dev and prod (docs/COST.md)
+	$(PY) -m deploy.cdk.cost
 
 clean:  ## remove the virtualenv and local run state
 	rm -rf $(VENV) .run staticfiles

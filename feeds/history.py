@@ -37,6 +37,8 @@ GREEKS_MISSING = "greeks_missing"  # as feeds.derive.GREEKS_MISSING: the metric 
 REPAIR_PREFIX = f"{GREEKS_MISSING}#"
 # Level 3 takes half the CPU of 6 for ~16 % more bytes; items stay far below 400 KB.
 ZLIB_LEVEL = 3
+# DynamoDB's TTL attribute (epoch seconds) on every item; the CDK table names it too.
+TTL_ATTRIBUTE = "expires_at"
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,67 @@ def history_body(rows: dict[str, str]) -> bytes:
     )
 
 
+def history_items_build(
+    *,
+    feed: Feed,
+    trading_date: date,
+    file_time: datetime | None,
+    object_key: str,
+    version_id: str | None,
+    rows: dict[str, str],
+    metrics: dict[str, Any],
+    attributes: dict[str, Any],
+    retention_days: int,
+    etag: str | None = None,
+    now: datetime | None = None,
+    body: bytes | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The file's snapshot and metrics items as DynamoDB writes them (pure: the cost
+    model, deploy/cdk/cost.py, sizes them with this too). ``body``:
+    ``history_body(rows)`` when the caller has it already."""
+    version = version_id or etag  # what tells this file from another upload of its key
+    snapshot = history_key(
+        feed=feed,
+        trading_date=trading_date,
+        file_time=file_time,
+        object_key=object_key,
+        version=version,
+    )
+    # The table's TTL: DynamoDB deletes the items this long after the file's time.
+    born = file_time or now or datetime.now(UTC)
+    expires = int(born.timestamp()) + retention_days * 86400
+    common = {
+        "object_key": {"S": object_key},
+        "version_id": _number(version_id),
+        TTL_ATTRIBUTE: {"N": str(expires)},
+        **{name: _number(value) for name, value in attributes.items()},
+    }
+    metric_key = history_key(
+        feed=feed,
+        trading_date=trading_date,
+        file_time=file_time,
+        object_key=object_key,
+        version=version,
+        metrics=True,
+    )
+    greeks_missing = bool(metrics.get(GREEKS_MISSING))
+    snapshot_item = {
+        "pk": {"S": snapshot.pk},
+        "sk": {"S": snapshot.sk},
+        "rows": {"B": history_body(rows) if body is None else body},
+        "row_count": {"N": str(len(rows))},
+        **common,
+        **({GREEKS_MISSING: {"BOOL": True}} if greeks_missing else {}),
+    }
+    metrics_item = {
+        "pk": {"S": metric_key.pk},
+        "sk": {"S": metric_key.sk},
+        **common,
+        **{name: _number(value) for name, value in metrics.items()},
+    }
+    return snapshot_item, metrics_item
+
+
 def history_write(
     *,
     feed: Feed,
@@ -114,62 +177,41 @@ def history_write(
 
     ``body``: ``history_body(rows)`` when the caller has it already.
     """
-    version = version_id or etag  # what tells this file from another upload of its key
-    snapshot = history_key(
+    snapshot_item, metrics_item = history_items_build(
         feed=feed,
         trading_date=trading_date,
         file_time=file_time,
         object_key=object_key,
-        version=version,
+        version_id=version_id,
+        rows=rows,
+        metrics=metrics,
+        attributes=attributes,
+        retention_days=settings.FRGM_HISTORY_RETENTION_DAYS,
+        etag=etag,
+        body=body,
     )
-    if body is None:
-        body = history_body(rows)
-    common = {
-        "object_key": {"S": object_key},
-        "version_id": _number(version_id),
-        **{name: _number(value) for name, value in attributes.items()},
-    }
-    greeks_missing = bool(metrics.get(GREEKS_MISSING))
-    if greeks_missing:
+    if GREEKS_MISSING in snapshot_item:
         # Listed before its item exists: a repair pass may find the listing first
         # (and leaves it), never a marked item nobody will look for.
-        _repair_list(feed=feed, trading_date=trading_date, sk=snapshot.sk)
-    wrote = _put_once(
-        {
-            "pk": {"S": snapshot.pk},
-            "sk": {"S": snapshot.sk},
-            "rows": {"B": body},
-            "row_count": {"N": str(len(rows))},
-            **common,
-            **({GREEKS_MISSING: {"BOOL": True}} if greeks_missing else {}),
-        }
-    )
-    metric_key = history_key(
-        feed=feed,
-        trading_date=trading_date,
-        file_time=file_time,
-        object_key=object_key,
-        version=version,
-        metrics=True,
-    )
-    wrote_metrics = _put_once(
-        {
-            "pk": {"S": metric_key.pk},
-            "sk": {"S": metric_key.sk},
-            **common,
-            **{name: _number(value) for name, value in metrics.items()},
-        }
-    )
+        _repair_list(
+            feed=feed,
+            trading_date=trading_date,
+            sk=snapshot_item["sk"]["S"],
+            expires=snapshot_item[TTL_ATTRIBUTE]["N"],
+        )
+    wrote = _put_once(snapshot_item)
+    wrote_metrics = _put_once(metrics_item)
     return wrote or wrote_metrics
 
 
-def _repair_list(*, feed: Feed, trading_date: date, sk: str) -> None:
+def _repair_list(*, feed: Feed, trading_date: date, sk: str, expires: str) -> None:
     _call(
         "put_item",
         TableName=settings.FRGM_HISTORY_TABLE,
         Item={
             "pk": {"S": f"{REPAIR_PREFIX}{feed}#{trading_date.isoformat()}"},
             "sk": {"S": sk},
+            TTL_ATTRIBUTE: {"N": expires},  # gone with the item it lists
         },
     )
 
@@ -253,7 +295,9 @@ def _item(raw: dict[str, Any]) -> HistoryItem:
     return HistoryItem(
         sk=raw["sk"]["S"],
         object_key=raw.get("object_key", {}).get("S", ""),
-        attributes={k: _plain(v) for k, v in raw.items() if k not in {"pk", "sk", "rows"}},
+        attributes={
+            k: _plain(v) for k, v in raw.items() if k not in {"pk", "sk", "rows", TTL_ATTRIBUTE}
+        },
         rows=_plain(raw["rows"]) if "rows" in raw else None,
     )
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.cache import add_never_cache_headers
 
 from feeds.aws import client
 from feeds.redis_clients import messaging, state_store
@@ -121,3 +123,20 @@ def process_restarts() -> dict[str, int] | None:
         return {name: int(entry["restarts"]) for name, entry in state["processes"].items()}
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+class LivenessMiddleware:
+    """Answers the load balancer's ``GET /healthz`` before anything checks the Host
+    header: the ALB probes each task at its own private address (``Host: 10.x.y.z:8000``),
+    which ALLOWED_HOSTS does not and should not name, so Django would answer 400 and
+    the ALB would never see a healthy target. The answer says nothing but "ok"."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path == "/healthz" and request.method == "GET":
+            response = JsonResponse({"status": "ok"})
+            add_never_cache_headers(response)
+            return response
+        return self.get_response(request)

@@ -6,6 +6,7 @@ defaults) or ``prod`` (AWS: no secret defaults, HTTPS behind the ALB).
 
 from __future__ import annotations
 
+import ssl
 import tempfile
 from datetime import timedelta
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import dj_database_url
 
 from frgm_site.channel_layers import channel_layers_config
+from frgm_site.connection_parts import url_from_parts
 from frgm_site.env import (
     ConfigError,
     env_bool,
@@ -64,6 +66,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "frgm_site.request_id.RequestIdMiddleware",
+    # Before any Host check: the ALB probes tasks by their private address.
+    "frgm_site.health.LivenessMiddleware",
     # JSON errors under /api/ (and Retry-After on its 503s); a dependency that is down
     # escaping a view is a 503, never a 500.
     "frgm_site.errors.ErrorResponsesMiddleware",
@@ -104,9 +108,22 @@ TEMPLATES = [
     },
 ]
 
+# --- Connections given as parts (AWS: deploy/cdk/stack.py app_secrets) ----------
+# RDS's and the MemoryDB ACL user's generated secrets are JSON that ECS injects field
+# by field; the messaging Redis has an AUTH token only. So each URL may instead come
+# as parts: DATABASE_HOST/_PORT/_NAME/_USER/_PASSWORD, FRGM_STATE_REDIS_HOST/_PORT/
+# _USER/_PASSWORD, FRGM_MESSAGING_REDIS_HOST/_PORT/_PASSWORD. The parts win over the
+# URL when _HOST is set; both Redis roles are then TLS (rediss://), as AWS serves them.
+_DATABASE_FROM_PARTS = url_from_parts("DATABASE", scheme="postgres", default_port=5432)
+_STATE_REDIS_FROM_PARTS = url_from_parts("FRGM_STATE_REDIS", scheme="rediss", default_port=6379)
+_MESSAGING_REDIS_FROM_PARTS = url_from_parts(
+    "FRGM_MESSAGING_REDIS", scheme="rediss", default_port=6379
+)
+
 DATABASES = {
     "default": dj_database_url.parse(
-        env_secret(
+        _DATABASE_FROM_PARTS
+        or env_secret(
             "DATABASE_URL",
             local_default=f"sqlite:///{RUN_DIR / 'db.sqlite3'}",
             production=PRODUCTION,
@@ -182,11 +199,11 @@ STORAGES = {
 # --- Redis: two roles (see docs/ and DESIGN.md "Storage layout") ------------
 # State store: MemoryDB in AWS, a one-node cluster locally; always reached
 # through redis-py's cluster client so the local path is the AWS path.
-FRGM_STATE_REDIS_URL = env_secret(
+FRGM_STATE_REDIS_URL = _STATE_REDIS_FROM_PARTS or env_secret(
     "FRGM_STATE_REDIS_URL", local_default="redis://127.0.0.1:16379/0", production=PRODUCTION
 )
 # Messaging: channel layer and Celery broker; nothing here must survive a restart.
-FRGM_MESSAGING_REDIS_URL = env_secret(
+FRGM_MESSAGING_REDIS_URL = _MESSAGING_REDIS_FROM_PARTS or env_secret(
     "FRGM_MESSAGING_REDIS_URL", local_default="redis://127.0.0.1:16380/0", production=PRODUCTION
 )
 FRGM_REDIS_TIMEOUT_S = env_float("FRGM_REDIS_TIMEOUT_S", 2.0)
@@ -212,9 +229,15 @@ FRGM_FEED_MAX_RECEIVES = env_int("FRGM_FEED_MAX_RECEIVES", 5)
 # quarantined "from the future": one would freeze its feed (feeds/pipeline.py).
 FRGM_FEED_FUTURE_TOLERANCE_S = env_int("FRGM_FEED_FUTURE_TOLERANCE_S", 300)
 FRGM_HISTORY_TABLE = env_str("FRGM_HISTORY_TABLE", "frgm-history")
+# Days a history item lives: the worker writes the table's TTL attribute on every item.
+FRGM_HISTORY_RETENTION_DAYS = env_int("FRGM_HISTORY_RETENTION_DAYS", 35)
 
 # --- Celery ----------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", FRGM_MESSAGING_REDIS_URL)
+# Over TLS (AWS), verify the server: given no options kombu would accept any certificate.
+CELERY_BROKER_USE_SSL = (
+    {"ssl_cert_reqs": ssl.CERT_REQUIRED} if CELERY_BROKER_URL.startswith("rediss://") else None
+)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"

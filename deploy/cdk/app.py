@@ -1,132 +1,84 @@
-"""The CDK app: one stack per environment. Differences are properties, not branches.
+"""The CDK app: one stack per environment, ``frgm-dev`` and ``frgm-prod``.
 
-cd deploy/cdk && npx cdk synth   (or: python -m deploy.cdk.app from the repo root)
+    make synth                       (both, offline: cdk.json's example context)
+    cd deploy/cdk && npx --yes aws-cdk@<pinned> deploy frgm-dev -c 'frgm:dev={...}'
+    python -m deploy.cdk.app         (synth without the CDK CLI, into deploy/cdk/cdk.out)
 
-What a stack runs beside (the VPC, the ECS cluster, the image, the app's
-settings and secrets) the deploy names in CDK context, one JSON object per
-environment under ``frgm:<env>`` (cdk.json's "context", or ``-c``); see
-``DeployTarget`` for its keys. A missing key stops the synth and names it.
+Differences between the environments are properties (deploy/cdk/environments.py);
+the account-specific values come from CDK context ``frgm:<env>``. Only the
+environments whose context is given are built, so dev never needs prod's
+(``FRGM_CDK_ENVIRONMENTS=dev`` or ``-c frgm:environments=dev`` picks one). The
+cdk-nag AwsSolutions pack checks every synth; an unsuppressed error fails it.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields
+import os
+import sys
+from pathlib import Path
 from typing import Any
 
+if __package__ in (None, ""):  # run as a file (python deploy/cdk/app.py): find the repo
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
 import aws_cdk as cdk
-from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_ecs as ecs
-from aws_cdk import aws_secretsmanager as secretsmanager
-from constructs import Construct
+import cdk_nag
 
-from deploy.cdk.monitoring import MonitoredResources, Monitoring
-from deploy.cdk.scheduler import Scheduler
+from deploy.cdk.environments import ENVIRONMENT_PROPS, ENVIRONMENTS, deploy_context
+from deploy.cdk.nag import nag_acknowledge
+from deploy.cdk.runtime import portal_image
+from deploy.cdk.stack import FrgmStack
 
-ENVIRONMENTS = ("dev", "prod")
-
-
-@dataclass(frozen=True)
-class DeployTarget:
-    """One environment's surroundings, created by the deploy beside this stack."""
-
-    vpc_id: str
-    availability_zones: list[str]
-    private_subnet_ids: list[str]
-    app_security_group_id: str  # the app tasks' group: reaches RDS, MemoryDB, ElastiCache
-    cluster_name: str  # the ECS cluster web and worker run in
-    image_uri: str  # the portal's image (Dockerfile), with its tag
-    state_cluster: str  # the MemoryDB cluster (the state store)
-    load_balancer: str  # the web ALB's full name, app/<name>/<id>
-    target_group: str  # the web target group's full name, targetgroup/<name>/<id>
-    environment: dict[str, str]  # the app's plain settings, as web and worker get them
-    secrets: dict[str, str]  # setting name -> Secrets Manager ARN (DATABASE_URL, ...)
+CDK_DIR = Path(__file__).resolve().parent
 
 
-class ContextMissing(ValueError):
-    """The CDK context does not describe an environment completely."""
+def environments_wanted(app: cdk.App) -> tuple[str, ...]:
+    """The environments to build: ``frgm:environments`` (context) or FRGM_CDK_ENVIRONMENTS,
+    comma-separated; by default those whose context is present."""
+    raw = app.node.try_get_context("frgm:environments") or os.environ.get(
+        "FRGM_CDK_ENVIRONMENTS", ""
+    )
+    if raw:
+        wanted = tuple(name.strip() for name in str(raw).split(",") if name.strip())
+        unknown = set(wanted) - set(ENVIRONMENTS)
+        if unknown:
+            raise ValueError(f"unknown environment(s) {sorted(unknown)}: use {ENVIRONMENTS}")
+        return wanted
+    present = tuple(e for e in ENVIRONMENTS if app.node.try_get_context(f"frgm:{e}") is not None)
+    return present or ENVIRONMENTS  # none given: name what is missing
 
 
-def deploy_target(app: Construct, env_name: str) -> DeployTarget:
-    raw: Any = app.node.try_get_context(f"frgm:{env_name}")
-    if isinstance(raw, str):
-        raw = json.loads(raw)
-    names = [f.name for f in fields(DeployTarget)]
-    if not isinstance(raw, dict):
-        raise ContextMissing(f"CDK context frgm:{env_name} is not set: give an object with {names}")
-    missing = [name for name in names if name not in raw]
-    if missing:
-        raise ContextMissing(f"CDK context frgm:{env_name} misses {', '.join(missing)}")
-    return DeployTarget(**{name: raw[name] for name in names})
-
-
-class FrgmStack(cdk.Stack):
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        env_name: str,
-        target: DeployTarget,
-        **kwargs: object,
-    ) -> None:
-        super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
-        names = {
-            "FRGM_FEED_DLQ": f"frgm-{env_name}-feed-events-dlq",
-            "FRGM_HISTORY_TABLE": f"frgm-{env_name}-history",
-        }
-        alarm_name_prefix = f"frgm-{env_name}-"  # dev and prod may share an account
-        self.monitoring = Monitoring(
-            self,
-            "Monitoring",
-            env_name=env_name,
-            resources=MonitoredResources(
-                dlq_name=names["FRGM_FEED_DLQ"],
-                history_table=names["FRGM_HISTORY_TABLE"],
-                state_cluster=target.state_cluster,
-                load_balancer=target.load_balancer,
-                target_group=target.target_group,
-            ),
-            alarm_name_prefix=alarm_name_prefix,
+def app_build(context: dict[str, Any] | None = None, outdir: str | None = None) -> cdk.App:
+    app = cdk.App(context=context, outdir=outdir)
+    image = portal_image()
+    for env_name in environments_wanted(app):
+        deploy = deploy_context(app, env_name)
+        stack = FrgmStack(
+            app,
+            f"frgm-{env_name}",
+            props=ENVIRONMENT_PROPS[env_name],
+            context=deploy,
+            image=image,
+            env=cdk.Environment(account=deploy.account, region=deploy.region),
+            description=f"FRGM Live {env_name}: the whole system (deploy/cdk)",
         )
-        vpc = ec2.Vpc.from_vpc_attributes(
-            self,
-            "Vpc",
-            vpc_id=target.vpc_id,
-            availability_zones=target.availability_zones,
-            private_subnet_ids=target.private_subnet_ids,
-        )
-        self.scheduler = Scheduler(
-            self,
-            "Scheduler",
-            env_name=env_name,
-            cluster=ecs.Cluster.from_cluster_attributes(
-                self, "Cluster", cluster_name=target.cluster_name, vpc=vpc
-            ),
-            image=ecs.ContainerImage.from_registry(target.image_uri),
-            subnets=vpc.private_subnets,
-            security_groups=[
-                ec2.SecurityGroup.from_security_group_id(
-                    self, "AppTasks", target.app_security_group_id
-                )
-            ],
-            environment={**target.environment, **names},
-            secrets={
-                setting: ecs.Secret.from_secrets_manager(
-                    secretsmanager.Secret.from_secret_complete_arn(self, f"Secret{setting}", arn)
-                )
-                for setting, arn in target.secrets.items()
-            },
-            alarm_name_prefix=alarm_name_prefix,
-        )
-
-
-def app_build(context: dict[str, Any] | None = None) -> cdk.App:
-    app = cdk.App(context=context)
-    for env_name in ENVIRONMENTS:
-        FrgmStack(app, f"frgm-{env_name}", env_name=env_name, target=deploy_target(app, env_name))
+        nag_acknowledge(stack)
+    cdk.Validations.of(app).add_plugins(cdk_nag.AwsSolutionsChecks(app, verbose=True))
     return app
 
 
+def example_context() -> dict[str, Any]:
+    """cdk.json's example context: what ``make synth`` and the tests synthesize."""
+    cdk_json = json.loads((CDK_DIR / "cdk.json").read_text())
+    context: dict[str, Any] = cdk_json["context"]  # the feature flags too: same templates
+    return context
+
+
 if __name__ == "__main__":
-    app_build().synth()
+    # Run by the CDK CLI (cdk.json's "app") it reads the context the CLI passes; run
+    # by hand it synthesizes cdk.json's example context into deploy/cdk/cdk.out.
+    by_cli = "CDK_OUTDIR" in os.environ
+    app_build(
+        None if by_cli else example_context(), None if by_cli else str(CDK_DIR / "cdk.out")
+    ).synth()

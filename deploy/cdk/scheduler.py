@@ -3,14 +3,15 @@ it watches (``manage.py ops_scheduler``; see ``ops/scheduler.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-
 from aws_cdk import Duration, Stack
-from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
+
+from deploy.cdk.environments import ServiceSize
+from deploy.cdk.network import Network
+from deploy.cdk.runtime import AppRuntime
 
 
 class Scheduler(Construct):
@@ -27,33 +28,38 @@ class Scheduler(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        env_name: str,
+        runtime: AppRuntime,
+        size: ServiceSize,
         cluster: ecs.ICluster,
-        image: ecs.ContainerImage,
-        subnets: Sequence[ec2.ISubnet],
-        security_groups: Sequence[ec2.ISecurityGroup],
-        environment: Mapping[str, str],
-        secrets: Mapping[str, ecs.Secret],
+        network: Network,
         alarm_name_prefix: str,
         evaluate_every_s: int = 15,
     ) -> None:
         super().__init__(scope, construct_id)
-        task = ecs.FargateTaskDefinition(self, "Task", cpu=256, memory_limit_mib=512)
-        task.add_container(
+        env_name = runtime.env_name
+        task = ecs.FargateTaskDefinition(
+            self,
+            "Task",
+            family=f"frgm-{env_name}-scheduler",
+            cpu=size.cpu,
+            memory_limit_mib=size.memory_mib,
+        )
+        self.task_definition = task
+        self.container = task.add_container(
             "scheduler",
-            image=image,
+            image=runtime.image,
             command=["python", "manage.py", "ops_scheduler"],
             environment={
-                **environment,
+                **runtime.environment,
                 "FRGM_ALARM_SOURCE": "cloudwatch",
                 "FRGM_ALARM_EVALUATE_EVERY_S": str(evaluate_every_s),
                 "FRGM_EMF": "1",  # its stdout is where CloudWatch reads the health metrics
                 "FRGM_ALARM_PREFIX": alarm_name_prefix,  # its own environment's alarms only
             },
-            secrets=dict(secrets),
+            secrets=dict(runtime.secrets),
             logging=ecs.LogDriver.aws_logs(
                 stream_prefix="scheduler",
-                log_group=logs.LogGroup(self, "Logs", retention=logs.RetentionDays.ONE_MONTH),
+                log_group=logs.LogGroup(self, "Logs", retention=runtime.log_retention),
             ),
             health_check=ecs.HealthCheck(
                 command=["CMD", "python", "manage.py", "ops_scheduler", "--check"],
@@ -63,6 +69,7 @@ class Scheduler(Construct):
                 start_period=Duration.seconds(60),
             ),
         )
+        # DescribeAlarms is a list call: IAM scopes it to no alarm, so "*" (read-only).
         task.add_to_task_role_policy(
             iam.PolicyStatement(actions=["cloudwatch:DescribeAlarms"], resources=["*"])
         )
@@ -82,10 +89,12 @@ class Scheduler(Construct):
             service_name=f"frgm-{env_name}-scheduler",
             cluster=cluster,
             task_definition=task,
-            desired_count=1,
+            desired_count=size.desired,
             min_healthy_percent=0,
             max_healthy_percent=100,
-            vpc_subnets=ec2.SubnetSelection(subnets=list(subnets)),
-            security_groups=list(security_groups),
+            vpc_subnets=network.private_subnets,
+            security_groups=[network.app_group],
+            assign_public_ip=False,
             circuit_breaker=ecs.DeploymentCircuitBreaker(rollback=True),
+            enable_execute_command=True,
         )

@@ -20,6 +20,15 @@ def test_healthz_answers_anyone_without_details(client) -> None:
     assert response.json() == {"status": "ok"}
 
 
+def test_healthz_answers_the_load_balancer_at_the_tasks_private_address(client) -> None:
+    # The ALB's probe names the task's own IP as Host, which ALLOWED_HOSTS never lists.
+    response = client.get("/healthz", HTTP_HOST="10.41.9.17:8000")
+    assert response.status_code == 200
+    assert "no-cache" in response["Cache-Control"]
+    # Every other path still refuses an unknown host.
+    assert client.get("/readyz", HTTP_HOST="10.41.9.17:8000").status_code == 400
+
+
 @pytest.mark.django_db
 def test_readyz_reports_every_dependency_healthy(client, stack) -> None:
     response = client.get("/readyz")

@@ -25,6 +25,7 @@ if __package__ in (None, ""):  # run as a file (python deploy/cdk/app.py): find 
 import aws_cdk as cdk
 import cdk_nag
 
+from deploy.cdk.ci_role import GithubDeployRoleStack, ci_target
 from deploy.cdk.environments import ENVIRONMENT_PROPS, ENVIRONMENTS, deploy_context
 from deploy.cdk.nag import nag_acknowledge
 from deploy.cdk.runtime import portal_image
@@ -64,6 +65,9 @@ def app_build(context: dict[str, Any] | None = None, outdir: str | None = None) 
             description=f"FRGM Live {env_name}: the whole system (deploy/cdk)",
         )
         nag_acknowledge(stack)
+    ci = ci_target(app)
+    if ci is not None:  # the GitHub Actions deploy role: once per account, by a person
+        GithubDeployRoleStack(app, "frgm-ci", target=ci, description="FRGM Live: CI deploy role")
     cdk.Validations.of(app).add_plugins(cdk_nag.AwsSolutionsChecks(app, verbose=True))
     return app
 

@@ -18,6 +18,9 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from deploy.cdk.environments import ENVIRONMENTS
+from deploy.cdk.nag import acknowledge
+
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 CDK_QUALIFIER = "hnb659fds"  # cdk bootstrap's default qualifier
 
@@ -84,8 +87,8 @@ class GithubDeployRoleStack(cdk.Stack):
                 sid="ReadStackOutputs",
                 actions=["cloudformation:DescribeStacks"],
                 resources=[
-                    f"arn:aws:cloudformation:{region}:{account}:stack/frgm-dev*/*",
-                    f"arn:aws:cloudformation:{region}:{account}:stack/frgm-prod*/*",
+                    f"arn:aws:cloudformation:{region}:{account}:stack/frgm-{env}/*"
+                    for env in ENVIRONMENTS
                 ],
             )
         )
@@ -93,7 +96,19 @@ class GithubDeployRoleStack(cdk.Stack):
             iam.PolicyStatement(
                 sid="RollBackServices",
                 actions=["ecs:DescribeServices", "ecs:UpdateService"],
-                resources=[f"arn:aws:ecs:{region}:{account}:service/frgm-*/*"],
+                resources=[
+                    f"arn:aws:ecs:{region}:{account}:service/frgm-{env}/frgm-{env}-{service}"
+                    for env in ENVIRONMENTS
+                    for service in ("web", "worker", "scheduler")
+                ],
             )
         )
+        for env in ENVIRONMENTS:
+            acknowledge(
+                self.role,
+                f"AwsSolutions-IAM5[Resource::arn:aws:cloudformation:<AWS::Region>:"
+                f"<AWS::AccountId>:stack/frgm-{env}/*]",
+                "A stack's ARN ends with the id CloudFormation gives it at creation: the "
+                "name is fixed, the id cannot be known; read-only (DescribeStacks).",
+            )
         cdk.CfnOutput(self, "DeployRoleArn", value=self.role.role_arn)

@@ -27,7 +27,7 @@ from typing import Any
 # The stack outputs the release reads (deploy/cdk: CfnOutput ids).
 SITE_URL = "SiteUrl"
 CLUSTER = "ClusterName"
-SERVICES = ("WebServiceName", "WorkerServiceName", "SchedulerServiceName")
+SERVICES = ("WebService", "WorkerService", "SchedulerService")
 
 
 def stack_outputs(cloudformation: Any, stack: str) -> dict[str, str]:

@@ -48,7 +48,7 @@ class Scheduler(Construct):
         self.container = task.add_container(
             "scheduler",
             image=runtime.image,
-            command=["python", "manage.py", "ops_scheduler"],
+            command=["scheduler"],  # python -m frgm_site.container scheduler
             environment={
                 **runtime.environment,
                 "FRGM_ALARM_SOURCE": "cloudwatch",

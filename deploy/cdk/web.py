@@ -46,7 +46,7 @@ class Web(Construct):
         migrate = task.add_container(
             "migrate",
             image=runtime.image,
-            command=["python", "manage.py", "migrate", "--noinput"],
+            command=["migrate"],  # python -m frgm_site.container migrate (the image's entry)
             essential=False,
             environment=dict(runtime.environment),
             secrets=dict(runtime.secrets),
@@ -54,7 +54,7 @@ class Web(Construct):
         )
         self.container = task.add_container(
             "web",
-            image=runtime.image,  # the Dockerfile's CMD: uvicorn behind the ALB
+            image=runtime.image,  # the image's CMD, "web": uvicorn behind the ALB
             environment=dict(runtime.environment),
             secrets=dict(runtime.secrets),
             port_mappings=[ecs.PortMapping(container_port=WEB_PORT)],

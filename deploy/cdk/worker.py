@@ -15,7 +15,8 @@ from deploy.cdk.environments import ServiceSize
 from deploy.cdk.network import Network
 from deploy.cdk.runtime import AppRuntime
 
-WORKER_COMMAND = ["celery", "-A", "frgm_site", "worker", "--loglevel", "INFO", "--concurrency", "2"]
+# The image's entry runs it: python -m frgm_site.container worker (Celery, its SQS consumer)
+WORKER_COMMAND = ["worker"]
 # One task keeps up with a few files a second; more waiting per task than this means
 # it has fallen behind. The age steps catch a backlog that builds slowly.
 BACKLOG_PER_TASK = 20
@@ -53,7 +54,18 @@ class Worker(Construct):
                 stream_prefix="worker",
                 log_group=logs.LogGroup(self, "Logs", retention=runtime.log_retention),
             ),
-            stop_timeout=Duration.seconds(30),  # in-flight files finish or come back
+            # A stop waits out the open long poll (FRGM_CONSUMER_WAIT_S, 20 s) and the
+            # files in flight; what it holds but has not started goes back at once.
+            stop_timeout=Duration.seconds(30),
+            # The consumer's loops turn (a worker whose poll thread died is replaced);
+            # Django's start-up makes the command take 2-4 s.
+            health_check=ecs.HealthCheck(
+                command=["CMD", "python", "manage.py", "worker_health"],
+                interval=Duration.seconds(30),
+                timeout=Duration.seconds(10),
+                retries=3,
+                start_period=Duration.seconds(60),
+            ),
         )
         self.task_definition = task
         self.service = ecs.FargateService(

@@ -64,6 +64,24 @@ def test_each_deploy_assumes_the_oidc_role_deploys_smokes_and_rolls_back(
     assert job["steps"][smoke]["id"] == "smoke"
 
 
+def test_the_workflow_deploys_with_the_cdk_cli_the_makefile_pins(workflow) -> None:
+    makefile = (WORKFLOW.parents[2] / "Makefile").read_text()
+    pinned = next(
+        line.split(":=")[1].strip()
+        for line in makefile.splitlines()
+        if line.startswith("CDK_CLI_VERSION")
+    )
+    assert workflow["env"]["CDK_CLI_VERSION"] == pinned
+
+
+@pytest.mark.parametrize(("job_name", "env"), [("deploy-dev", "dev"), ("deploy-prod", "prod")])
+def test_each_deploy_takes_its_own_environments_context(workflow, job_name, env) -> None:
+    step = _step(workflow["jobs"][job_name], f"deploy frgm-{env}")
+    assert step["env"]["FRGM_CDK_ENVIRONMENTS"] == env
+    assert step["env"]["CONTEXT"] == f"${{{{ vars.FRGM_{env.upper()}_CONTEXT }}}}"
+    assert f'-c "frgm:{env}=${{CONTEXT}}"' in step["run"]
+
+
 def test_dev_deploys_from_main_and_prod_waits_for_its_environment_approval(workflow) -> None:
     jobs = workflow["jobs"]
     assert jobs["deploy-dev"]["if"] == "github.ref == 'refs/heads/main'"

@@ -219,7 +219,7 @@ def test_web_migrates_before_it_serves_and_rolls_back_a_failed_deploy(
                     {
                         "Name": "migrate",
                         "Essential": False,
-                        "Command": ["python", "manage.py", "migrate", "--noinput"],
+                        "Command": ["migrate"],
                     }
                 ),
                 Match.object_like(
@@ -450,3 +450,44 @@ def test_each_task_role_holds_what_its_code_calls_and_no_more(
     }
     for actions in (web, worker, scheduler):
         assert "s3:PutObject" not in actions  # only the feed server writes feed files
+
+
+def test_every_container_runs_a_command_the_image_knows(synthesized: Synthesized, env: str) -> None:
+    from frgm_site.container import PROCESSES
+
+    commands = {}
+    for definition in (
+        synthesized.templates[env].find_resources("AWS::ECS::TaskDefinition").values()
+    ):
+        for container in definition["Properties"]["ContainerDefinitions"]:
+            commands[container["Name"]] = container.get("Command", ["web"])  # the image's CMD
+    assert commands == {
+        "migrate": ["migrate"],
+        "web": ["web"],
+        "worker": ["worker"],
+        "scheduler": ["scheduler"],
+    }
+    assert all(command[0] in PROCESSES for command in commands.values())
+
+
+def test_a_worker_whose_loops_stop_is_replaced(synthesized: Synthesized, env: str) -> None:
+    synthesized.templates[env].has_resource_properties(
+        "AWS::ECS::TaskDefinition",
+        {
+            "Family": f"frgm-{env}-worker",
+            "ContainerDefinitions": [
+                Match.object_like(
+                    {
+                        "Name": "worker",
+                        "HealthCheck": Match.object_like(
+                            {
+                                "Command": ["CMD", "python", "manage.py", "worker_health"],
+                                "Timeout": 10,
+                            }
+                        ),
+                        "StopTimeout": 30,
+                    }
+                )
+            ],
+        },
+    )

@@ -109,11 +109,13 @@ class Data(Construct):
                 s3.NotificationKeyFilter(prefix=prefix),
             )
         # The feed server (on the desk's network) writes with this user's access key,
-        # created by hand (deploy/cdk/README.md), never by the stack.
+        # created by hand (deploy/cdk/README.md), never by the stack. Its producer
+        # (python -m feeds.push) puts files and, after a crash mid-upload, asks with a
+        # HEAD (s3:GetObject) whether the PUT got through before sending it again.
         self.feed_server = iam.User(self, "FeedServer", user_name=f"frgm-{env}-feed-server")
         self.feed_server.add_to_policy(
             iam.PolicyStatement(
-                actions=["s3:PutObject"],
+                actions=["s3:PutObject", "s3:GetObject"],
                 resources=[self.bucket.arn_for_objects(f"{prefix}*") for prefix in FEED_PREFIXES],
             )
         )

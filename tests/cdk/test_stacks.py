@@ -373,7 +373,7 @@ def test_a_missing_context_key_stops_the_synth_and_names_it(env: str) -> None:
         app_build(context)
 
 
-def test_the_bucket_refuses_plain_http_and_the_feed_server_may_only_put_feed_files(
+def test_the_bucket_refuses_plain_http_and_the_feed_server_may_only_put_and_check_feed_files(
     synthesized: Synthesized, env: str
 ) -> None:
     raw = synthesized.raw(env)
@@ -391,7 +391,8 @@ def test_the_bucket_refuses_plain_http_and_the_feed_server_may_only_put_feed_fil
         if {"Ref": user_id} in p["Properties"].get("Users", [])
         for s in p["Properties"]["PolicyDocument"]["Statement"]
     ]
-    assert statement["Action"] == "s3:PutObject"
+    # PUT, and the producer's HEAD after a crash (feeds/push): nothing else, feed prefixes only
+    assert sorted(statement["Action"]) == ["s3:GetObject", "s3:PutObject"]
     suffixes = {part["Fn::Join"][1][-1] for part in statement["Resource"]}
     assert suffixes == {f"/{prefix}*" for prefix in FEED_PREFIXES}
 

@@ -16,7 +16,7 @@ CDK := npx --yes aws-cdk@$(CDK_CLI_VERSION)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system run test lint lock format bench bench-ingest bench-fanout bench-api synth cost clean
+.PHONY: help setup system run test lint lock format bench bench-ingest bench-fanout bench-api drills synth cost clean
 
 help:  ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -75,6 +75,9 @@ bench-ingest: setup  ## ingest throughput, stage times and latency (docs/PERFORM
 
 bench-fanout: setup  ## websocket fan-out latency at 100/500/1000 clients
 	$(PY) -m bench.fanout
+
+drills: setup  ## fault drills against a real make run stack (docs/RELIABILITY.md)
+	$(PY) -m bench.drill_state_store
 
 bench-api: setup  ## /api/ladder/ and /api/spot-risk/ at 200 and 400 requests/s on one web process
 	$(PY) -m bench.api_load

@@ -8,6 +8,9 @@ PROD_LOCK := requirements/prod.lock
 DEV_LOCK := requirements/dev.lock
 SYSTEM_PACKAGES := redis-server:redis-server
 BROWSER_PACKAGES := chromium:chromium
+# pytest-xdist workers for `make test`: the suite mostly waits (servers, browsers,
+# subprocesses), so more workers than the 2 cores; docs/PERFORMANCE.md "Test loop".
+TEST_WORKERS ?= 4
 
 .DEFAULT_GOAL := help
 .PHONY: help setup system run test lint lock format bench bench-ingest bench-fanout clean
@@ -38,7 +41,7 @@ test: setup  ## run checks and the whole test suite
 	@scripts/require-system-packages $(BROWSER_PACKAGES)
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope --durations=10
 
 lint: setup  ## ruff (lint and format check), mypy, the Dockerfile and the CI workflow
 	$(VENV)/bin/ruff check .

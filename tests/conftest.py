@@ -134,3 +134,11 @@ def planted_secret(stack: Stack) -> tuple[SecretReference, str]:
         owner="desk-tech",
     )
     return reference, canary
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On several workers (``make test``) the tests marked ``slow`` are handed out first,
+    so the longest ones (image build, browsers, subprocesses) run beside the short ones
+    instead of forming the tail; the order within each group is kept."""
+    if getattr(config.option, "numprocesses", None):
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -10,7 +10,7 @@ SYSTEM_PACKAGES := redis-server:redis-server
 BROWSER_PACKAGES := chromium:chromium
 # pytest-xdist workers for `make test`: the suite mostly waits (servers, browsers,
 # subprocesses), so more workers than the 2 cores; docs/PERFORMANCE.md "Test loop".
-TEST_WORKERS ?= 4
+TEST_WORKERS ?= 6
 
 .DEFAULT_GOAL := help
 .PHONY: help setup system run test lint lock format bench bench-ingest bench-fanout clean

@@ -14,6 +14,9 @@ CDK := npx --yes aws-cdk@$(CDK_CLI_VERSION)
 # This machine's Node is 20, end-of-life for jsii: it still works; its banner
 # would bury the output. Install Node 22+ and drop this.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+# pytest-xdist workers for `make test`: the suite mostly waits (servers, browsers,
+# subprocesses), so more workers than the 2 cores; docs/PERFORMANCE.md "Test loop".
+TEST_WORKERS ?= 6
 
 .DEFAULT_GOAL := help
 .PHONY: help setup system run test lint lock format bench bench-ingest bench-fanout bench-api drills synth cost clean
@@ -44,7 +47,7 @@ test: setup  ## run checks and the whole test suite
 	@scripts/require-system-packages $(BROWSER_PACKAGES)
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope --durations=10
 
 lint: setup  ## ruff, mypy, the Dockerfile, the CI workflow, cfn-lint on the synthesized templates
 	$(VENV)/bin/ruff check .

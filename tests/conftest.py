@@ -171,3 +171,11 @@ def own_state_store(stack, tmp_path) -> Iterator[OwnStateStore]:
         yield store
     store.stop()
     redis_clients_reset()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On several workers (``make test``) the tests marked ``slow`` are handed out first,
+    so the longest ones (image build, browsers, subprocesses) run beside the short ones
+    instead of forming the tail; the order within each group is kept."""
+    if getattr(config.option, "numprocesses", None):
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)

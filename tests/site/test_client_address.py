@@ -2,15 +2,14 @@
 writes into X-Forwarded-For cannot choose it, so login lockouts and /readyz's details hold.
 
 These tests run the web server as the image starts it: the Dockerfile's command line
-(with a stand-in ``uvicorn`` on PATH that reports its arguments) is parsed by uvicorn's
-own CLI, and the app uvicorn would serve is driven over ASGI from a chosen socket peer.
+(its entry point's argv for uvicorn, environment expanded) is parsed by uvicorn's own CLI,
+and the app uvicorn would serve is driven over ASGI from a chosen socket peer.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,8 @@ from asgiref.testing import ApplicationCommunicator
 from django.test import override_settings
 from uvicorn.main import main as uvicorn_cli
 
+from frgm_site.container import command_for
+
 ROOT = Path(__file__).resolve().parents[2]
 TRUSTED = "10.0.0.0/24"  # the ALB's subnet, as production sets FRGM_TRUSTED_PROXIES
 ALB = "10.0.0.7"  # a load balancer node inside it
@@ -32,30 +33,34 @@ pytestmark = pytest.mark.django_db(transaction=True)  # the app serves from its 
 
 
 def _dockerfile_command() -> list[str]:
+    """ENTRYPOINT then CMD, as Docker joins the exec forms."""
     joined = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
-    commands = re.findall(r"^CMD (\[.*\])\s*$", joined, re.MULTILINE)
-    assert commands, "the Dockerfile has no exec-form CMD"
-    return json.loads(commands[-1])
+    parts: list[str] = []
+    for instruction in ("ENTRYPOINT", "CMD"):
+        found = re.findall(rf"^{instruction} (\[.*\])\s*$", joined, re.MULTILINE)
+        assert found, f"the Dockerfile has no exec-form {instruction}"
+        parts += json.loads(found[-1])
+    return parts
 
 
-def _server_arguments(tmp_path: Path, trusted_proxies: str) -> list[str]:
-    """uvicorn's arguments as the container's command gives them, environment expanded."""
-    stand_in = tmp_path / "bin" / "uvicorn"
-    stand_in.parent.mkdir()
-    stand_in.write_text("#!/bin/sh\nprintf '%s\\0' \"$@\"\n")
-    stand_in.chmod(0o755)
-    env = {"PATH": f"{stand_in.parent}:/usr/bin:/bin", "FRGM_TRUSTED_PROXIES": trusted_proxies}
-    result = subprocess.run(
-        _dockerfile_command(), env=env, capture_output=True, text=True, timeout=10, check=True
-    )
-    return result.stdout.split("\0")[:-1]
+def _server_arguments(trusted_proxies: str) -> list[str]:
+    """uvicorn's arguments as the container's command gives them, environment expanded.
+
+    The image runs ``python -m frgm_site.container web``, which execs
+    ``command_for("web")``: its argv after ``-m uvicorn`` is what uvicorn parses."""
+    entry = _dockerfile_command()
+    assert entry[:3] == ["python", "-m", "frgm_site.container"], entry
+    command = command_for(entry[3], environ={"FRGM_TRUSTED_PROXIES": trusted_proxies})
+    start = command.index("uvicorn")
+    assert command[start - 1] == "-m", command
+    return command[start + 1 :]
 
 
 @pytest.fixture
-def served_app(tmp_path, monkeypatch) -> Any:
+def served_app(monkeypatch) -> Any:
     """The ASGI app the container's uvicorn serves, proxy handling included."""
     monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)  # uvicorn's own fallback
-    arguments = _server_arguments(tmp_path, TRUSTED)
+    arguments = _server_arguments(TRUSTED)
     params = uvicorn_cli.make_context("uvicorn", arguments).params
     config = uvicorn.Config(
         params["app"],

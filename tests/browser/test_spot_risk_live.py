@@ -32,9 +32,9 @@ def _new_row(iv: str) -> bytes:
 def _file(new_iv: str) -> bytes:
     """The sample one tick up, a call's IV average at 850, one row gone, one row new."""
     body = sample("actant/bav_analysis_20250721_203007.csv")
-    lines = [line for line in body.split(b"\n") if not line.startswith(GONE)]
+    lines = [line for line in body.split(b"\n") if line and not line.startswith(GONE)]
     lines.append(_new_row(new_iv))
-    body = b"\n".join(lines)
+    body = b"\n".join(lines) + b"\n"  # every real file ends with its newline
     assert FUTURE in body
     assert CALL + b"796.7854655" in body
     body = body.replace(FUTURE, b"XCME.ZN.SEP25,111.1718750,111.1875000,")

@@ -60,6 +60,8 @@ def test_the_health_check_fails_until_the_loops_turn_and_when_the_poller_dies(fe
         )
         consumer.start()
         try:
+            # each loop turns within a second or so of the start
+            assert _wait_for(lambda: _health(liveness).returncode == 0, 20)
             running = _health(liveness)
             assert running.returncode == 0, running.stderr
             assert "sqs-poll: last turn" in running.stdout

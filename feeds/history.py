@@ -73,21 +73,28 @@ def _number(value: Any) -> Any:
     return {"S": str(value)}
 
 
-def _put_once(item: dict[str, Any]) -> bool:
-    """Put unless present. True when written, False when it was already there."""
+def _conditional(operation: str, **request: Any) -> bool:
+    """A conditional DynamoDB write: True when written, False when its condition
+    failed (the item was there already, or is no longer marked)."""
     try:
-        client("dynamodb").put_item(
-            TableName=settings.FRGM_HISTORY_TABLE,
-            Item=item,
-            ConditionExpression="attribute_not_exists(pk)",
-        )
+        getattr(client("dynamodb"), operation)(**request)
     except ClientError as exc:
         if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
             return False
-        raise AwsUnavailable(f"DynamoDB put_item: {exc}") from exc
+        raise AwsUnavailable(f"DynamoDB {operation}: {exc}") from exc
     except BotoCoreError as exc:
-        raise AwsUnavailable(f"DynamoDB put_item: {exc}") from exc
+        raise AwsUnavailable(f"DynamoDB {operation}: {exc}") from exc
     return True
+
+
+def _put_once(item: dict[str, Any]) -> bool:
+    """Put unless present. True when written, False when it was already there."""
+    return _conditional(
+        "put_item",
+        TableName=settings.FRGM_HISTORY_TABLE,
+        Item=item,
+        ConditionExpression="attribute_not_exists(pk)",
+    )
 
 
 def history_body(rows: dict[str, str]) -> bytes:
@@ -280,15 +287,7 @@ def history_greeks_repair(
 
 
 def _update_if_marked(**request: Any) -> bool:
-    try:
-        client("dynamodb").update_item(ConditionExpression=f"{GREEKS_MISSING} = :yes", **request)
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise AwsUnavailable(f"DynamoDB update_item: {exc}") from exc
-    except BotoCoreError as exc:
-        raise AwsUnavailable(f"DynamoDB update_item: {exc}") from exc
-    return True
+    return _conditional("update_item", ConditionExpression=f"{GREEKS_MISSING} = :yes", **request)
 
 
 def _item(raw: dict[str, Any]) -> HistoryItem:

@@ -4,6 +4,7 @@ on every ops page: a stale evaluation is itself an alarm."""
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import signal
 import subprocess
@@ -87,7 +88,8 @@ def test_a_stale_evaluation_is_an_alarm_on_every_ops_page(oncall, stack):
     for name, args in (("ops:health", []), ("ops:alarms", []), ("ops:runbooks", [])):
         page = client.get(reverse(name, args=args)).content.decode()
         assert '<div class="evaluation-stale" role="alert">' in page, name
-        assert "last evaluated 120 s ago (expected every 15 s)" in page, name
+        # 120 s when recorded; a loaded machine may take a second or two to render
+        assert re.search(r"last evaluated 12\d s ago \(expected every 15 s\)", page), name
     alarms = client.get(reverse("ops:alarms")).content.decode()
     row = alarms[alarms.index('data-alarm="scheduler-not-running"') :].split("</tr>")[0]
     assert "ALARM" in row

@@ -56,8 +56,9 @@ def heartbeat_ping(*, url: str, timeout_s: float) -> None:
     except urllib.error.HTTPError as exc:
         raise HeartbeatFailed(f"the monitor answered {exc.code}") from None
     except urllib.error.URLError as exc:
-        reason = exc.reason
-        raise HeartbeatFailed(f"unreachable: {type(reason).__name__}") from None
+        if not isinstance(exc.reason, BaseException):  # its text quotes the URL
+            raise HeartbeatFailed("not a usable URL") from None
+        raise HeartbeatFailed(f"unreachable: {type(exc.reason).__name__}") from None
     except HeartbeatFailed:
         raise
     except Exception as exc:  # a malformed URL's error would quote the URL: the type only

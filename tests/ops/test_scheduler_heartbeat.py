@@ -208,8 +208,13 @@ def test_a_monitor_that_never_answers_does_not_slow_the_schedule(stack, emf_docu
 
 def test_the_url_is_never_logged_or_shown(stack, oncall, monitor, caplog):
     caplog.set_level(logging.DEBUG)
-    for url in (monitor.url, f"htp://127.0.0.1/{SECRET}", f"http://127.0.0.1:9/{SECRET}"):
-        heartbeat = Heartbeat(url=url, timeout_s=2)  # a good one, a malformed one, a dead one
+    for url in (
+        monitor.url,
+        f"127.0.0.1/{SECRET}",  # no scheme: urllib's ValueError quotes it
+        f"htp://127.0.0.1/{SECRET}",  # an unknown scheme: its URLError quotes it
+        f"http://127.0.0.1:9/{SECRET}",  # nothing listening
+    ):
+        heartbeat = Heartbeat(url=url, timeout_s=2)
         try:
             ops_cycle_run(heartbeat=heartbeat)
         finally:

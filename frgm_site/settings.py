@@ -358,6 +358,11 @@ FRGM_ALARM_EVALUATE_EVERY_S = env_float("FRGM_ALARM_EVALUATE_EVERY_S", 15.0)
 # scheduler, which refuses to mirror CloudWatch without one.
 FRGM_ALARM_PREFIX = env_str("FRGM_ALARM_PREFIX", "" if PRODUCTION else "frgm-local-")
 FRGM_OPS_PUSH_EVERY_S = env_float("FRGM_OPS_PUSH_EVERY_S", 3.0)
+# The ops schedule's external dead-man's switch (ops.heartbeat): a healthchecks.io-style
+# ping URL the scheduler GETs after each good run; a secret (anyone holding it can
+# report "alive"): environment only, never logged or shown. Empty: the EMF beat only.
+FRGM_HEARTBEAT_URL = env_str("FRGM_HEARTBEAT_URL", "")
+FRGM_HEARTBEAT_TIMEOUT_S = env_float("FRGM_HEARTBEAT_TIMEOUT_S", 5.0)
 
 # --- make run supervision -------------------------------------------------------
 # devstack's supervisor writes each process's restart count here; /readyz shows

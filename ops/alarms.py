@@ -197,7 +197,11 @@ ALARMS: tuple[AlarmDefinition, ...] = (
         comparison="<",
         threshold=1,
         period_s=60,
-        evaluation_periods=2,
+        # Three minutes without a good run's beat (ops.heartbeat), no data breaching:
+        # a dead, hung or blind scheduler, or a broken EMF pipeline. A hung scheduler
+        # still has a running task, so scheduler-tasks-not-running (the CDK app) is
+        # not enough on its own.
+        evaluation_periods=3,
         severity=Severity.CRITICAL,
         runbook="scheduler-down",
         missing=Missing.BREACHING,

@@ -6,7 +6,8 @@ stalled depends on its trading schedule, holidays and pauses (a closed market
 reports 0, so nothing pages at the close); the workers' heartbeats are in the
 state store; secret rotation is in the database. ``WorkerHeartbeat`` is the
 number of workers whose consumer polled in the last minute, reported as 0 when
-none did; ``SchedulerHeartbeat`` says the scheduler itself runs.
+none did. ``SchedulerHeartbeat`` says the scheduler itself runs: it is sent after a
+good run only (``ops.heartbeat``), not with these, which are measured first.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def health_metric_lines(metrics: HealthMetrics, *, timestamp_ms: int) -> list[st
         _emf({"Feed": feed}, {FEED_STALLED: value}, timestamp_ms)
         for feed, value in metrics.feed_stalled.items()
     ]
-    fleet = {SECRET_ROTATION_OVERDUE: metrics.secret_rotation_overdue, SCHEDULER_HEARTBEAT: 1.0}
+    fleet = {SECRET_ROTATION_OVERDUE: metrics.secret_rotation_overdue}
     if metrics.worker_heartbeat is not None:
         fleet[WORKER_HEARTBEAT] = metrics.worker_heartbeat
     lines.append(_emf({}, fleet, timestamp_ms))

@@ -27,6 +27,7 @@ from ops.cloudwatch import (
 )
 from ops.evaluator import alarm_states_update, local_alarm_values
 from ops.health_metrics import health_metrics_emit
+from ops.heartbeat import Heartbeat
 from ops.models import EvaluationRun
 from ops.notify import transitions_notify
 
@@ -36,10 +37,16 @@ log = logging.getLogger(__name__)
 SCHEDULER_LOOP = "ops-scheduler"
 
 
-def ops_cycle_run(*, now: datetime | None = None, health: LoopHealth | None = None) -> int:
+def ops_cycle_run(
+    *,
+    now: datetime | None = None,
+    health: LoopHealth | None = None,
+    heartbeat: Heartbeat | None = None,
+) -> int:
     """One run: publish the health metrics, evaluate (or, in AWS, mirror CloudWatch),
-    post changes; returns the number of state changes. A failure is logged (through
-    the scheduler loop's ``health``, once per outage) and recorded, never raised."""
+    post changes, then beat (``heartbeat``: a good run only); returns the number of
+    state changes. A failure is logged (through the scheduler loop's ``health``, once
+    per outage) and recorded, never raised."""
     now = now or timezone.now()
     try:
         health_metrics_emit(now=now)  # what CloudWatch's alarms read, in AWS
@@ -62,6 +69,8 @@ def ops_cycle_run(*, now: datetime | None = None, health: LoopHealth | None = No
     evaluation_record(at=now)
     if health is not None:
         health.ok()
+    if heartbeat is not None:
+        heartbeat.beat(now=now)  # last: only a run that did its work says "alive"
     return changes
 
 
@@ -83,15 +92,20 @@ def scheduler_run(*, every_s: float, stop: threading.Event) -> None:
     on time; each turn stamps the loop's liveness (``SCHEDULER_LOOP``)."""
     log.info("ops scheduler: a run every %.0f s (%s alarms)", every_s, settings.FRGM_ALARM_SOURCE)
     health = LoopHealth(SCHEDULER_LOOP, logger=log)
+    heartbeat = Heartbeat()
+    log.info("ops scheduler: external heartbeat %s", "on" if heartbeat.pinger else "off")
     next_at = time.monotonic()
-    while not stop.is_set():
-        health.turn()
-        try:
-            ops_cycle_run(health=health)
-            close_old_connections()  # a long-lived process: never hold a dead connection
-        except Exception as exc:  # the failure could not even be recorded
-            health.failed(exc, what="run failed")
-        next_at += every_s
-        stop.wait(max(0.0, next_at - time.monotonic()))
-        next_at = max(next_at, time.monotonic() - every_s)  # after a long run, do not race
+    try:
+        while not stop.is_set():
+            health.turn()
+            try:
+                ops_cycle_run(health=health, heartbeat=heartbeat)
+                close_old_connections()  # a long-lived process: never hold a dead connection
+            except Exception as exc:  # the failure could not even be recorded
+                health.failed(exc, what="run failed")
+            next_at += every_s
+            stop.wait(max(0.0, next_at - time.monotonic()))
+            next_at = max(next_at, time.monotonic() - every_s)  # after a long run, do not race
+    finally:
+        heartbeat.close()
     log.info("ops scheduler stopped")

@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from feeds.loops import loops_dead
+from ops.heartbeat import Heartbeat
 from ops.scheduler import SCHEDULER_LOOP, ops_cycle_run, scheduler_run
 from ops.selectors import evaluation_freshness
 
@@ -55,7 +56,11 @@ class Command(BaseCommand):
                 "(frgm-<env>-, as the CDK app names the alarms)"
             )
         if once:
-            self.stdout.write(f"{ops_cycle_run()} alarm change(s)")
+            heartbeat = Heartbeat()
+            try:
+                self.stdout.write(f"{ops_cycle_run(heartbeat=heartbeat)} alarm change(s)")
+            finally:
+                heartbeat.close()  # the ping of this run goes out before the process ends
             return
         stop = threading.Event()
 

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import traceback
 from collections.abc import Callable
 
-from bench.drills import state_store
+from bench.drills import state_store, worker_kill
 from bench.drills.stack import DrillResult, results_table
 
 DRILLS: dict[str, Callable[[], DrillResult]] = {
     "state_store": state_store.drill_run,
+    "worker_kill": worker_kill.drill_run,
 }
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # the drill's finally blocks stop what it started
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)  # also when started in the background
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("drills", nargs="*", help=f"any of {', '.join(DRILLS)} (default: all)")
     names = parser.parse_args().drills or list(DRILLS)

@@ -25,7 +25,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ import boto3
 
 from devstack.__main__ import STATE_STORE_MAXMEMORY
 from devstack.processes import Server, redis_start
+from feeds.feed_keys import positions_key
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "drill-" + "p4ssw0rd-" * 2
@@ -183,7 +184,8 @@ class Stack:
         """The stack first (web and worker before the servers), then what the drill restarted."""
         if self.process is not None and self.process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGINT)
+                # SIGTERM: devstack stops in order on it; SIGINT is ignored under nohup.
+                self.process.send_signal(signal.SIGTERM)
             try:
                 self.process.wait(timeout=60)
             except subprocess.TimeoutExpired:
@@ -247,29 +249,39 @@ def stack_running(*, port: int) -> Iterator[Stack]:
 # --- the drill's own files ---------------------------------------------------
 
 
-def drill_key(tag: str, n: int) -> str:
-    """A positions key FEEDS.md accepts, unique to this drill and file."""
-    day = datetime.now(UTC).date().isoformat()
-    return f"tt/positions/{day}/positions_drill{tag}_{n:03d}.json"
+def drill_key(base: datetime, n: int) -> str:
+    """The ``n``-th positions key of a drill that started at ``base``: FEEDS.md's name,
+    one second apart (the pipeline takes only ``positions_YYYYMMDD_HHMMSS.json``).
+
+    The simulator may put a file under the same key: files are told apart by the
+    S3 version each put returns."""
+    return positions_key(moment=base + timedelta(seconds=n))
 
 
-def file_put(stack: Stack, key: str) -> None:
-    """One positions file into the stack's bucket, as the feed server uploads it."""
-    stack.aws("s3").put_object(
+def drill_base() -> datetime:
+    """Two minutes ahead (the pipeline accepts 5): the simulator, stamping its
+    positions with the time now, reaches these names only after the drill."""
+    return datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=120)
+
+
+def file_put(stack: Stack, key: str) -> str:
+    """One positions file into the stack's bucket, as the feed server uploads it: its version."""
+    reply = stack.aws("s3").put_object(
         Bucket=BUCKET, Key=key, Body=POSITIONS.read_bytes(), ContentType="application/json"
     )
+    return str(reply.get("VersionId") or "")
 
 
-def history_counts(stack: Stack, tag: str) -> dict[str, int]:
-    """History snapshots per object key of this drill (metrics items not counted)."""
+def history_counts(stack: Stack, uploads: set[str]) -> dict[str, int]:
+    """History snapshots per upload (``key#version``) in ``uploads``; metrics not counted."""
     counts: dict[str, int] = {}
     pages = (
         stack.aws("dynamodb")
         .get_paginator("scan")
         .paginate(
             TableName=HISTORY_TABLE,
-            FilterExpression="contains(sk, :tag)",
-            ExpressionAttributeValues={":tag": {"S": f"positions_drill{tag}_"}},
+            FilterExpression="contains(sk, :feed)",
+            ExpressionAttributeValues={":feed": {"S": "#tt/positions/"}},
             ProjectionExpression="pk, sk",
         )
     )
@@ -277,9 +289,9 @@ def history_counts(stack: Stack, tag: str) -> dict[str, int]:
         for item in page.get("Items", []):
             if item["pk"]["S"].startswith("metrics#"):
                 continue
-            match = re.search(rf"(tt/\S+?positions_drill{tag}_\d+\.json)", item["sk"]["S"])
-            if match:
-                counts[match[1]] = counts.get(match[1], 0) + 1
+            upload = item["sk"]["S"].split("#", 1)[1]  # the stamp first, then key#version
+            if upload in uploads:
+                counts[upload] = counts.get(upload, 0) + 1
     return counts
 
 
@@ -336,9 +348,11 @@ def results_table(results: list[DrillResult]) -> str:
 class SteadyPutter:
     """Puts ``files`` positions files of the drill's own, one every ``every_s``, in a thread."""
 
-    def __init__(self, stack: Stack, *, tag: str, files: int, every_s: float) -> None:
-        self.stack, self.tag, self.files, self.every_s = stack, tag, files, every_s
+    def __init__(self, stack: Stack, *, files: int, every_s: float) -> None:
+        self.stack, self.files, self.every_s = stack, files, every_s
+        self.base = drill_base()
         self.put_at: dict[int, float] = {}
+        self.uploads: dict[int, str] = {}  # n -> "key#version"
         self.errors: list[str] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -349,8 +363,10 @@ class SteadyPutter:
             if self._stop.is_set():
                 return
             try:
-                file_put(self.stack, drill_key(self.tag, n))
+                key = drill_key(self.base, n)
+                version = file_put(self.stack, key)
                 self.put_at[n] = time.monotonic()
+                self.uploads[n] = f"{key}#{version}"
             except Exception as exc:  # a put that failed is the drill's finding, not a crash
                 self.errors.append(f"file {n}: {exc}")
             self._stop.wait(max(0.0, start + (n + 1) * self.every_s - time.monotonic()))
@@ -371,11 +387,11 @@ class SteadyPutter:
 
     def served_after(self, browser: Browser, first: int) -> Callable[[], bool]:
         """A check: a file numbered ``first`` or later is on on-call's feed page."""
-        pattern = re.compile(rf"positions_drill{self.tag}_(\d+)\.json")
+        names = {drill_key(self.base, n).rsplit("/", 1)[1] for n in range(first, self.files)}
 
         def check() -> bool:
             page = browser.get("/ops/feeds/tt-positions/")[1]
-            return any(int(m) >= first for m in pattern.findall(page))
+            return any(name in page for name in names)
 
         return check
 
@@ -402,13 +418,11 @@ class FileCount:
 
 def files_count(stack: Stack, putter: SteadyPutter, *, within_s: float = 90.0) -> FileCount:
     """Lost (no history item) and applied twice (more than one), once history settles."""
+    keys = set(putter.uploads.values())
     settled_s = wait_for(
-        lambda: len(history_counts(stack, putter.tag)) >= len(putter.put_at),
-        within_s=within_s,
-        every_s=2.0,
+        lambda: len(history_counts(stack, keys)) >= len(keys), within_s=within_s, every_s=2.0
     )
-    counts = history_counts(stack, putter.tag)
-    keys = {drill_key(putter.tag, n) for n in putter.put_at}
+    counts = history_counts(stack, keys)
     return FileCount(
         put=len(keys),
         lost=sorted(k for k in keys if counts.get(k, 0) == 0),

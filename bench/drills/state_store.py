@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bench.drills.stack import (
     DrillResult,
+    drill_base,
     drill_key,
     file_put,
     redis_pid,
@@ -30,7 +31,6 @@ NAME = "state store stopped 20 s"
 
 
 def drill_run(*, port: int = 8600, outage_s: float = 20.0) -> DrillResult:
-    tag = str(int(time.time()))
     with stack_running(port=port) as stack:
         trader, oncall = stack.browser("trader"), stack.browser("oncall")
         wait_or_exit(
@@ -47,7 +47,7 @@ def drill_run(*, port: int = 8600, outage_s: float = 20.0) -> DrillResult:
             time.sleep(1.0)
         stack.state_store_start()
         back_at = time.monotonic()
-        key = drill_key(tag, 1)
+        key = drill_key(drill_base(), 0)
         file_put(stack, key)
         put_at = time.monotonic()
         served_s = wait_for(

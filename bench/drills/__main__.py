@@ -7,13 +7,14 @@ import signal
 import traceback
 from collections.abc import Callable
 
-from bench.drills import state_flush, state_store, worker_kill
+from bench.drills import messaging_kill, state_flush, state_store, worker_kill
 from bench.drills.stack import DrillResult, results_table
 
 DRILLS: dict[str, Callable[[], DrillResult]] = {
     "state_store": state_store.drill_run,
     "worker_kill": worker_kill.drill_run,
     "state_flush": state_flush.drill_run,
+    "messaging_kill": messaging_kill.drill_run,
 }
 
 

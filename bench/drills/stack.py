@@ -227,6 +227,7 @@ def stack_running(*, port: int) -> Iterator[Stack]:
         "DATABASE_URL": f"sqlite:///{run_dir / 'db.sqlite3'}",
     }
     stack = Stack(run_dir=run_dir, port=port, env=env)
+    keep = bool(os.environ.get("FRGM_DRILL_KEEP_RUN_DIR"))
     with (run_dir / "devstack.log").open("wb") as log:
         try:
             stack.process = subprocess.Popen(
@@ -238,12 +239,15 @@ def stack_running(*, port: int) -> Iterator[Stack]:
                 lambda: probe.get("/healthz")[0] == 200, within_s=180, what="the web process"
             )
             yield stack
+        except BaseException:
+            keep = True  # its devstack.log says what went wrong
+            raise
         finally:
             stack.stop()
-    if os.environ.get("FRGM_DRILL_KEEP_RUN_DIR"):
-        print(f"run directory kept: {run_dir}")
-    else:
-        shutil.rmtree(run_dir, ignore_errors=True)
+            if keep:
+                print(f"run directory kept: {run_dir}", file=sys.stderr)
+            else:
+                shutil.rmtree(run_dir, ignore_errors=True)
 
 
 # --- the drill's own files ---------------------------------------------------

@@ -7,7 +7,9 @@ The drills themselves start whole stacks and take minutes: they are run by
 from __future__ import annotations
 
 from bench.drills.__main__ import DRILLS
-from bench.drills.stack import DrillResult, results_table
+from bench.drills.stack import DrillResult, drill_base, drill_key, results_table
+from feeds.parsers.registry import feed_key_parse
+from feeds.records import Feed
 
 
 def test_every_drill_is_listed_and_the_table_shows_each_verdict() -> None:
@@ -28,3 +30,16 @@ def test_every_drill_is_listed_and_the_table_shows_each_verdict() -> None:
                for line in lines)  # fmt: skip
     assert "RTO 15 s, RPO 3 s" in table
     assert "  0 lost" in table
+
+
+def test_the_drills_files_are_feed_files_one_second_apart() -> None:
+    # A name the pipeline ignores (or quarantines) would count every drill file as lost.
+    base = drill_base()
+    first, second = feed_key_parse(drill_key(base, 0)), feed_key_parse(drill_key(base, 1))
+
+    assert first is not None
+    assert second is not None
+    assert first.feed is Feed.TT_POSITIONS
+    assert first.file_time is not None
+    assert second.file_time is not None
+    assert (second.file_time - first.file_time).total_seconds() == 1

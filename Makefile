@@ -80,7 +80,7 @@ bench-fanout: setup  ## websocket fan-out latency at 100/500/1000 clients
 	$(PY) -m bench.fanout
 
 drills: setup  ## fault drills against a real make run stack (docs/RELIABILITY.md)
-	$(PY) -m bench.drill_state_store
+	$(PY) -m bench.drills
 	$(PY) -m bench.drill_scheduler_heartbeat
 
 bench-api: setup  ## /api/ladder/ and /api/spot-risk/ at 200 and 400 requests/s on one web process

@@ -73,7 +73,7 @@ def test_the_header_shows_position_prices_pnl_and_spot_from_tt(desk, trader) -> 
 def test_every_feed_behind_the_numbers_shows_its_age(desk, trader) -> None:
     soup = page(logged_in(trader))
     ages = {li["data-feed"]: li for li in soup.find_all("li", data_feed=True)}
-    assert set(ages) == {"tt-positions", "tt-orders", "spot-risk", "tt-instruments"}
+    assert set(ages) == {"tt-positions", "tt-orders", "spot-risk", "tt-instruments", "vtexp"}
     assert ages["tt-positions"].one(cls="age").text.endswith("s ago")
     assert ages["tt-instruments"].one(cls="age").text == "no file yet"
 

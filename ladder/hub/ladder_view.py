@@ -51,9 +51,9 @@ def ladder_compute_default(
     )
     rows = {
         ladder_selectors.decimal_text(row.price): {
-            col: frame_cell(cell) for col, cell in views.ladder_cells(row).items()
+            col: frame_cell(cell) for col, cell in views.ladder_cells(row, book).items()
         }
-        for row in view.rows
+        for row, book in zip(view.rows, views.ladder_book_rows(view), strict=True)
     }
     return header, rows
 

@@ -12,6 +12,7 @@ from tests.ladder.pages.html import Node, parse
 
 URL = reverse("ladder:ladder")
 COLUMNS = ["buy_qty", "display", "sell_qty", "position", "pnl", "risk", "breakeven"]
+COLUMNS += ["options_pnl", "book_pnl", "book_delta"]  # the whole book (hidden by default)
 THIRTY_SECONDS = re.compile(r"^\d+'\d{2}[0257]$")
 
 

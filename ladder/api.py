@@ -31,12 +31,21 @@ from ladder.selectors import (
     LADDER_FEEDS,
     MAX_TICKS,
     SPOT_RISK_FEEDS,
+    BookRow,
     SpotRiskLine,
     Totals,
     UnknownInstrument,
     decimal_text,
     ladder_snapshot,
     spot_risk_snapshot,
+)
+from ladder.selectors.slide import (
+    DEFAULT_MOVES,
+    DEFAULT_STEP,
+    DEFAULT_VOL_SHIFTS,
+    SlideRow,
+    slide_moves,
+    slide_snapshot,
 )
 
 DEFAULT_TICKS = 40
@@ -152,8 +161,142 @@ def ladder_body(*, instrument_id: str | None, ticks: int) -> tuple[int, dict[str
             "tick_value": _text(header.tick_value),
             "point_value": _text(header.point_value),
         },
-        "rows": [ladder_row_json(row) for row in view.rows],
+        "options_not_priced": {
+            "count": len(view.options_not_priced),
+            "keys": list(view.options_not_priced),
+        },
+        "rows": [
+            {**ladder_row_json(row), **book_row_json(book)}
+            for row, book in zip(view.rows, view.book_rows, strict=True)
+        ],
     }
+
+
+def book_row_json(row: BookRow) -> dict[str, Any]:
+    return {
+        "options_pnl": decimal_text(row.options_pnl),
+        "book_pnl": decimal_text(row.book_pnl),
+        "book_delta": decimal_text(row.book_delta),
+    }
+
+
+# --- /api/slide/ ------------------------------------------------------------------------
+
+MAX_VOL_SHIFTS = 11
+MAX_DAYS = 400.0
+
+
+def _float_param(
+    request: HttpRequest, name: str, *, default: float, low: float, high: float
+) -> float:
+    raw = request.GET.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise BadParameter(name, f"must be a number, not {raw!r}") from None
+    if not low <= value <= high:  # also refuses nan
+        raise BadParameter(name, f"must be between {low:g} and {high:g}, not {raw}")
+    return value
+
+
+def _vol_shifts_param(request: HttpRequest) -> tuple[float, ...]:
+    raw = request.GET.get("vol_shifts")
+    if raw is None or raw == "":
+        return DEFAULT_VOL_SHIFTS
+    parts = [p.strip() for p in raw.split(",")]
+    if len(parts) > MAX_VOL_SHIFTS:
+        raise BadParameter("vol_shifts", f"at most {MAX_VOL_SHIFTS} shifts, not {len(parts)}")
+    shifts: list[float] = []
+    for part in parts:
+        try:
+            shift = float(part)
+        except ValueError:
+            raise BadParameter(
+                "vol_shifts", f"must be relative shifts like -0.1,0,0.1, not {part!r}"
+            ) from None
+        if not -0.99 <= shift <= 5.0:  # a vol cannot go to zero or below
+            raise BadParameter("vol_shifts", f"each shift must be between -0.99 and 5, not {part}")
+        shifts.append(shift)
+    return tuple(shifts)
+
+
+def slide_query(request: HttpRequest) -> dict[str, Any]:
+    """The slide's parameters, checked (``BadParameter`` names the first bad one)."""
+    moves = _int_param(request, "moves", default=DEFAULT_MOVES, low=1, high=MAX_TICKS)
+    step = _int_param(request, "step", default=min(DEFAULT_STEP, moves), low=1, high=moves)
+    by_expiry = request.GET.get("by_expiry") or "0"
+    if by_expiry not in ("0", "1"):
+        raise BadParameter("by_expiry", f"must be 0 or 1, not {by_expiry!r}")
+    instrument = request.GET.get("instrument") or None
+    if instrument is not None and not instrument.isdigit():
+        raise BadParameter("instrument", f"must be a TT instrument id (digits), not {instrument!r}")
+    return {
+        "moves": slide_moves(moves=moves, step=step),
+        "vol_shifts": _vol_shifts_param(request),
+        "days": _float_param(request, "days", default=0.0, low=0.0, high=MAX_DAYS),
+        "by_expiry": by_expiry == "1",
+        "instrument_id": instrument,
+    }
+
+
+@api_role_required(Role.TRADER)
+def slide_api(request: HttpRequest) -> HttpResponse:
+    try:
+        query = slide_query(request)
+        return api_answer_cached(
+            key=("slide", *sorted(query.items())),
+            feeds=LADDER_FEEDS,
+            compute=lambda: slide_body(**query),
+        )
+    except BadParameter as exc:
+        return _bad(exc)
+    except UnknownInstrument as exc:
+        return api_error(404, str(exc), parameter="instrument")
+    except StateStoreUnavailable:
+        return _unavailable("the state store")
+
+
+def slide_body(**query: Any) -> tuple[int, dict[str, Any]]:
+    """/api/slide/'s status and body, but for ``feeds`` (``api_cache`` adds them)."""
+    view = slide_snapshot(**query)
+    ladder = view.ladder
+    if ladder.header is None:
+        return 404, {"error": ladder.message or "no data yet"}
+    return 200, {
+        "instrument": ladder.instrument_id,
+        "instrument_label": ladder.instrument_label,
+        "spot": _text(ladder.spot),
+        "spot_source": ladder.spot_source,
+        "centre": decimal_text(ladder.header.centre),
+        "as_of": _when(ladder.as_of),
+        "vol_shifts": list(view.vol_shifts),
+        "days": view.days,
+        "options_not_priced": {
+            "count": len(view.options_not_priced),
+            "keys": list(view.options_not_priced),
+        },
+        "rows": [slide_row_json(row, by_expiry=query["by_expiry"]) for row in view.rows],
+    }
+
+
+def slide_row_json(row: SlideRow, *, by_expiry: bool) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "move": row.move,
+        "move_32nds": row.move_32nds,
+        "price": decimal_text(row.price),
+        "display": row.display,
+        "futures_position": row.futures_position,
+        "futures_pnl": decimal_text(row.futures_pnl),
+        "book_pnl": [decimal_text(v) for v in row.pnl],
+        "book_delta": [decimal_text(v) for v in row.delta],
+    }
+    if by_expiry:
+        body["options_pnl_by_expiry"] = {
+            e: [decimal_text(v) for v in values] for e, values in row.by_expiry.items()
+        }
+    return body
 
 
 # --- /api/spot-risk/ ---------------------------------------------------------------------

@@ -7,6 +7,7 @@ from ladder import api
 app_name = "api"
 urlpatterns = [
     path("ladder/", api.ladder_api, name="ladder"),
+    path("slide/", api.slide_api, name="slide"),
     path("spot-risk/", api.spot_risk_api, name="spot_risk"),
     path("history/", api.history_api, name="history"),
 ]

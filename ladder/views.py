@@ -25,6 +25,7 @@ from ladder.scenario import ZN_TICK_SIZE, LadderRow
 from ladder.selectors import (
     GREEKS,
     MAX_TICKS,
+    BookRow,
     FeedAge,
     LadderView,
     SpotRiskLine,
@@ -162,8 +163,10 @@ def feed_badges(feeds: tuple[FeedAge, ...]) -> list[dict[str, Any]]:
 # --- the ladder --------------------------------------------------------------------------
 
 
-def ladder_cells(row: LadderRow) -> dict[str, Cell]:
-    return {
+def ladder_cells(row: LadderRow, book: BookRow | None = None) -> dict[str, Cell]:
+    """A ladder row's cells; with ``book``, the whole book's three too (the page hides
+    them when the trader chooses futures only)."""
+    cells = {
         "buy_qty": quantity(row.buy_qty, blank_zero=True),
         "display": Cell(row.display, decimal_text(row.price)),
         "sell_qty": quantity(row.sell_qty, blank_zero=True),
@@ -172,6 +175,18 @@ def ladder_cells(row: LadderRow) -> dict[str, Cell]:
         "risk": money(row.risk),
         "breakeven": price_near(row.breakeven),
     }
+    if book is not None:
+        cells["options_pnl"] = money(book.options_pnl)
+        cells["book_pnl"] = money(book.book_pnl)
+        cells["book_delta"] = plain(book.book_delta, 2)
+    return cells
+
+
+def ladder_book_rows(view: LadderView) -> list[BookRow | None]:
+    """One book row per ladder row (None each when the view has no book)."""
+    if len(view.book_rows) == len(view.rows):
+        return list(view.book_rows)
+    return [None] * len(view.rows)
 
 
 def _ladder_rows(view: LadderView) -> list[dict[str, Any]]:
@@ -181,9 +196,9 @@ def _ladder_rows(view: LadderView) -> list[dict[str, Any]]:
         {
             "price": decimal_text(row.price),
             "is_spot": row.price == spot_row,
-            "cells": ladder_cells(row),
+            "cells": ladder_cells(row, book),
         }
-        for row in view.rows
+        for row, book in zip(view.rows, ladder_book_rows(view), strict=True)
     ]
 
 

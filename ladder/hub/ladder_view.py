@@ -51,9 +51,9 @@ def ladder_compute_default(
     )
     rows = {
         ladder_selectors.decimal_text(row.price): {
-            col: frame_cell(cell) for col, cell in views.ladder_cells(row).items()
+            col: frame_cell(cell) for col, cell in views.ladder_cells(row, book).items()
         }
-        for row in view.rows
+        for row, book in zip(view.rows, views.ladder_book_rows(view), strict=True)
     }
     return header, rows
 
@@ -61,7 +61,7 @@ def ladder_compute_default(
 class LadderView(View):
     """The scenario ladder of one instrument, recomputed at most once per window."""
 
-    shown_feeds = LADDER_FEEDS | {Feed.SPOT_RISK}
+    shown_feeds = LADDER_FEEDS | {Feed.SPOT_RISK, Feed.VTEXP}
 
     def __init__(self, key: str, *, instrument_id: str | None, ticks: int, compute: LadderCompute):
         super().__init__(key)
@@ -74,8 +74,13 @@ class LadderView(View):
     def wants(self, update: FeedUpdate) -> bool:
         if update["feed"] in LADDER_FEEDS:
             return True
-        if update["feed"] == Feed.SPOT_RISK:  # the spot: the future's mid
-            return any(row is None or row.get("itype") == "F" for row in update["changed"].values())
+        if update["feed"] == Feed.VTEXP:  # the options' time: the whole-book columns
+            return True
+        if update["feed"] == Feed.SPOT_RISK:  # the spot (the future's mid) and the options
+            return any(
+                row is None or row.get("itype") in {"F", "C", "P"}
+                for row in update["changed"].values()
+            )
         return False
 
     async def _compute(self) -> tuple[dict[str, Any], dict[str, Cells]]:

@@ -32,6 +32,7 @@ from ladder.selectors.risk import (
 from ladder.selectors.scenario import (
     LADDER_FEEDS,
     MAX_TICKS,
+    BookRow,
     InstrumentChoice,
     LadderHeader,
     LadderView,
@@ -47,6 +48,7 @@ __all__ = [
     "LADDER_FEEDS",
     "MAX_TICKS",
     "SPOT_RISK_FEEDS",
+    "BookRow",
     "ExpiryGroup",
     "FeedAge",
     "InstrumentChoice",

@@ -13,6 +13,7 @@ from typing import Any
 
 from feeds.records import Feed, OrderType, Side, TtOrder, TtPosition
 from feeds.selectors import latest_rows
+from ladder.book import Book, book_from_rows, book_slide
 from ladder.numbers import OutOfRange
 from ladder.scenario import ZN_POINT_VALUE, ZN_TICK_SIZE, Ladder, LadderRow, scenario_ladder
 from ladder.selectors.common import (
@@ -28,7 +29,13 @@ from ladder.selectors.default_instrument import default_position, position_order
 log = logging.getLogger(__name__)
 
 MAX_TICKS = 400  # each side of the centre: more is a different page, not a ladder
-LADDER_FEEDS = (Feed.TT_POSITIONS, Feed.TT_ORDERS, Feed.SPOT_RISK, Feed.TT_INSTRUMENTS)
+LADDER_FEEDS = (
+    Feed.TT_POSITIONS,
+    Feed.TT_ORDERS,
+    Feed.SPOT_RISK,
+    Feed.TT_INSTRUMENTS,
+    Feed.VTEXP,  # the options' time to expiry (the whole-book columns)
+)
 _ORDER_TYPES = {t.value: t for t in OrderType}
 NO_FUTURE = (
     "No future position: the latest TT positions file holds none that is a future "
@@ -70,6 +77,15 @@ class LadderHeader:
 
 
 @dataclass(frozen=True)
+class BookRow:
+    """The whole book at one ladder level: dollars to the cent, delta in contracts."""
+
+    options_pnl: Decimal
+    book_pnl: Decimal  # the row's futures P&L + options P&L
+    book_delta: Decimal  # the row's futures position + the options' delta
+
+
+@dataclass(frozen=True)
 class LadderView:
     """Flat on purpose: ``header`` and ``rows`` at the top, every Decimal normalised
     (``110.40625``, not ``110.406250``), so ``str(row.price)`` is the page's
@@ -88,6 +104,10 @@ class LadderView:
     message: str | None = None  # why there is no ladder
     # What the stored data held that the ladder left out as out of range (a footnote).
     notes: tuple[str, ...] = ()
+    # The whole book (``ladder.book``): one per row, in the rows' order.
+    book_rows: tuple[BookRow, ...] = ()
+    options_not_priced: tuple[str, ...] = ()  # keys of options with a position left out
+    book: Book | None = field(default=None, compare=False, repr=False)  # for the slide
 
     @property
     def versions(self) -> dict[str, str | None]:
@@ -100,6 +120,7 @@ class _Inputs:
     orders: list[TtOrder]
     instruments: dict[str, dict[str, Any]]
     spot_rows: dict[str, dict[str, Any]]
+    vtexp_days: dict[str, float] = field(default_factory=dict)
     feeds: tuple[FeedAge, ...] = field(default=())
     notes: tuple[str, ...] = ()  # rows left out as out of range or unreadable
     # instrument id -> header fields of its position that were out of range
@@ -185,6 +206,7 @@ def ladder_snapshot(
         return no_ladder(
             message="No ladder: it cannot be computed from the stored data.", notes=notes
         )
+    book = options_book(spot=spot, spot_rows=inputs.spot_rows, vtexp_days=inputs.vtexp_days)
     used = {Feed.TT_POSITIONS, Feed.TT_ORDERS} | ({Feed.SPOT_RISK} if source == "actant" else set())
     return LadderView(
         header=dataclasses.replace(_header_of(ladder), out_of_range=_header_fields_bad(bad)),
@@ -198,7 +220,39 @@ def ladder_snapshot(
         as_of=newest(age.last_file_time for age in inputs.feeds if age.feed in used),
         instruments=choices,
         notes=tuple(notes),
+        book_rows=_book_rows(ladder.rows, book),
+        options_not_priced=book.unpriced,
+        book=book,
     )
+
+
+def options_book(
+    *, spot: Decimal, spot_rows: Mapping[str, Mapping[str, Any]], vtexp_days: Mapping[str, float]
+) -> Book:
+    """The priced options of the state at the ladder's spot (``ladder.book``)."""
+    return book_from_rows(spot=float(spot), spot_rows=spot_rows, vtexp_days=vtexp_days)
+
+
+def _book_rows(rows: tuple[LadderRow, ...], book: Book) -> tuple[BookRow, ...]:
+    slide = book_slide(book, levels=[float(row.price) for row in rows])
+    return tuple(
+        BookRow(
+            options_pnl=cents(pnl),
+            book_pnl=_norm(row.pnl + cents(pnl)),
+            book_delta=_norm(row.position + delta_places(delta)),
+        )
+        for row, pnl, delta in zip(rows, slide.pnl[:, 0], slide.delta[:, 0], strict=True)
+    )
+
+
+def cents(value: float) -> Decimal:
+    """A model value (float dollars) shown to the cent."""
+    return _norm(Decimal(f"{value:.2f}"))
+
+
+def delta_places(value: float) -> Decimal:
+    """A model delta (float contracts) to two places."""
+    return _norm(Decimal(f"{value:.2f}"))
 
 
 def _header_fields_bad(bad: frozenset[str]) -> frozenset[str]:
@@ -325,10 +379,22 @@ def _ladder_inputs() -> _Inputs:
         orders=orders,
         instruments=latest_rows(feed=Feed.TT_INSTRUMENTS),
         spot_rows=latest_rows(feed=Feed.SPOT_RISK),
+        vtexp_days=vtexp_days_read(),
         feeds=feed_ages(feeds=LADDER_FEEDS),
         notes=tuple(notes),
         bad_fields=bad_fields,
     )
+
+
+def vtexp_days_read() -> dict[str, float]:
+    """Each expiry's vtexp days from the newest vtexp file (unreadable ones left out)."""
+    days: dict[str, float] = {}
+    for row in latest_rows(feed=Feed.VTEXP).values():
+        try:
+            days[str(row["expiry"])] = float(row["days"])
+        except (KeyError, TypeError, ValueError):
+            continue
+    return days
 
 
 def _position_pick(inputs: _Inputs, instrument_id: str | None) -> TtPosition | None:

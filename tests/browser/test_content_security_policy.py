@@ -26,7 +26,7 @@ document.addEventListener("securitypolicyviolation", (e) => {
     + `at ${e.sourceFile}:${e.lineNumber} ${e.sample || ""}`);
 });
 """
-TRADER_PAGES = ["/ladder/", "/ladder/spot-risk/", "/ladder/analytics/"]
+TRADER_PAGES = ["/ladder/", "/ladder/spot-risk/", "/ladder/analytics/", "/ladder/slide/"]
 # Functions, not expressions: Playwright evaluates an expression with eval(),
 # which the policy (rightly) refuses.
 CHARTS_DRAWN = (
@@ -82,6 +82,8 @@ def _visit(page: Any, path: str, console: list[str]) -> list[str]:
     problems = [] if "default-src 'self'" in policy else [f"{path}: no CSP header"]
     if path.startswith("/ladder/analytics/"):
         page.wait_for_function(CHARTS_DRAWN, timeout=15000)
+    elif path.startswith("/ladder/slide/"):
+        page.wait_for_function("() => document.querySelector('#chart-slide .main-svg') !== null")
     elif path in {"/ladder/", "/ladder/spot-risk/"}:
         page.wait_for_function(LADDER_LIVE, timeout=15000)
     page.wait_for_load_state("load")

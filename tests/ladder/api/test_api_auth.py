@@ -18,6 +18,7 @@ URLS = [
     reverse("api:ladder"),
     reverse("api:spot_risk"),
     reverse("api:history") + "?feed=tt-orders&date=2025-07-21",
+    reverse("api:slide"),
 ]
 EXPECTED = {"trader": 200, "administrator": 200, "oncall": 403, "roleless": 403}
 

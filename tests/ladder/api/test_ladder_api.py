@@ -11,6 +11,7 @@ from tests.ladder.pages.html import parse
 
 URL = reverse("api:ladder")
 ROW_KEYS = {"price", "display", "buy_qty", "sell_qty", "position", "pnl", "risk", "breakeven"}
+ROW_KEYS |= {"options_pnl", "book_pnl", "book_delta"}  # the whole book (no options here)
 
 
 def row_at(body: dict, price: str) -> dict:
@@ -34,6 +35,9 @@ def test_the_worked_numbers_are_exact_decimal_strings(desk, trader) -> None:
         "pnl": "-65226.5625",
         "risk": "8265.625",
         "breakeven": "110.2483016304",  # 110.125 + 65226.5625 / 529000
+        "options_pnl": "0",  # the sample spot-risk file holds no option position
+        "book_pnl": "-65226.5625",
+        "book_delta": "529",
     }
     stop = row_at(body, "110.046875")
     assert (stop["position"], stop["pnl"], stop["sell_qty"]) == (528, "-106554.6875", 1)

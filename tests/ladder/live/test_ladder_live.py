@@ -61,7 +61,8 @@ async def test_the_ladder_snapshot_then_a_positions_file_patches_cells(
     assert delta["data"]["rows"]["110.125"]["position"][1] == "530"
     assert delta["data"]["added"] == []  # same spot: same rows, changed cells only
     assert all(
-        set(cells) <= {"position", "pnl", "risk", "breakeven"}
+        # the book's P&L and delta move with the futures position
+        set(cells) <= {"position", "pnl", "risk", "breakeven", "book_pnl", "book_delta"}
         for cells in delta["data"]["rows"].values()
     )
 

@@ -12,6 +12,7 @@ from tests.ladder.pages.html import Node, parse
 
 URL = reverse("ladder:ladder")
 COLUMNS = ["buy_qty", "display", "sell_qty", "position", "pnl", "risk", "breakeven"]
+COLUMNS += ["options_pnl", "book_pnl", "book_delta"]  # the whole book (hidden by default)
 THIRTY_SECONDS = re.compile(r"^\d+'\d{2}[0257]$")
 
 
@@ -73,7 +74,7 @@ def test_the_header_shows_position_prices_pnl_and_spot_from_tt(desk, trader) -> 
 def test_every_feed_behind_the_numbers_shows_its_age(desk, trader) -> None:
     soup = page(logged_in(trader))
     ages = {li["data-feed"]: li for li in soup.find_all("li", data_feed=True)}
-    assert set(ages) == {"tt-positions", "tt-orders", "spot-risk", "tt-instruments"}
+    assert set(ages) == {"tt-positions", "tt-orders", "spot-risk", "tt-instruments", "vtexp"}
     assert ages["tt-positions"].one(cls="age").text.endswith("s ago")
     assert ages["tt-instruments"].one(cls="age").text == "no file yet"
 

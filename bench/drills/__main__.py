@@ -7,7 +7,7 @@ import signal
 import traceback
 from collections.abc import Callable
 
-from bench.drills import messaging_kill, state_flush, state_store, worker_kill
+from bench.drills import aws_outage, messaging_kill, state_flush, state_store, worker_kill
 from bench.drills.stack import DrillResult, results_table
 
 DRILLS: dict[str, Callable[[], DrillResult]] = {
@@ -15,6 +15,7 @@ DRILLS: dict[str, Callable[[], DrillResult]] = {
     "worker_kill": worker_kill.drill_run,
     "state_flush": state_flush.drill_run,
     "messaging_kill": messaging_kill.drill_run,
+    "aws_outage": aws_outage.drill_run,
 }
 
 

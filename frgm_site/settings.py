@@ -360,8 +360,11 @@ FRGM_ALARM_PREFIX = env_str("FRGM_ALARM_PREFIX", "" if PRODUCTION else "frgm-loc
 FRGM_OPS_PUSH_EVERY_S = env_float("FRGM_OPS_PUSH_EVERY_S", 3.0)
 # The ops schedule's external dead-man's switch (ops.heartbeat): a healthchecks.io-style
 # ping URL the scheduler GETs after each good run; a secret (anyone holding it can
-# report "alive"): environment only, never logged or shown. Empty: the EMF beat only.
+# report "alive"): environment only, never logged or shown. Empty or "off" (what the
+# deployed secret frgm-<env>/heartbeat-url holds until a URL is put in): the EMF beat only.
 FRGM_HEARTBEAT_URL = env_str("FRGM_HEARTBEAT_URL", "")
+if FRGM_HEARTBEAT_URL.strip().lower() == "off":
+    FRGM_HEARTBEAT_URL = ""
 FRGM_HEARTBEAT_TIMEOUT_S = env_float("FRGM_HEARTBEAT_TIMEOUT_S", 5.0)
 
 # --- make run supervision -------------------------------------------------------

@@ -115,13 +115,30 @@ def readiness_check() -> list[CheckResult]:
 def process_restarts() -> dict[str, int] | None:
     """Each process's restart count under `make run` (devstack's supervisor writes
     them), or None when nothing supervises this process or the file is unreadable."""
+    processes = _supervised()
+    if processes is None:
+        return None
+    return {name: restarts for name, (restarts, _) in processes.items()}
+
+
+def processes_down() -> list[str]:
+    """The supervised processes not running now (dead, waiting for their restart):
+    the stack is not ready while one is, however healthy the rest looks."""
+    processes = _supervised() or {}
+    return sorted(name for name, (_, running) in processes.items() if not running)
+
+
+def _supervised() -> dict[str, tuple[int, bool]] | None:
     path = settings.FRGM_SUPERVISOR_STATE_FILE
     if not path:
         return None
     try:
         state = json.loads(Path(path).read_text())
-        return {name: int(entry["restarts"]) for name, entry in state["processes"].items()}
-    except (OSError, ValueError, KeyError, TypeError):
+        return {
+            name: (int(entry["restarts"]), bool(entry.get("running", True)))
+            for name, entry in state["processes"].items()
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 

@@ -114,7 +114,8 @@ def _scheduler_kill(stack: Stack, watch: ReadyzWatch, listener: Listener) -> Out
     killed_at, killed_wall = time.monotonic(), time.time()
     restarted_s = wait_for(lambda: _pid(stack, "scheduler") not in (None, old), within_s=60)
     beat_s = wait_for(lambda: any(t > killed_wall for t in listener.beats), within_s=60)
-    ready_s = wait_for(lambda: bool(watch.seen) and watch.seen[-1][1] == 200, within_s=30)
+    ready = wait_for(lambda: bool(watch.seen) and watch.seen[-1][1] == 200, within_s=30)
+    ready_s = None if ready is None else time.monotonic() - killed_at
     said_down = [
         s for s in watch.between(killed_at, time.monotonic()) if "scheduler" in s[2] and s[1] == 503
     ]

@@ -125,9 +125,10 @@ def drill_run(*, port: int = 8660, every_s: float = 1.0) -> DrillResult:
                 redrive_at = time.monotonic()
                 said = _redrive(stack)
                 depth_after = _dlq_depth(stack)
-                in_history_s = wait_for(
+                in_history = wait_for(
                     lambda: history_counts(stack, {upload}).get(upload, 0) > 0, within_s=60
                 )
+                in_history_s = None if in_history is None else time.monotonic() - redrive_at
                 served_s = wait_for(
                     lambda: Path(key).name in oncall.get(f"/ops/feeds/{FEED}/")[1], within_s=30
                 )

@@ -78,6 +78,7 @@ async def _client(
     gate: asyncio.Semaphore,
     stop: Any,
     ready: Any,
+    back: tuple[Any, Any],
 ) -> None:
     from websockets.asyncio.client import connect
 
@@ -106,11 +107,13 @@ async def _client(
                     if kind == "ping":
                         await ws.send('{"type":"pong"}')
                     elif kind == "snapshot" and seq is not None:
+                        now = time.time()
                         if not log.snapshots:
                             with ready.get_lock():
                                 ready.value += 1
+                        _back_count(log, back, now)
                         last = seq
-                        log.snapshots.append((time.time(), last))
+                        log.snapshots.append((now, last))
                         backoff = backoff_min  # as live.js: a snapshot resets the backoff
                     elif kind == "delta" and last is not None and seq is not None:
                         if seq != last + 1:
@@ -132,15 +135,25 @@ async def _client(
         await asyncio.sleep(delay)
 
 
+def _back_count(log: ClientLog, back: tuple[Any, Any], now: float) -> None:
+    """Count this client once in ``back[1]`` at its first snapshot after ``back[0]``
+    (the drill sets that to the moment of its fault)."""
+    since, count = back
+    if since.value and now > since.value and not any(t > since.value for t, _ in log.snapshots):
+        with count.get_lock():
+            count.value += 1
+
+
 async def _clients(
-    url: str, origin: str, cookie: str, count: int, stop: Any, ready: Any
+    url: str, origin: str, cookie: str, count: int, stop: Any, ready: Any, back: tuple[Any, Any]
 ) -> tuple[list[ClientLog], list[tuple[float, float]]]:
     """The clients' logs, and when this process's loop ran late (a starved measuring
     side would misdate the frames: the drill prints it)."""
     logs = [ClientLog() for _ in range(count)]
     gate = asyncio.Semaphore(FIRST_CONNECTS_AT_ONCE)
     tasks = [
-        asyncio.create_task(_client(url, origin, cookie, log, gate, stop, ready)) for log in logs
+        asyncio.create_task(_client(url, origin, cookie, log, gate, stop, ready, back))
+        for log in logs
     ]
     lags: list[tuple[float, float]] = []
     while not stop.is_set():
@@ -156,8 +169,15 @@ async def _clients(
 
 
 def clients_process(
-    url: str, origin: str, cookie: str, count: int, stop: Any, ready: Any, out: Any
+    url: str,
+    origin: str,
+    cookie: str,
+    count: int,
+    stop: Any,
+    ready: Any,
+    back: tuple[Any, Any],
+    out: Any,
 ) -> None:
     """The process's body: ``count`` clients until ``stop``; their logs onto ``out``."""
-    logs, lags = asyncio.run(_clients(url, origin, cookie, count, stop, ready))
+    logs, lags = asyncio.run(_clients(url, origin, cookie, count, stop, ready, back))
     out.put({"logs": [log.__dict__ for log in logs], "lags": lags})

@@ -64,7 +64,7 @@ def _histogram(offsets: list[float], *, slot_s: float, until_s: float) -> list[s
     return lines
 
 
-def drill_run(*, port: int = 8650, clients: int = 500, watch_s: float = 40.0) -> DrillResult:
+def drill_run(*, port: int = 8650, clients: int = 500, watch_s: float = 120.0) -> DrillResult:
     ctx = multiprocessing.get_context("spawn")  # a clean interpreter: nothing of Django's
     with stack_running(port=port) as stack:
         trader = stack.browser("trader")
@@ -72,13 +72,14 @@ def drill_run(*, port: int = 8650, clients: int = 500, watch_s: float = 40.0) ->
             lambda: trader.get("/api/spot-risk/")[0] == 200, within_s=90, what="simulated spot risk"
         )
         stop, out, ready = ctx.Event(), ctx.Queue(), ctx.Value("i", 0)
+        back = (ctx.Value("d", 0.0), ctx.Value("i", 0))  # (the stop's time, clients back)
         url = f"ws://127.0.0.1:{port}/ws/spot-risk/"
         shares = [clients // CLIENT_PROCESSES + (i < clients % CLIENT_PROCESSES)
                   for i in range(CLIENT_PROCESSES)]  # fmt: skip
         processes = [
             ctx.Process(
                 target=clients_process,
-                args=(url, stack.base, trader.cookie_header(), share, stop, ready, out),
+                args=(url, stack.base, trader.cookie_header(), share, stop, ready, back, out),
                 daemon=True,
             )
             for share in shares
@@ -89,14 +90,17 @@ def drill_run(*, port: int = 8650, clients: int = 500, watch_s: float = 40.0) ->
             connected_s = wait_for(lambda: ready.value >= clients, within_s=180, every_s=0.5)
             time.sleep(5)  # a few live updates each before the stop
             web = stack.processes()["web"]
+            stopped_at = back[0].value = time.time()
             os.kill(int(web["pid"]), signal.SIGTERM)
-            stopped_at = time.time()
             restarted_s = wait_for(
                 lambda: stack.processes().get("web", {}).get("pid") not in (None, web["pid"]),
                 within_s=60,
             )
-            serving_s = wait_for(lambda: trader.get("/healthz")[0] == 200, within_s=90, every_s=0.1)
-            time.sleep(watch_s)
+            answered = wait_for(lambda: trader.get("/healthz")[0] == 200, within_s=90, every_s=0.1)
+            serving_s = None if answered is None else time.time() - stopped_at
+            # Every client back (bounded), then a few seconds of deltas after the last.
+            wait_for(lambda: back[1].value >= clients, within_s=watch_s, every_s=0.5)
+            time.sleep(5)
         finally:
             stop.set()
             parts = [out.get(timeout=60) for _ in processes]
@@ -148,6 +152,10 @@ def _result(
     ]
     sample = next(((b, s[1]) for b, (_, s) in zip(seq_before, fresh, strict=True) if s), None)
     busiest = max(Counter(int(t // SLOT_S) for t in retry_offsets).values(), default=0)
+    up_s = serving_s or 0.0
+    busiest_up = max(
+        Counter(int(t // SLOT_S) for t in retry_offsets if t >= up_s).values(), default=0
+    )
     backoff_min, backoff_max = live_js_backoff()
     all_back = len(snapshot_s) == clients and len(live_s) == clients
     rto = max(live_s) if all_back else None
@@ -162,10 +170,11 @@ def _result(
         f"reconnect schedule from live.js: backoff {backoff_min * 1000:.0f} ms doubling to "
         f"{backoff_max:.0f} s, equal jitter; {len(retry_offsets)} tries after the stop, first try "
         f"{_spread(first_retry)} after it; busiest {SLOT_S * 1000:.0f} ms slot: {busiest} tries "
-        f"({busiest / max(1, clients):.0%} of the clients)",
+        f"({busiest / max(1, clients):.0%} of the clients), refused while the web was down; "
+        f"once it answered: busiest slot {busiest_up} tries ({busiest_up / max(1, clients):.0%})",
         "sockets ended by: " + ", ".join(f"{name} x{n}" for name, n in ended.most_common()),
         "tries per 250 ms after the stop (each line one second, four slots):",
-        *(f"  {line}" for line in _histogram(retry_offsets, slot_s=SLOT_S, until_s=30)),
+        *(f"  {line}" for line in _histogram(retry_offsets, slot_s=SLOT_S, until_s=60)),
         f"fresh snapshot on the new process: {len(snapshot_s)} of {clients} clients, "
         f"{_spread(snapshot_s)} after the stop",
         f"a live delta after it: {len(live_s)} of {clients}, {_spread(live_s)} after the stop; "

@@ -28,12 +28,12 @@ import redis
 
 from bench.drills.stack import (
     BUCKET,
+    POSITIONS,
     ROOT,
     DrillResult,
     Stack,
     SteadyPutter,
     drill_key,
-    file_put,
     files_count,
     history_counts,
     seconds,
@@ -71,24 +71,35 @@ def _retries_logged(stack: Stack, key: str) -> list[str]:
     ]
 
 
-def _claim_key(key: str, version: str) -> str:
-    event = ObjectEvent(
-        bucket=BUCKET, key=key, version_id=version, etag=None, size=None,
-        sequencer="", event_time=None, event_name="ObjectCreated:Put",
-    )  # fmt: skip
-    return state_key(FEED, "claim", event.object_id)
+def _claim_keys(key: str, *, version: str, etag: str) -> list[str]:
+    """The claim the pipeline takes for this upload. Its object id is the S3 version
+    when the notification names one, else the ETag (moto's names none): both held."""
+    keys = []
+    for version_id, tag in ((version, None), (None, etag)):
+        event = ObjectEvent(
+            bucket=BUCKET, key=key, version_id=version_id, etag=tag, size=None,
+            sequencer="", event_time=None, event_name="ObjectCreated:Put",
+        )  # fmt: skip
+        keys.append(state_key(FEED, "claim", event.object_id))
+    return keys
 
 
-def _stuck_file_put(stack: Stack, store: redis.Redis, key: str) -> str:
-    """Put ``key`` with the worker paused, so its claim is held before any worker looks."""
+def _stuck_file_put(stack: Stack, store: redis.Redis, key: str) -> tuple[str, list[str]]:
+    """Put ``key`` with the worker paused, so its claim is held before any worker looks;
+    its S3 version and the claim keys held."""
     worker = int(stack.processes()["worker"]["pid"])
     os.kill(worker, signal.SIGSTOP)
     try:
-        version = file_put(stack, key)
-        store.set(_claim_key(key, version), "drill: a hung worker", ex=STUCK_CLAIM_S)
+        reply = stack.aws("s3").put_object(
+            Bucket=BUCKET, Key=key, Body=POSITIONS.read_bytes(), ContentType="application/json"
+        )
+        version, etag = str(reply.get("VersionId") or ""), str(reply["ETag"]).strip('"')
+        claims = _claim_keys(key, version=version, etag=etag)
+        for claim in claims:
+            store.set(claim, "drill: a hung worker", ex=STUCK_CLAIM_S)
     finally:
         os.kill(worker, signal.SIGCONT)
-    return version
+    return version, claims
 
 
 def _redrive(stack: Stack) -> str:
@@ -116,12 +127,12 @@ def drill_run(*, port: int = 8660, every_s: float = 1.0) -> DrillResult:
                 putter.wait_put(3)
                 # Named just before the flow's files: a file time no other drill file has.
                 key = drill_key(putter.base, -1)
-                version = _stuck_file_put(stack, store, key)
+                version, claims = _stuck_file_put(stack, store, key)
                 upload = f"{key}#{version}"
                 dead_s = wait_for(lambda: _dlq_depth(stack) > depth_before, within_s=150)
                 retries = _retries_logged(stack, key)
                 history_before = history_counts(stack, {upload}).get(upload, 0)
-                store.delete(_claim_key(key, version))  # the hung worker is gone
+                store.delete(*claims)  # the hung worker is gone
                 redrive_at = time.monotonic()
                 said = _redrive(stack)
                 depth_after = _dlq_depth(stack)

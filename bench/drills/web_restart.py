@@ -10,8 +10,8 @@ thundering herd would put most of them in one slot), when each got a fresh
 snapshot on the new process (p50/p95/max after the stop), that every client got
 one and then deltas in sequence from it, and the RTO: from the stop until the
 last client had its snapshot and a live update after it. No file is at risk in
-this drill (the worker ingests throughout): RPO is 0 unless a client never
-comes back.
+this drill (the worker ingests throughout): positions files of the drill's own
+flow one a second and are counted (RPO: their span lost; none applied twice).
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from typing import Any
 
 from bench.drills.stack import (
     DrillResult,
+    SteadyPutter,
+    files_count,
     seconds,
     stack_running,
     wait_for,
@@ -86,6 +88,8 @@ def drill_run(*, port: int = 8650, clients: int = 500, watch_s: float = 120.0) -
         ]
         for process in processes:
             process.start()
+        # Files flow throughout (the worker is not restarted): none may be lost or doubled.
+        putter = SteadyPutter(stack, files=600, every_s=1.0).__enter__()
         try:
             connected_s = wait_for(lambda: ready.value >= clients, within_s=180, every_s=0.5)
             time.sleep(5)  # a few live updates each before the stop
@@ -102,6 +106,7 @@ def drill_run(*, port: int = 8650, clients: int = 500, watch_s: float = 120.0) -
             wait_for(lambda: back[1].value >= clients, within_s=watch_s, every_s=0.5)
             time.sleep(5)
         finally:
+            putter.__exit__()
             stop.set()
             parts = [out.get(timeout=60) for _ in processes]
             for process in processes:
@@ -109,9 +114,14 @@ def drill_run(*, port: int = 8650, clients: int = 500, watch_s: float = 120.0) -
                 if process.is_alive():
                     process.kill()
         restarts = stack.processes().get("web", {}).get("restarts")
+        count = files_count(stack, putter)
     logs = [log for part in parts for log in part["logs"]]
     lags = [lag for part in parts for lag in part["lags"]]
     result = _result(logs, stopped_at, restarted_s, serving_s, restarts, clients)
+    result.notes.append(f"positions files put one a second throughout: {count.note()}")
+    if result.rpo_s is not None:
+        result.rpo_s = len(count.lost) * putter.every_s
+    result.checks_ok = result.checks_ok and not count.twice and not putter.errors
     worst = max(lags, key=lambda lag: lag[1], default=None)
     result.notes.insert(
         1,

@@ -41,14 +41,14 @@ from typing import TYPE_CHECKING, Any
 
 from redis.exceptions import RedisClusterException, RedisError
 
-from feeds.aws import AwsUnavailable
 from feeds.derive import MarketInputs, spot_risk_rows_regreek
 from feeds.feed_keys import trading_date_for
 from feeds.history import history_greeks_missing, history_greeks_repair
-from feeds.metrics import emf_line, emf_logger
 from feeds.records import Feed, FeedKey
-from feeds.redis_clients import StateStoreUnavailable, state_store
 from feeds.state_store import key
+from lib.aws import AwsUnavailable
+from lib.emf import emf_line, emf_logger
+from lib.redis_clients import StateStoreUnavailable, state_store
 
 if TYPE_CHECKING:
     from feeds.rebuild import FeedRebuild

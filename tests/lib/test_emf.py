@@ -2,7 +2,7 @@
 
 import json
 
-from feeds.metrics import emf_line
+from lib.emf import emf_line
 
 
 def test_an_emf_line_declares_each_metric_with_its_unit_and_dimension() -> None:

@@ -25,6 +25,7 @@ from redis.exceptions import RedisError
 from feeds.derive import DerivedFile, MarketInputs, file_derive, future_mid_of, group_of
 from feeds.history import history_body, history_write
 from feeds.limits import HISTORY_ITEM_MAX_BYTES
+from feeds.metrics import metrics_emit
 from feeds.parsers import ParseError, feed_key_parse, file_parse, size_check
 from feeds.publish import changes_by_group, updates_build, updates_publish
 from feeds.quarantine import quarantine_record
@@ -45,7 +46,6 @@ from feeds.state_store import (
     state_version,
 )
 from lib.aws import AwsUnavailable, client
-from lib.emf import metrics_emit
 from lib.redis_clients import StateStoreUnavailable, state_store
 
 log = logging.getLogger(__name__)

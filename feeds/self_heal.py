@@ -44,6 +44,7 @@ from redis.exceptions import RedisClusterException, RedisError
 from feeds.derive import MarketInputs, spot_risk_rows_regreek
 from feeds.feed_keys import trading_date_for
 from feeds.history import history_greeks_missing, history_greeks_repair
+from feeds.metrics import NAMESPACE
 from feeds.records import Feed, FeedKey
 from feeds.state_store import key
 from lib.aws import AwsUnavailable
@@ -174,6 +175,7 @@ def _heal(*, day: date, token: str) -> SelfHeal:
     )
     emf_logger.info(
         emf_line(
+            namespace=NAMESPACE,
             dimensions={},
             dimension_sets=[[]],
             metrics={
@@ -276,6 +278,7 @@ def greeks_repair(*, day: date, market: MarketInputs) -> int:
         log.warning("repaired the Greeks of %d spot-risk history item(s) of %s", repaired, day)
         emf_logger.info(
             emf_line(
+                namespace=NAMESPACE,
                 dimensions={"Feed": str(Feed.SPOT_RISK)},
                 metrics={"GreeksRepaired": (repaired, "Count")},
                 properties={"Day": day.isoformat()},

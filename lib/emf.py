@@ -1,6 +1,8 @@
 """Metrics as CloudWatch Embedded Metric Format log lines: no API call on the hot path.
 
-In AWS the worker's stdout goes to CloudWatch Logs, which extracts the metrics.
+In AWS a process's stdout goes to CloudWatch Logs, which extracts the metrics.
+The writer only: which namespace and metric names a part emits is that part's
+knowledge (``feeds.metrics`` for ingest, ``ops.health_metrics`` for health).
 """
 
 from __future__ import annotations
@@ -11,22 +13,22 @@ import time
 from typing import Literal
 
 Unit = Literal["Count", "Milliseconds", "Seconds", "None"]
-NAMESPACE = "FRGM/Ingest"
 
 emf_logger = logging.getLogger("frgm.emf")
 
 
 def emf_line(
     *,
+    namespace: str,
     dimensions: dict[str, str],
     metrics: dict[str, tuple[float, Unit]],
     properties: dict[str, object] | None = None,
     timestamp_ms: int | None = None,
-    namespace: str = NAMESPACE,
     dimension_sets: list[list[str]] | None = None,
 ) -> str:
     """One EMF JSON document (pure). ``dimension_sets`` defaults to the line's own
-    dimensions and the empty set (per feed, and across all feeds for fleet-wide alarms)."""
+    dimensions and the empty set (per dimension value, and across all of them for
+    fleet-wide alarms)."""
     document: dict[str, object] = {
         "_aws": {
             "Timestamp": timestamp_ms if timestamp_ms is not None else int(time.time() * 1000),
@@ -47,12 +49,3 @@ def emf_line(
         **(properties or {}),
     }
     return json.dumps(document, separators=(",", ":"), default=str)
-
-
-def metrics_emit(
-    *,
-    feed: str,
-    metrics: dict[str, tuple[float, Unit]],
-    properties: dict[str, object] | None = None,
-) -> None:
-    emf_logger.info(emf_line(dimensions={"Feed": feed}, metrics=metrics, properties=properties))

@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from feeds.aws import client
+from lib.aws import client
 from ops.models import AuditEvent
 from tests.feeds.ingest.conftest import POSITIONS_KEY, latest_rows, sample
 

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.roles import Role, user_has_role
-from feeds.aws import AwsUnavailable
+from lib.aws import AwsUnavailable
 from ops import services
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 
 from bench.drills import web_restart
-from bench.drills.stack import RPO_TARGET_S, RTO_TARGET_S
+from bench.drills.stack import RPO_TARGET_S, RTO_TARGET_S, results_table
 from devstack.processes import free_port, port_is_free
 
 pytestmark = pytest.mark.slow
@@ -34,6 +34,7 @@ def _four_free_ports() -> int:
 def test_every_client_is_back_in_sequence_within_the_rto_after_a_web_restart() -> None:
     result = web_restart.drill_run(port=_four_free_ports(), clients=CLIENTS, watch_s=60)
     report = "\n".join(result.notes)
+    print(results_table([result]))  # the figures, with -s (and on a failure)
 
     assert f"fresh snapshot on the new process: {CLIENTS} of {CLIENTS} clients" in report, report
     assert f"a live delta after it: {CLIENTS} of {CLIENTS}" in report, report

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import ApiToken
 from accounts.roles import Role, UserLike, user_has_role, user_roles
-from ops.services import audit_record
+from accounts.services import audit_record
 
 TOKEN_PREFIX = "frgm_"  # noqa: S105 - a label that starts every token, not a secret
 PREFIX_LENGTH = 12  # "frgm_" and 7 characters: enough to tell tokens apart, useless to guess

@@ -10,9 +10,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
+from accounts.services import audit_record
 from lib.aws import client
 from ops.models import SecretReference
-from ops.services import audit_record
 
 
 def secret_verify(*, reference: SecretReference, user: AbstractBaseUser | None) -> SecretReference:

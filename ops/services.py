@@ -12,22 +12,17 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.services import audit_record
 from feeds.records import Feed
 from feeds.s3_events import BadNotification, s3_events_decode
 from feeds.selectors import ingest_failures_for
 from feeds.state_store import latest_state_clear
 from lib.aws import AwsUnavailable, client
-from ops.models import NOTE_MAX_CHARS, AuditEvent, Incident, IncidentEvent, Silence
+from ops.models import NOTE_MAX_CHARS, Incident, IncidentEvent, Silence
 
 
 class ActionRefused(ValueError):
     """The action does not apply in the object's current state."""
-
-
-def audit_record(
-    *, actor: AbstractBaseUser | None, action: str, target: str = "", detail: str = ""
-) -> AuditEvent:
-    return AuditEvent.objects.create(actor=actor, action=action, target=target, detail=detail)
 
 
 @transaction.atomic

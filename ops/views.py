@@ -14,6 +14,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import Role, role_required
+from accounts.services import audit_record
 from feeds.models import QuarantinedFile
 from feeds.records import Feed
 from feeds.selectors import RecentFile, intake_refusals_read, recent_files, state_self_heal_last
@@ -93,7 +94,7 @@ def quarantine_download(request: HttpRequest, pk: int) -> HttpResponse:
     if record.version_id:
         params["VersionId"] = record.version_id
     url = client("s3").generate_presigned_url("get_object", Params=params, ExpiresIn=300)
-    services.audit_record(actor=request.user, action="quarantine.download", target=record.key)
+    audit_record(actor=request.user, action="quarantine.download", target=record.key)
     return HttpResponseRedirect(url)
 
 

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
@@ -155,6 +155,7 @@ def api_role_required(role: Role) -> Callable[[View], View]:
             return view(request, *args, **kwargs)
 
         wrapped.frgm_required_role = role  # type: ignore[attr-defined]
-        return login_not_required(never_cache(require_GET(wrapped)))
+        # Django's decorators keep the view's call as it is (update_wrapper).
+        return cast(View, login_not_required(never_cache(require_GET(wrapped))))
 
     return decorator

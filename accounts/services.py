@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, Group, Permission, User
+from django.contrib.auth.models import Group, Permission, User
 from django.db import transaction
 
 from accounts.models import AuditEvent
@@ -14,7 +14,7 @@ from accounts.roles import ALL_ROLES, Role
 
 
 def audit_record(
-    *, actor: AbstractBaseUser | None, action: str, target: str = "", detail: str = ""
+    *, actor: User | None, action: str, target: str = "", detail: str = ""
 ) -> AuditEvent:
     """One line of the audit trail: who (None: the system) did what to what.
 

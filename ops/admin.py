@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.roles import AuthenticatedHttpRequest
 from lib.admin_read_only import ReadOnlyAdmin
 from ops.models import (
     AlarmStatus,
@@ -89,7 +90,9 @@ class SecretReferenceAdmin(admin.ModelAdmin):
         return obj.rotation_overdue(timezone.now())
 
     @admin.action(description="Verify with Secrets Manager (metadata only)")
-    def verify(self, request: HttpRequest, queryset: QuerySet[SecretReference]) -> None:
+    def verify(
+        self, request: AuthenticatedHttpRequest, queryset: QuerySet[SecretReference]
+    ) -> None:
         for reference in queryset:
             secret_verify(reference=reference, user=request.user)
             if reference.verify_error:

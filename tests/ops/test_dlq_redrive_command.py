@@ -8,8 +8,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from accounts.models import AuditEvent
 from lib.aws import client
-from ops.models import AuditEvent
 from tests.feeds.ingest.conftest import POSITIONS_KEY, latest_rows, sample
 
 

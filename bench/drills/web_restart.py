@@ -35,7 +35,6 @@ from bench.drills.stack import (
 from bench.drills.web_clients import LAG_NOTED_S, clients_process, live_js_backoff
 from bench.stats import percentile
 
-NAME = "web restart, 500 clients"
 SLOT_S = 0.25
 CLIENT_PROCESSES = 2  # as bench.fanout: one asyncio loop for 500 sockets lags on 2 cores
 
@@ -196,7 +195,7 @@ def _result(
         else "no client got a snapshot after the stop",
     ]
     return DrillResult(
-        name=NAME,
+        name=f"web restart, {clients} clients",
         rto_s=rto,
         rpo_s=0.0 if all_back else None,
         notes=notes,

@@ -54,7 +54,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "whitenoise.runserver_nostatic",
+    # ServeStatic's checks of its settings; it serves from frgm_site.static_files.
+    "servestatic",
     "django.contrib.staticfiles",
     "channels",
     "axes",
@@ -72,7 +73,6 @@ MIDDLEWARE = [
     # escaping a view is a 503, never a 500.
     "frgm_site.errors.ErrorResponsesMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -189,7 +189,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "servestatic.storage.CompressedManifestStaticFilesStorage"
             if PRODUCTION
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
@@ -318,9 +318,11 @@ if FRGM_LOG_FORMAT not in {"text", "json"}:
 # Password for the local persona users (create_role_users); generated when empty.
 FRGM_ROLE_PASSWORD = env_str("FRGM_ROLE_PASSWORD", "")
 
-# Locally, whitenoise serves straight from the apps' static folders; in
-# production from the collectstatic output baked into the image.
-WHITENOISE_USE_FINDERS = not PRODUCTION
+# Static files are served at the ASGI layer (frgm_site/static_files.py). Locally
+# ServeStatic serves straight from the finders (the apps' static folders); in
+# production from the collectstatic output baked into the image, through its
+# manifest: hashed names are cached for a year, with gzip variants.
+SERVESTATIC_USE_FINDERS = not PRODUCTION
 
 # --- Notification consumer (runs inside the Celery worker) ------------------------
 FRGM_CONSUME_NOTIFICATIONS = env_bool("FRGM_CONSUME_NOTIFICATIONS", True)

@@ -25,6 +25,7 @@ from frgm_site.env import (
     env_secret,
     env_str,
 )
+from frgm_site.logging_config import LOG_FORMATS, default_log_format, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 RUN_DIR = BASE_DIR / ".run"
@@ -269,51 +270,14 @@ if PRODUCTION:
 SILENCED_SYSTEM_CHECKS = [] if not PRODUCTION or SECURE_HSTS_PRELOAD else ["security.W021"]
 
 # --- Logging -------------------------------------------------------------------
-FRGM_LOG_FORMAT = env_str("FRGM_LOG_FORMAT", "json" if PRODUCTION else "text")
-FRGM_LOG_LEVEL = env_str("FRGM_LOG_LEVEL", "INFO")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "frgm_site.request_id.RequestIdFilter"}},
-    "formatters": {
-        "bare": {"format": "%(message)s"},
-        "text": {
-            "format": "%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] %(message)s",
-        },
-        "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-        },
-    },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": FRGM_LOG_FORMAT,
-            "filters": ["request_id"],
-        },
-        # EMF documents must be whole JSON lines for CloudWatch to read them.
-        "emf": {
-            "class": "logging.StreamHandler",
-            "formatter": "bare",
-            "stream": "ext://sys.stdout",
-        },
-    },
-    "root": {"handlers": ["console"], "level": FRGM_LOG_LEVEL},
-    "loggers": {
-        "botocore": {"level": "WARNING"},
-        "urllib3": {"level": "WARNING"},
-        "axes": {"level": "WARNING"},  # its start-up banner would open every command
-        "frgm.emf": {
-            "handlers": ["emf"],
-            # EMF lines feed CloudWatch in AWS; locally they only crowd the terminal.
-            "level": "INFO" if env_bool("FRGM_EMF", PRODUCTION) else "WARNING",
-            "propagate": False,
-        },
-    },
-}
-if FRGM_LOG_FORMAT not in {"text", "json"}:
+FRGM_LOG_FORMAT = env_str("FRGM_LOG_FORMAT", default_log_format(production=PRODUCTION))
+if FRGM_LOG_FORMAT not in LOG_FORMATS:
     raise ConfigError(f"FRGM_LOG_FORMAT={FRGM_LOG_FORMAT!r}: use 'text' or 'json'")
+FRGM_LOG_LEVEL = env_str("FRGM_LOG_LEVEL", "INFO")
+# uvicorn's access and error lines included (frgm_site/logging_config.py).
+LOGGING = logging_config(
+    log_format=FRGM_LOG_FORMAT, level=FRGM_LOG_LEVEL, emf=env_bool("FRGM_EMF", PRODUCTION)
+)
 
 # Password for the local persona users (create_role_users); generated when empty.
 FRGM_ROLE_PASSWORD = env_str("FRGM_ROLE_PASSWORD", "")

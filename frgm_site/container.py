@@ -15,7 +15,6 @@ error lines are then JSON in production, like the app's.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
 import tempfile
@@ -23,7 +22,12 @@ import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from frgm_site.logging_config import LOG_FORMATS, default_log_format, logging_config
+from frgm_site.logging_config import (
+    LOG_FORMATS,
+    LOG_LEVELS,
+    default_log_format,
+    logging_config,
+)
 
 PROCESSES = ("web", "worker", "scheduler", "migrate")
 WEB_PORT = "8000"
@@ -72,8 +76,8 @@ def uvicorn_log_config_write(environ: Mapping[str, str]) -> Path:
     log_format = environ.get("FRGM_LOG_FORMAT") or default_log_format(production=production)
     if log_format not in LOG_FORMATS:
         log_format = default_log_format(production=production)
-    level = (environ.get("FRGM_LOG_LEVEL") or "INFO").upper()
-    if not isinstance(logging.getLevelName(level), int):
+    level = environ.get("FRGM_LOG_LEVEL") or "INFO"
+    if level not in LOG_LEVELS:
         level = "INFO"
     path = uvicorn_log_config_path()
     config = logging_config(log_format=log_format, level=level, emf=False)

@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlencode
 from pythonjsonlogger.core import RESERVED_ATTRS
 
 LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Query parameters whose values never reach a log line (a token or a signature in
 # a link would let anyone who reads the logs replay it).
 SECRET_PARAMETER_PARTS = ("token", "key", "secret", "password", "signature", "code", "session")

@@ -40,7 +40,7 @@ def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("FRGM_", "DJANGO_"))}
     return subprocess.run(
         [sys.executable, *args],
-        env={**clean, **env, "FRGM_DOTENV": os.devnull},
+        env={**clean, **env},
         cwd=ROOT,
         capture_output=True,
         text=True,

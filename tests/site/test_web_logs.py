@@ -63,7 +63,7 @@ def _web_start(tmp_path: Path, env: dict[str, str]) -> Web:
         process = subprocess.Popen(
             [sys.executable, "-m", "frgm_site.container", "web"],
             cwd=ROOT,
-            env={**clean, **env, "FRGM_PORT": str(port), "FRGM_DOTENV": os.devnull},
+            env={**clean, **env, "FRGM_PORT": str(port)},
             stdout=out,
             stderr=err,
         )

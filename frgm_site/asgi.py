@@ -26,6 +26,7 @@ from django.conf import settings  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 
 from frgm_site.api_asgi import ApiServer  # noqa: E402
+from frgm_site.request_id import RequestIdASGI  # noqa: E402
 from frgm_site.routing import websocket_urlpatterns  # noqa: E402
 from frgm_site.static_files import StaticFilesASGI  # noqa: E402
 from ladder.api_cache import api_cache_hub_attach  # noqa: E402
@@ -33,13 +34,16 @@ from ladder.hub import live_hub_lifespan  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": StaticFilesASGI(
-            ApiServer(
-                django_asgi_app,
-                wsgi=get_wsgi_application(),
-                max_in_flight=settings.FRGM_API_MAX_IN_FLIGHT,
-                threads=settings.FRGM_API_THREADS,
-                startup=api_cache_hub_attach,
+        # The request id first: uvicorn's access line and every answer carry it.
+        "http": RequestIdASGI(
+            StaticFilesASGI(
+                ApiServer(
+                    django_asgi_app,
+                    wsgi=get_wsgi_application(),
+                    max_in_flight=settings.FRGM_API_MAX_IN_FLIGHT,
+                    threads=settings.FRGM_API_THREADS,
+                    startup=api_cache_hub_attach,
+                )
             )
         ),
         "websocket": AllowedHostsOriginValidator(

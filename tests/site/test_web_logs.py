@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -36,12 +37,16 @@ class Web:
     stderr: Path
 
     def get(self, path: str, **headers: str) -> int:
+        return self.ask(path, **headers)[0]
+
+    def ask(self, path: str, **headers: str) -> tuple[int, dict[str, str]]:
+        """(status, response headers with lower-case names)."""
         request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=5) as answer:  # noqa: S310
-                return int(answer.status)
+                return int(answer.status), {k.lower(): v for k, v in answer.headers.items()}
         except urllib.error.HTTPError as error:
-            return int(error.code)
+            return int(error.code), {k.lower(): v for k, v in error.headers.items()}
 
     def stop(self) -> tuple[str, str]:
         """Stop the server (its last lines flushed) and return (stdout, stderr)."""
@@ -130,8 +135,29 @@ def test_local_access_lines_stay_readable_text(tmp_path: Path) -> None:
     web = _web_start(tmp_path, {"FRGM_ENV": "local", "DATABASE_URL": "sqlite:///:memory:"})
     try:
         assert web.get("/healthz?view=ladder") == 200
+        # A static file, answered before Django: its line and answer carry an id too.
+        status, static = web.ask("/static/plotly/plotly.min.js?v=1")
+        assert status == 200
     finally:
         stdout, _ = web.stop()
     line = next(line for line in stdout.splitlines() if "view=ladder" in line)
     assert not line.startswith("{")
-    assert line.endswith("uvicorn.access [-] GET /healthz?view=ladder 200"), line
+    assert re.search(r" uvicorn\.access \[[0-9a-f]{32}\] GET /healthz\?view=ladder 200$", line), (
+        line
+    )
+    line = next(line for line in stdout.splitlines() if "v=1" in line)
+    assert line.endswith(f"[{static['x-request-id']}] GET /static/plotly/plotly.min.js?v=1 200")
+
+
+def test_each_access_line_carries_the_request_id_the_answer_carries(production_web) -> None:
+    _, page = production_web.ask("/healthz?view=mine")
+    _, given = production_web.ask("/healthz?view=given", **{"X-Request-Id": "req-from-alb-1"})
+    stdout, _ = production_web.stop()
+    by_query = {
+        line["query"]: line["request_id"]
+        for line in _json_lines(stdout)
+        if line["logger"] == "uvicorn.access"
+    }
+    assert by_query["view=mine"] == page["x-request-id"]
+    assert len(page["x-request-id"]) == 32  # chosen by the server: a uuid4's hex
+    assert by_query["view=given"] == given["x-request-id"] == "req-from-alb-1"

@@ -126,7 +126,7 @@ async def test_the_bundle_is_streamed_in_blocks_never_held_whole_in_memory(
     finally:
         tracemalloc.stop()
     assert answer.status == 200
-    assert answer.body_messages > 100, "the bundle was not streamed in small blocks"
+    assert answer.body_messages > 10, "the bundle was not streamed in blocks"
     assert peak < len(plotly_bytes) // 4, f"{peak} bytes held while serving the bundle"
 
 

@@ -8,7 +8,7 @@ with 304 and ``Range`` with 206, and chooses the headers and the file.
 
 Why not its Django middleware: WhiteNoise's handed Django a sync file iterator,
 which Django's ASGI handler reads whole into memory before the first byte goes
-out (4.6 MB for each ``plotly.min.js``); ServeStatic's middleware is async only,
+out (4.8 MB for each ``plotly.min.js``); ServeStatic's middleware is async only,
 so the ``/api/`` calls Django serves through its WSGI handler
 (``frgm_site.api_asgi``) would each pay an ``async_to_sync`` hop for it. A
 static file needs no session, CSRF or login either: it is public.

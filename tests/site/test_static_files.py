@@ -1,5 +1,5 @@
 """Static files come from ServeStatic at the ASGI layer: streamed, cacheable, never
-read whole into memory per request (plotly.min.js is 4.6 MB).
+read whole into memory per request (plotly.min.js is 4.8 MB).
 
 Driven through the ASGI application uvicorn serves (``frgm_site.asgi``), locally
 configured: ServeStatic serves from the finders. The image's configuration
@@ -117,7 +117,7 @@ async def test_the_bundle_is_streamed_in_blocks_never_held_whole_in_memory(
     application, plotly_bytes
 ) -> None:
     # WhiteNoise under Django's ASGI handler read the whole file into a list before
-    # sending its first byte: a peak above the file's 4.6 MB on every request.
+    # sending its first byte: a peak above the file's 4.8 MB on every request.
     await asgi_get(application, PLOTLY_URL)  # lazy set-up out of the way
     tracemalloc.start()
     try:

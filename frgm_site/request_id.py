@@ -98,7 +98,9 @@ class RequestIdMiddleware:
         request_id = request_id_choose(
             {name.lower(): value for name, value in request.headers.items()}
         )
-        request.frgm_request_id = request_id
+        # An attribute of our own on the request, as Django's middlewares add theirs
+        # (request.user): RequestIdFilter reads it on django.request's lines.
+        request.frgm_request_id = request_id  # type: ignore[attr-defined]
         token = _request_id.set(request_id)
         try:
             response = self.get_response(request)

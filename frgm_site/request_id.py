@@ -12,11 +12,13 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+
+from frgm_site.api_asgi import AsgiApp, Receive, Scope, Send
 
 _request_id: ContextVar[str] = ContextVar("request_id", default="-")
 # The ALB sends X-Amzn-Trace-Id; a client may send X-Request-Id. Accept only
@@ -35,13 +37,6 @@ def request_id_choose(headers: Mapping[str, str]) -> str:
     return incoming if incoming and _SAFE_ID.match(incoming) else uuid.uuid4().hex
 
 
-Message = dict[str, Any]
-AsgiApp = Callable[
-    [dict[str, Any], Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]],
-    Awaitable[None],
-]
-
-
 class RequestIdASGI:
     """ASGI (HTTP): choose the request's id, set it for the request's task, pass it
     on as ``X-Request-Id`` and answer with it."""
@@ -49,12 +44,7 @@ class RequestIdASGI:
     def __init__(self, app: AsgiApp) -> None:
         self.app = app
 
-    async def __call__(
-        self,
-        scope: dict[str, Any],
-        receive: Callable[[], Awaitable[Message]],
-        send: Callable[[Message], Awaitable[None]],
-    ) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -64,7 +54,7 @@ class RequestIdASGI:
         scope = {**scope, "headers": [*forwarded, (b"x-request-id", request_id.encode())]}
         answer_header = (b"x-request-id", request_id.encode())
 
-        async def send_with_id(message: Message) -> None:
+        async def send_with_id(message: Mapping[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 names = {k.lower() for k, _ in message.get("headers", [])}
                 if b"x-request-id" not in names:

@@ -33,6 +33,7 @@ POINT_VALUE = 1000.0  # ZN: dollars per point per contract
 TRADING_DAYS_PER_YEAR = 252.0
 _INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
 _INV_SQRT_2 = 1.0 / np.sqrt(2.0)
+_PART_CELLS = 16_384  # cells of the grid worked on at once: ~128 KB per array
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 
@@ -136,23 +137,25 @@ def _call_grid(levels: FloatArray, strike: FloatArray, spread: FloatArray) -> _G
     return _Grid(value, call_delta)
 
 
-def _grids(book: Book, levels: FloatArray, shifts: FloatArray, days_forward: float) -> _Grid:
-    """Call values and deltas of every option at every level x shift, ``days_forward``
-    ahead; an option past expiry by then is worth its intrinsic value, whatever the vol."""
-    years = np.maximum(book.years - days_forward / TRADING_DAYS_PER_YEAR, 0.0)
+def _grids(book: Book, part: slice, levels: FloatArray, shifts: FloatArray, days: float) -> _Grid:
+    """Call values and deltas of the book's options ``part`` at every level x shift,
+    ``days`` forward; an option past expiry by then is worth its intrinsic value,
+    whatever the vol."""
+    strike, vol = book.strike[part], book.vol[part]
+    years = np.maximum(book.years[part] - days / TRADING_DAYS_PER_YEAR, 0.0)
     live = years > 0
-    grid = _Grid(
-        np.empty((book.size, shifts.size, levels.size)),
-        np.empty((book.size, shifts.size, levels.size)),
-    )
     if live.all():
-        spread = (book.vol * np.sqrt(years))[:, None] * (1.0 + shifts)[None, :]
-        return _call_grid(levels, book.strike, spread)
+        spread = (vol * np.sqrt(years))[:, None] * (1.0 + shifts)[None, :]
+        return _call_grid(levels, strike, spread)
+    grid = _Grid(
+        np.empty((strike.size, shifts.size, levels.size)),
+        np.empty((strike.size, shifts.size, levels.size)),
+    )
     if live.any():
-        spread = (book.vol[live] * np.sqrt(years[live]))[:, None] * (1.0 + shifts)[None, :]
-        part = _call_grid(levels, book.strike[live], spread)
-        grid.value[live], grid.delta[live] = part.value, part.delta
-    diff = levels[None, :] - book.strike[~live, None]  # (expired, m), the same at every vol
+        spread = (vol[live] * np.sqrt(years[live]))[:, None] * (1.0 + shifts)[None, :]
+        found = _call_grid(levels, strike[live], spread)
+        grid.value[live], grid.delta[live] = found.value, found.delta
+    diff = levels[None, :] - strike[~live, None]  # (expired, m), the same at every vol
     grid.value[~live] = np.maximum(diff, 0.0)[:, None, :]
     grid.delta[~live] = (diff > 0)[:, None, :]
     return grid
@@ -191,17 +194,24 @@ def book_slide(
         zeros = np.zeros(shape)
         return Slide(levels_a, shifts, zeros, zeros.copy(), {})
     sorted_book, blocks = _expiry_blocks(book) if by_expiry else (book, {"": (0, book.size)})
-    grid = _grids(sorted_book, levels_a, shifts, days_forward)
     dollars = sorted_book.position * POINT_VALUE
     put_dollars = np.where(sorted_book.is_call, 0.0, dollars)
     today = _values_today(sorted_book)
+    # A few dozen options at a time: the arrays of a part stay in the CPU's cache
+    # through the dozen passes over them, instead of streaming ~2.5 MB arrays each time.
+    step = max(1, _PART_CELLS // (levels_a.size * shifts.size))
+    call_delta = np.zeros(levels_a.size * shifts.size)
     per_block: dict[str, FloatArray] = {}
     for name, (a, b) in blocks.items():
-        calls = dollars[a:b] @ grid.value[a:b].reshape(b - a, -1)  # (v * m,)
+        calls = np.zeros(levels_a.size * shifts.size)
+        for start in range(a, b, step):
+            part = slice(start, min(start + step, b))
+            grid = _grids(sorted_book, part, levels_a, shifts, days_forward)
+            calls += dollars[part] @ grid.value.reshape(grid.value.shape[0], -1)
+            call_delta += sorted_book.position[part] @ grid.delta.reshape(grid.delta.shape[0], -1)
         parity = levels_a * put_dollars[a:b].sum() - put_dollars[a:b] @ sorted_book.strike[a:b]
         pnl = calls.reshape(shifts.size, -1).T - parity[:, None] - dollars[a:b] @ today[a:b]
         per_block[name] = pnl
-    call_delta = sorted_book.position @ grid.delta.reshape(book.size, -1)
     puts = sorted_book.position[~sorted_book.is_call].sum()
     return Slide(
         levels=levels_a,

@@ -10,11 +10,11 @@ the cells are formatted here once for the page and the live frames alike
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from csp.decorators import csp_update
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 
 from accounts.roles import Role, role_required
 from feeds.redis_clients import StateStoreUnavailable
@@ -62,6 +62,7 @@ def slide_header(view: SlideView) -> dict[str, Any]:
         "spot": decimal_text(ladder.spot) if ladder.spot is not None else None,
         "spot_source": ladder.spot_source,
         "centre": decimal_text(ladder.header.centre) if ladder.header else None,
+        "days": f"{view.days:g}",
         "as_of": ladder.as_of.isoformat() if ladder.as_of else None,
         "shifts": [_shift_label(s) for s in view.vol_shifts],
         "expiries": list(view.expiries),
@@ -83,7 +84,7 @@ def slide_rows(view: SlideView) -> list[dict[str, Any]]:
             "delta": cells[str(row.move)]["delta"],
             "cells": [cells[str(row.move)][f"pnl:{i}"] for i in range(len(row.pnl))],
             "by_expiry": [
-                [cells[str(row.move)][f"x:{e}:{i}"] for i in range(len(row.pnl))]
+                (e, [cells[str(row.move)][f"x:{e}:{i}"] for i in range(len(row.pnl))])
                 for e in view.expiries
             ],
         }
@@ -101,6 +102,22 @@ def slide_chart(view: SlideView) -> dict[str, Any]:
             for i, s in enumerate(view.vol_shifts)
         ],
     }
+
+
+def _live_query(query: dict[str, Any]) -> str:
+    """The page's checked parameters as the query of its socket (``/ws/slide/?...``)."""
+    moves = query["moves"]
+    step = moves[0] - moves[1] if len(moves) > 1 else 1
+    fields = {
+        "moves": str(max(moves, default=0)),
+        "step": str(step),
+        "vol_shifts": ",".join(repr(float(s)) for s in query["vol_shifts"]),
+        "days": repr(float(query["days"])),
+        "by_expiry": "1" if query["by_expiry"] else "0",
+    }
+    if query["instrument_id"]:
+        fields["instrument"] = query["instrument_id"]
+    return urlencode(fields, safe=",")
 
 
 @csp_update({"style-src": PLOTLY_STYLE_HASHES})  # plotly's own styles, as on analytics
@@ -122,7 +139,7 @@ def slide_page(request: HttpRequest) -> HttpResponse:
             "days": request.GET.get("days") or "0",
             "vol_shifts": ",".join(f"{s:g}" for s in query["vol_shifts"]),
         },
-        "api_url": reverse("api:slide"),
+        "live_query": _live_query(query),
     }
     try:
         try:
@@ -130,6 +147,7 @@ def slide_page(request: HttpRequest) -> HttpResponse:
         except UnknownInstrument as exc:
             view = slide_snapshot(**{**query, "instrument_id": None})
             context["note"] = f"{exc}: showing the future with the largest position instead"
+            context["live_query"] = _live_query({**query, "instrument_id": None})
     except StateStoreUnavailable:
         context["state_store_down"] = True
         return render(request, "ladder/slide.html", {**context, "unavailable": True})
@@ -138,6 +156,7 @@ def slide_page(request: HttpRequest) -> HttpResponse:
         feeds=feed_badges(view.ladder.feeds),
         shifts=[_shift_label(s) for s in view.vol_shifts],
         rows=slide_rows(view),
+        header=slide_header(view),
         chart=slide_chart(view),
     )
     return render(request, "ladder/slide.html", context)

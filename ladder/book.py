@@ -1,23 +1,11 @@
 """The whole book at other prices: options repriced at every ladder level, and the slide.
 
-The model, stated once (docs/BOOK.md says the same in words):
+The model (spot, parallel shift, Bachelier vols from ADJTHEOR, vtexp time, days
+forward, the P&L and delta sums, the "not priced" rule) is stated once, in
+docs/BOOK.md, with the worked example and how the grid below is computed.
 
-- spot S is the future's mid from the newest spot-risk file (the ladder's spot);
-  every option is repriced with its underlying moved by the same amount, L - S
-  (a parallel shift);
-- each option's vol sigma is the Bachelier implied vol of its ``ADJTHEOR`` at S,
-  as the spot-risk Greeks (derived on ingest) carry it; its time T is its
-  expiry's vtexp days / 252 from the newest vtexp file;
-- options P&L(L) = sum of position x (V(L, K, T', sigma') - V(S, K, T, sigma)) x 1,000
-  over options with a position, where a vol shift x makes sigma' = sigma (1 + x)
-  and d days forward make T' = max(T - d / 252, 0) (past expiry an option is
-  worth its intrinsic value);
-- book delta(L) = the futures position at L + sum of position x delta(L), in contracts;
-- an option with a position but no price, no vol or no vtexp is left out and
-  counted (``Book.unpriced``), never silently zero.
-
-Model values are floats (numpy, vectorised over levels x vol shifts x options):
-dollars shown to the cent. Pure: rows in, arrays out.
+Model values are floats (numpy/scipy, vectorised over options x vol shifts x
+levels): dollars shown to the cent. Pure: rows in, arrays out.
 """
 
 from __future__ import annotations

@@ -68,7 +68,7 @@ from ladder.hub.ladder_view import (
     ladder_compute_default,
 )
 from ladder.hub.process_hub import LiveHub
-from ladder.hub.slide_view import SlideCompute, SlideView, slide_view_key, slide_view_query
+from ladder.hub.slide_view import SlideCompute, SlideRoom, slide_view_key, slide_view_query
 from ladder.hub.spot_risk_view import SpotRiskView
 from ladder.hub.subscriber import Subscriber
 from ladder.hub.view import View
@@ -91,7 +91,7 @@ __all__ = [
     "LiveHub",
     "PackedCells",
     "SlideCompute",
-    "SlideView",
+    "SlideRoom",
     "SpotRiskView",
     "Subscriber",
     "View",

@@ -25,7 +25,7 @@ from ladder.hub.keys import (
     SPOT_RISK_VIEW,
 )
 from ladder.hub.ladder_view import LadderCompute, LadderView, ladder_compute_default
-from ladder.hub.slide_view import SlideCompute, SlideView, slide_compute_default
+from ladder.hub.slide_view import SlideCompute, SlideRoom, slide_compute_default
 from ladder.hub.snapshots import snapshot_queue
 from ladder.hub.spot_risk_view import SpotRiskView
 from ladder.hub.state_reads import feed_stamps
@@ -156,7 +156,7 @@ class LiveHub:
                 compute=self.ladder_compute,
             )
         if key.startswith(SLIDE_PREFIX):
-            return SlideView(key, compute=self.slide_compute)
+            return SlideRoom(key, compute=self.slide_compute)
         raise ValueError(f"unknown live view {key!r}")
 
     # updates

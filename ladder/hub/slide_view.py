@@ -76,9 +76,11 @@ def slide_compute_default(**query: Any) -> tuple[dict[str, Any], dict[str, Cells
     return slide_header(view), rows
 
 
-class SlideView(LadderView):
-    """The slide of one parameter set; snapshot and deltas as the ladder view's
-    (header fields, rows by move, ``order`` when the rows changed).
+class SlideRoom(LadderView):
+    """The slide of one parameter set: the ladder of its instrument and reach, with the
+    options book at every vol shift; snapshot and deltas as the ladder view's (header
+    fields, rows by move, ``order`` when the rows changed). (Named a room, not a view:
+    ``ladder.selectors.slide.SlideView`` is the read model it sends.)
 
     One grid per file: the worker writes a whole file to the state store before it
     publishes the file's first update (one per group), so a grid computed after any
@@ -90,17 +92,21 @@ class SlideView(LadderView):
     whole_batches = True
 
     def __init__(self, key: str, *, compute: SlideCompute) -> None:
-        super().__init__(key, instrument_id=None, ticks=0, compute=compute)
-        self.query = slide_view_query(key)
+        query = slide_view_query(key)
+        reach = max((abs(m) for m in query["moves"]), default=1)  # the ladder it reads
+        super().__init__(key, instrument_id=query["instrument_id"], ticks=reach, compute=compute)
+        self.query = query
         self.computations = 0  # grids computed: once per update, whatever the sockets
         self._absorbed: set[tuple[str, str]] = set()  # files folded in since the last grid
         self._computed: dict[tuple[str, str], None] = {}  # files a grid had (the newest)
 
+    def wants(self, update: FeedUpdate) -> bool:
+        if (update["feed"], update["version"]) in self._computed:
+            return False  # a later part of a file a grid already had
+        return super().wants(update)
+
     def absorb(self, update: FeedUpdate, *, gap: bool) -> None:
-        file = (update["feed"], update["version"])
-        if file in self._computed and not gap:
-            return
-        self._absorbed.add(file)
+        self._absorbed.add((update["feed"], update["version"]))
         super().absorb(update, gap=gap)
 
     async def _compute(self) -> tuple[dict[str, Any], dict[str, Cells]]:

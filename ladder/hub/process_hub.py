@@ -141,6 +141,14 @@ class LiveHub:
             if view.flush_task is not None:
                 view.flush_task.cancel()
 
+    def writes_pending(self) -> bool:
+        """Some socket still has frames queued (the recomputes wait for them to go out)."""
+        return any(
+            not subscriber.queue.empty()
+            for view in self.views.values()
+            for subscriber in view.subscribers
+        )
+
     def subscriber_count(self) -> int:
         return sum(len(view.subscribers) for view in self.views.values())
 
@@ -154,9 +162,10 @@ class LiveHub:
                 instrument_id=None if instrument == DEFAULT_INSTRUMENT else instrument,
                 ticks=int(ticks) if ticks else DEFAULT_TICKS,
                 compute=self.ladder_compute,
+                writes_pending=self.writes_pending,
             )
         if key.startswith(SLIDE_PREFIX):
-            return SlideRoom(key, compute=self.slide_compute)
+            return SlideRoom(key, compute=self.slide_compute, writes_pending=self.writes_pending)
         raise ValueError(f"unknown live view {key!r}")
 
     # updates

@@ -91,10 +91,18 @@ class SlideRoom(LadderView):
 
     whole_batches = True
 
-    def __init__(self, key: str, *, compute: SlideCompute) -> None:
+    def __init__(
+        self, key: str, *, compute: SlideCompute, writes_pending: Callable[[], bool] | None = None
+    ) -> None:
         query = slide_view_query(key)
         reach = max((abs(m) for m in query["moves"]), default=1)  # the ladder it reads
-        super().__init__(key, instrument_id=query["instrument_id"], ticks=reach, compute=compute)
+        super().__init__(
+            key,
+            instrument_id=query["instrument_id"],
+            ticks=reach,
+            compute=compute,
+            writes_pending=writes_pending,
+        )
         self.query = query
         self.computations = 0  # grids computed: once per update, whatever the sockets
         self._absorbed: set[tuple[str, str]] = set()  # files folded in since the last grid
@@ -116,6 +124,7 @@ class SlideRoom(LadderView):
         self._absorbed.clear()
         while len(self._computed) > _FILES_REMEMBERED:
             del self._computed[next(iter(self._computed))]
+        await self.writes_done()
         return await asyncio.to_thread(self.compute, **self.query)
 
 

@@ -5,6 +5,8 @@ on the same socket, traders only. Real ingest, real Redis, the real ASGI app."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from decimal import Decimal
 
 import pytest
@@ -12,6 +14,7 @@ from asgiref.sync import sync_to_async
 from django.test import Client
 
 from accounts.consumers import CLOSE_FORBIDDEN
+from feeds.publish import updates_publish
 from frgm_site.asgi import application  # noqa: F401 - the app under test
 from ladder.frames import CLOSE_BAD_REQUEST
 from ladder.hub import SLIDE_PREFIX, Subscriber, live_hub
@@ -20,7 +23,7 @@ from tests.ladder.book.conftest import POSITIONS, spot_risk_with_positions
 from tests.ladder.pages.conftest import INSTRUMENT
 from tests.ladder.pages.test_spot_from_actant import sep25_instrument
 
-from .conftest import connect, frame, frames_for
+from .conftest import connect, frame, frames_for, spot_row, spot_update
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -202,3 +205,42 @@ async def test_only_traders_get_the_slide(stack, oncall) -> None:
     ws = await connect(f"/ws/slide/?{QUERY}", oncall)
     assert await ws.receive_output() == {"type": "websocket.close", "code": CLOSE_FORBIDDEN}
     assert _slide_views() == {}
+
+
+async def test_a_recompute_waits_for_frames_still_queued_for_sockets(
+    stack, trader, live_settings
+) -> None:
+    """The fan-out first: a grid computed while the loop writes a frame to 1,000 sockets
+    would hold the GIL against those writes (``LadderView.writes_done``)."""
+    computed: list[float] = []
+
+    def compute(**query):
+        computed.append(time.monotonic())
+        n = str(len(computed))
+        return {"spot": n}, {"0": {"pnl:0": [n, n, ""]}}
+
+    hub = live_hub()
+    hub.slide_compute = compute
+    ws = await connect(f"/ws/slide/?{QUERY}", trader)
+    assert (await frame(ws))["data"]["header"] == {"spot": "1"}
+    [room] = _slide_views().values()
+    unwritten = Subscriber(close=_never_closed)  # a socket whose writer has not run yet
+    unwritten.queue.put_nowait("a spot-risk frame still to write")
+    room.subscribers.add(unwritten)
+    drained: list[float] = []
+
+    def drain() -> None:
+        drained.append(time.monotonic())
+        while not unwritten.queue.empty():
+            unwritten.queue.get_nowait()
+
+    asyncio.get_running_loop().call_later(0.08, drain)
+    await asyncio.to_thread(
+        updates_publish, [spot_update(1, {"K": spot_row("XCME.OZN.SEP25.110.C", "0.5")})]
+    )
+    delta = await frame(ws)
+    assert delta["data"]["header"] == {"spot": "2"}
+    assert drained, "the recompute did not wait for the queued frame"
+    assert computed[1] >= drained[0]
+    room.subscribers.discard(unwritten)
+    await ws.disconnect()

@@ -11,7 +11,8 @@ process writing one pre-serialised frame to every local socket reached ~0.2 s
 - it keeps the state of each live view (``spot-risk``, ``ladder:<instrument>``,
   ``slide:<parameters>``) in memory (``view``, ``spot_risk_view``, ``ladder_view``,
   ``slide_view``: one per distinct parameter set, computed once per update for
-  all of its sockets), coalesces updates
+  all of its sockets; a recompute lets the frames already queued for sockets
+  go out first, ``LadderView.writes_done``), coalesces updates
   per view (a short settle, a file's last part and a spot-risk chunk batch's
   last chunk, then at most one frame per ``FRGM_LIVE_INTERVAL_S``:
   ``coalescing``), numbers the view's frames (``seq``) and serialises each

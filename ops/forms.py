@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.utils import timezone
 
 from feeds.feed_keys import trading_date_for
@@ -129,13 +128,7 @@ class RebuildForm(forms.Form):
     )
 
     def clean_day(self) -> date | None:
-        day = _trading_day(self.cleaned_data.get("day"), required=False)
-        kept = settings.FRGM_HISTORY_RETENTION_DAYS
-        if day is not None and day < trading_date_for(datetime.now(UTC)) - timedelta(days=kept):
-            raise forms.ValidationError(
-                f"History is kept {kept} days: {day:%Y-%m-%d} has none left. Replay it instead."
-            )
-        return day
+        return _trading_day(self.cleaned_data.get("day"), required=False)
 
     def params(self) -> dict[str, Any]:
         day = self.cleaned_data["day"] or trading_date_for(datetime.now(UTC))

@@ -11,13 +11,18 @@ killed mid-run has the broker deliver it again; the claim in
 
 from __future__ import annotations
 
+import os
+import socket
+
 from celery import Task, shared_task
 
 from ops.task_runs import task_run_execute
 
 
 def _execute(task: Task, run_id: int) -> None:
-    task_run_execute(run_id=run_id, worker=str(task.request.hostname or "worker"))
+    # Host and process: what on-call needs to find the worker when a run is lost.
+    host = task.request.hostname or socket.gethostname()
+    task_run_execute(run_id=run_id, worker=f"celery {host} pid {os.getpid()}")
 
 
 @shared_task(bind=True, name="ops.replay_day")

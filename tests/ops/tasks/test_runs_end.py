@@ -100,7 +100,7 @@ def test_a_failed_run_shows_why_without_the_endpoint(feed_queue: FeedQueue, onca
     assert run.status == "failed"
     assert run.finished_at is not None
     assert run.error.startswith("AwsUnavailable: SQS:")
-    assert "Could not connect to the endpoint URL: \"<endpoint>\"" in run.error
+    assert 'Could not connect to the endpoint URL: "<endpoint>"' in run.error
     assert "127.0.0.1" not in run.error
 
 

@@ -9,12 +9,18 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.urls import reverse
 
+from feeds.aws import client
 from feeds.redis_clients import state_store
 from ops.models import AuditEvent, OpsTaskRun
 from tests.conftest import logged_in
 from tests.feeds.commands.conftest import day_ingest
-from tests.feeds.ingest.conftest import latest_rows
-from tests.ops.tasks.support import dead_letters, started_on_the_page
+from tests.feeds.ingest.conftest import POSITIONS_KEY, latest_rows, sample
+from tests.ops.tasks.support import (
+    dead_letters,
+    frames_until_ended,
+    started_on_the_page,
+    tasks_socket,
+)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -38,7 +44,7 @@ async def test_a_redrive_started_on_the_page_reaches_done_and_its_progress_arriv
     run = await sync_to_async(OpsTaskRun.objects.get)(pk=last["run"])
     assert (run.status, run.counts, run.started_by_id) == ("done", {"moved": 3}, oncall.pk)
     assert run.finished_at is not None
-    assert "@" in run.worker  # the Celery node that ran it
+    assert run.worker.startswith("celery ")  # the worker ran it, not the web
     assert await sync_to_async(feed_queue.depth)(feed_queue.dlq_url) == 0
     assert sum(await sync_to_async(feed_queue.drain)()) == 3  # back in the queue, ingested
     assert await sync_to_async(latest_rows)("tt-positions")
@@ -98,3 +104,49 @@ def test_a_finished_run_stays_listed_with_its_result(stack, oncall):
     assert f'id="run-{run.pk}"' in page
     assert "Moved 4 message(s) back to the feed queue." in page
     assert "oscar-oncall" in page
+
+
+async def test_redrive_moves_dead_letters_back_and_they_are_ingested(
+    ops_worker, feed_queue, oncall
+):
+    """The DLQ's own form (intake and feed pages): typed confirmation, then the
+    worker moves the messages and the page it came from follows the run."""
+    await sync_to_async(feed_queue.put)(POSITIONS_KEY, sample("tt/positions_response.json"))
+    [notification] = [
+        m for m in await sync_to_async(feed_queue.receive)() if "Records" in m["Body"]
+    ]
+    sqs = client("sqs")
+    await sync_to_async(sqs.delete_message)(
+        QueueUrl=feed_queue.url, ReceiptHandle=notification["ReceiptHandle"]
+    )
+    await sync_to_async(sqs.send_message)(
+        QueueUrl=feed_queue.dlq_url, MessageBody=notification["Body"]
+    )
+    assert await sync_to_async(feed_queue.depth)(feed_queue.dlq_url) == 1
+    browser = await sync_to_async(logged_in)(oncall)
+    intake = reverse("ops:intake")
+
+    refused = await sync_to_async(browser.post)(
+        reverse("ops:dlq_redrive"), {"confirm": "yes", "next": intake}, follow=True
+    )
+    assert "Type redrive to confirm" in refused.content.decode()
+    assert await sync_to_async(feed_queue.depth)(feed_queue.dlq_url) == 1
+
+    socket = await tasks_socket(oncall)
+    started = await sync_to_async(browser.post)(
+        reverse("ops:dlq_redrive"), {"confirm": "redrive", "next": intake}
+    )
+    assert started["Location"] == intake
+    frames = await frames_until_ended(socket)
+    await socket.disconnect()
+    assert frames[-1]["status"] == "done"
+    assert await sync_to_async(feed_queue.depth)(feed_queue.dlq_url) == 0
+    assert all(await sync_to_async(feed_queue.drain)())
+    assert await sync_to_async(latest_rows)("tt-positions")
+    audit = await sync_to_async(AuditEvent.objects.select_related("actor").get)(
+        action="dlq.redrive"
+    )
+    assert audit.actor.username == "oscar-oncall"
+    page = (await sync_to_async(browser.get)(intake)).content.decode()
+    assert f'id="run-{frames[-1]["run"]}"' in page  # listed on the page that started it
+    assert "Moved 1 message(s) back to the feed queue" in page

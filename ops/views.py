@@ -157,7 +157,7 @@ def _task_start(request: HttpRequest, *, kind: str, params: dict[str, Any]) -> O
     except RunRefused as exc:
         messages.error(request, str(exc))
         return None
-    messages.success(request, f"Started run #{run.pk}: {run.get_kind_display().lower()}.")
+    messages.success(request, f"Started run #{run.pk}: {TaskKind(run.kind).label}.")
     return run
 
 

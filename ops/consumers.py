@@ -16,7 +16,7 @@ from django.conf import settings
 
 from accounts.consumers import RoleGatedConsumer
 from accounts.roles import Role
-from feeds.loops import LoopHealth
+from lib.loops import LoopHealth
 from ops.live import ops_rows_frame, task_run_html
 from ops.messages import OPS_TASKS_GROUP, OpsTaskUpdate
 

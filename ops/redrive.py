@@ -25,7 +25,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 
-from feeds.aws import AwsUnavailable, client
+from lib.aws import AwsUnavailable, client
 
 MOVE_TASK = "move-task"
 LOOP = "loop"

@@ -192,7 +192,8 @@ class FrgmStack(Stack):
             )
         )
         # worker: reads feed files (and lists them for replay), consumes the queue,
-        # writes and reads history (rebuild reads it), redrives the DLQ. Its metrics are EMF lines in its log: no API.
+        # writes and reads history (rebuild reads it), redrives the DLQ. Its metrics
+        # are EMF lines in its log: no API.
         worker_role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=["s3:GetObject", "s3:GetObjectVersion"],

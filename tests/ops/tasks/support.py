@@ -10,8 +10,8 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from feeds.aws import client
 from frgm_site.asgi import application
+from lib.aws import client
 from tests.feeds.ingest.conftest import FeedQueue, sample
 
 ORIGIN = (b"origin", b"http://127.0.0.1:8000")

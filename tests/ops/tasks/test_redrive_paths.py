@@ -14,7 +14,7 @@ from django.conf import settings
 from django.test import override_settings
 
 import ops.redrive
-from feeds.aws import client
+from lib.aws import client
 from ops.models import OpsTaskRun
 from ops.redrive import dlq_redrive
 from ops.task_runs import task_run_execute, task_run_start

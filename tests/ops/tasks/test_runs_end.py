@@ -11,8 +11,8 @@ from django.utils import timezone
 
 import feeds.replay
 from devstack.processes import free_port
-from feeds.aws import clients_reset
 from feeds.pipeline import TransientIngestError
+from lib.aws import clients_reset
 from ops.models import OpsTaskRun
 from ops.scheduler import ops_cycle_run
 from ops.task_runs import task_run_execute, task_run_start, task_runs_lose

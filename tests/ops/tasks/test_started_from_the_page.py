@@ -9,8 +9,8 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.urls import reverse
 
-from feeds.aws import client
-from feeds.redis_clients import state_store
+from lib.aws import client
+from lib.redis_clients import state_store
 from ops.models import AuditEvent, OpsTaskRun
 from tests.conftest import logged_in
 from tests.feeds.commands.conftest import day_ingest

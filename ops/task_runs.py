@@ -93,12 +93,27 @@ def task_run_start(
                 detail=json.dumps({"run": run.pk, "params": params, "via": via}),
             )
             if enqueue:
-                name = TASK_NAMES[TaskKind(kind)]
-                transaction.on_commit(lambda: current_app.send_task(name, args=[run.pk]))
+                transaction.on_commit(lambda: _enqueue(run))
     except IntegrityError:
         raise RunRefused(_refusal(lock)) from None
     task_run_publish(run)
     return run
+
+
+def _enqueue(run: OpsTaskRun) -> None:
+    """Send the run's task; a broker that does not take it (the messaging Redis
+    away) fails the run at once, saying so, rather than leaving it queued until
+    it is marked lost."""
+    try:
+        current_app.send_task(TASK_NAMES[TaskKind(run.kind)], args=[run.pk])
+    except Exception as exc:
+        log.warning("ops task run #%s: not queued: %s", run.pk, endpoint_free(str(exc)))
+        _end(
+            run,
+            RunStatus.FAILED,
+            error=f"Not queued: the task broker (messaging Redis) did not take it: "
+            f"{type(exc).__name__}: {exc}",
+        )
 
 
 def _refusal(lock: str) -> str:

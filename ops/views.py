@@ -33,7 +33,7 @@ from ops.forms import (
     SilenceForm,
 )
 from ops.live import task_run_rows
-from ops.models import AlarmTransition, Incident, OpsTaskRun, TaskKind
+from ops.models import AlarmTransition, Incident, OpsTaskRun, RunStatus, TaskKind
 from ops.task_runs import RunRefused, task_run_start, task_runs_lose
 
 oncall = role_required(Role.ONCALL)  # admins hold every role
@@ -157,7 +157,10 @@ def _task_start(request: HttpRequest, *, kind: str, params: dict[str, Any]) -> O
     except RunRefused as exc:
         messages.error(request, str(exc))
         return None
-    messages.success(request, f"Started run #{run.pk}: {TaskKind(run.kind).label}.")
+    if run.status == RunStatus.FAILED:  # the broker did not take it
+        messages.error(request, f"Run #{run.pk} did not start. {run.error}")
+    else:
+        messages.success(request, f"Started run #{run.pk}: {TaskKind(run.kind).label}.")
     return run
 
 

@@ -15,7 +15,7 @@ from tests.browser.support import (
     served_app,
     session_cookie,
 )
-from tests.ops.conftest import celery_on
+from tests.ops.conftest import celery_broker
 from tests.ops.tasks.support import dead_letters
 
 pytestmark = BROWSER_MARKS
@@ -26,7 +26,7 @@ def test_a_redrive_started_on_the_page_finishes_there(transactional_db, stack, f
     oncall = User.objects.create_user("omar-ops", password="pw-omar-ops")
     oncall.groups.add(Group.objects.get_or_create(name="oncall")[0])
     dead_letters(feed_queue, 3)
-    celery_on(stack)
+    celery_broker(stack.messaging_url)
     with served_app() as url, chromium_page(url, cookies=session_cookie(oncall, url)) as page:
         page.goto("/ops/tasks/")
         assert "3 message(s) waiting." in page.inner_text("#redrive-form")

@@ -15,13 +15,14 @@ from tests.feeds.ingest.conftest import emf_documents, feed_queue  # noqa: F401
 from tests.stack import Stack
 
 
-def celery_on(stack: Stack) -> None:
-    """Point the Celery app at ``stack``'s messaging Redis (the broker, as in AWS).
+def celery_broker(url: str) -> None:
+    """Point the Celery app at the broker ``url`` (the test stack's messaging Redis,
+    as in AWS).
 
     The app read its broker from settings once; its connection pools were made
     with that URL, so they go too (private attributes: Celery has no public reset
     that keeps the app registered)."""
-    app.conf.broker_url = stack.messaging_url
+    app.conf.broker_url = url
     app._pool = None
     app.amqp._producer_pool = None
 
@@ -34,7 +35,7 @@ def ops_worker(stack: Stack, transactional_db: None) -> Iterator[Any]:
     Without the SQS notification consumer: the tests drain their queue themselves.
     The database is the test's, committed (``transactional_db``), as a worker
     process sees it."""
-    celery_on(stack)
+    celery_broker(stack.messaging_url)
     with (
         override_settings(FRGM_CONSUME_NOTIFICATIONS=False),
         start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING") as worker,

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.test import override_settings
+from django.urls import reverse
 from django.utils import timezone
 
 import feeds.replay
@@ -16,8 +17,10 @@ from lib.aws import clients_reset
 from ops.models import OpsTaskRun
 from ops.scheduler import ops_cycle_run
 from ops.task_runs import task_run_execute, task_run_start, task_runs_lose
+from tests.conftest import logged_in
 from tests.feeds.commands.conftest import day_ingest
 from tests.feeds.ingest.conftest import FeedQueue
+from tests.ops.conftest import celery_broker
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +131,23 @@ def test_a_replay_with_files_that_failed_ends_failed_with_its_counts(
     assert run.error.startswith("1 file(s) failed, e.g. tt/orders/2025-07-21/")
     assert "Run the replay again" in run.error
     assert "Replayed 5 file(s) of 2025-07-21" in run.result
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_the_broker_did_not_take_fails_at_once_saying_so(stack, oncall):
+    """The messaging Redis away: the run does not sit queued until it is lost."""
+    closed = free_port()
+    celery_broker(f"redis://127.0.0.1:{closed}/0")
+    try:
+        page = logged_in(oncall).post(
+            reverse("ops:task_start", args=["redrive"]), {"confirm": "redrive"}, follow=True
+        )
+    finally:
+        celery_broker(stack.messaging_url)
+    run = OpsTaskRun.objects.get()
+    assert run.status == "failed"
+    assert run.error.startswith("Not queued: the task broker (messaging Redis) did not take it")
+    assert str(closed) not in run.error
+    assert f"Run #{run.pk} did not start." in page.content.decode()
+    # Its lock is free: once the broker is back, on-call starts it again.
+    assert task_run_start(kind="redrive", params={}, user=oncall, enqueue=False).status == "queued"

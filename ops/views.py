@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
@@ -20,21 +18,16 @@ from feeds.models import QuarantinedFile
 from feeds.records import Feed
 from feeds.selectors import RecentFile, intake_refusals_read, recent_files, state_self_heal_last
 from lib.aws import AwsUnavailable, client
-from lib.redirects import next_url
 from lib.redis_clients import StateStoreUnavailable
 from ops import runbooks, selectors, services
 from ops.alarms import ALARMS_BY_ID
 from ops.forms import (
     IncidentFilterForm,
     NoteForm,
-    RebuildForm,
-    RedriveForm,
-    ReplayForm,
     SilenceForm,
 )
-from ops.live import task_run_rows
-from ops.models import AlarmTransition, Incident, OpsTaskRun, RunStatus, TaskKind
-from ops.task_runs import RunRefused, task_run_start, task_runs_lose
+from ops.models import AlarmTransition, Incident
+from ops.task_views import task_runs_context
 
 oncall = role_required(Role.ONCALL)  # admins hold every role
 admin_only = role_required(Role.ADMIN)
@@ -92,7 +85,7 @@ def feed_detail(request: HttpRequest, feed: str) -> HttpResponse:
             "quarantined": QuarantinedFile.objects.filter(feed=feed)[:50],
             "batches": batches,
             "dlq_depth": dlq,
-            **_task_runs_context(),
+            **task_runs_context(),
         },
     )
 
@@ -107,89 +100,6 @@ def quarantine_download(request: HttpRequest, pk: int) -> HttpResponse:
     url = client("s3").generate_presigned_url("get_object", Params=params, ExpiresIn=300)
     services.audit_record(actor=request.user, action="quarantine.download", target=record.key)
     return HttpResponseRedirect(url)
-
-
-@oncall
-@require_POST
-def dlq_redrive(request: HttpRequest) -> HttpResponse:
-    """The redrive form beside the DLQ (intake and feed pages): starts a run on the
-    worker and goes back to the page, where the run's row follows it live."""
-    form = RedriveForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Type redrive to confirm.")
-    else:
-        _task_start(request, kind=TaskKind.REDRIVE, params=form.params())
-    return redirect(next_url(request, default="ops:health"))
-
-
-TASK_FORMS: dict[str, type[ReplayForm | RebuildForm | RedriveForm]] = {
-    TaskKind.REPLAY: ReplayForm,
-    TaskKind.REBUILD: RebuildForm,
-    TaskKind.REDRIVE: RedriveForm,
-}
-
-
-@oncall
-@require_GET
-def tasks_page(request: HttpRequest) -> HttpResponse:
-    return _tasks_page(request, forms={})
-
-
-@oncall
-@require_POST
-def task_start(request: HttpRequest, kind: str) -> HttpResponse:
-    """Start a replay, rebuild or redrive; a form with a bad value comes back with the
-    value explained (400), not a server error."""
-    form_class = TASK_FORMS.get(kind)
-    if form_class is None:
-        raise Http404(f"no operation {kind}")
-    form = form_class(request.POST)
-    if not form.is_valid():
-        return _tasks_page(request, forms={kind: form}, status=400)
-    run = _task_start(request, kind=kind, params=form.params())
-    url = reverse("ops:tasks")
-    return redirect(f"{url}#run-{run.pk}" if run else url)
-
-
-def _task_start(request: HttpRequest, *, kind: str, params: dict[str, Any]) -> OpsTaskRun | None:
-    try:
-        run = task_run_start(kind=kind, params=params, user=request.user)
-    except RunRefused as exc:
-        messages.error(request, str(exc))
-        return None
-    if run.status == RunStatus.FAILED:  # the broker did not take it
-        messages.error(request, f"Run #{run.pk} did not start. {run.error}")
-    else:
-        messages.success(request, f"Started run #{run.pk}: {TaskKind(run.kind).label}.")
-    return run
-
-
-def _tasks_page(request: HttpRequest, *, forms: dict[str, Any], status: int = 200) -> HttpResponse:
-    try:
-        dlq: int | None = services.dlq_depth()
-    except AwsUnavailable:
-        dlq = None
-    return render(
-        request,
-        "ops/tasks.html",
-        {
-            "active": "ops",
-            "replay_form": forms.get(TaskKind.REPLAY) or ReplayForm(),
-            "rebuild_form": forms.get(TaskKind.REBUILD) or RebuildForm(),
-            "redrive_form": forms.get(TaskKind.REDRIVE) or RedriveForm(),
-            "dlq_depth": dlq,
-            **_task_runs_context(),
-        },
-        status=status,
-    )
-
-
-def _task_runs_context() -> dict[str, Any]:
-    task_runs_lose()  # the list never shows a dead worker's run as running
-    return {
-        "task_runs": task_run_rows(selectors.recent_task_runs()),
-        "stale_s": settings.FRGM_OPS_TASK_STALE_S,
-    }
 
 
 @oncall
@@ -217,7 +127,7 @@ def intake_page(request: HttpRequest) -> HttpResponse:
             "refusals": refusals,
             "bad_notifications": bad[:20],
             "bad_notifications_total": bad.count(),
-            **_task_runs_context(),
+            **task_runs_context(),
         },
     )
 

@@ -29,10 +29,11 @@ from celery import current_app
 from celery.exceptions import SoftTimeLimitExceeded
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, close_old_connections, transaction
 from django.utils import timezone
 
+from accounts.services import audit_record
 from ops.live import task_run_update
 from ops.messages import OPS_TASKS_GROUP
 from ops.models import OpsTaskRun, RunStatus, TaskKind
@@ -44,7 +45,6 @@ from ops.operations import (
     operation_lock,
     operation_run,
 )
-from ops.services import audit_record
 from ops.wording import endpoint_free
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ def task_run_start(
     *,
     kind: str,
     params: dict[str, Any],
-    user: AbstractBaseUser | None,
+    user: User | None,
     via: str = "page",
     enqueue: bool = True,
 ) -> OpsTaskRun:

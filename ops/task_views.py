@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.roles import Role, role_required
+from accounts.roles import AuthenticatedHttpRequest, Role, role_required
 from lib.aws import AwsUnavailable
 from lib.redirects import next_url
 from ops import selectors, services
@@ -26,7 +26,7 @@ oncall = role_required(Role.ONCALL)  # admins hold every role
 
 @oncall
 @require_POST
-def dlq_redrive(request: HttpRequest) -> HttpResponse:
+def dlq_redrive(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The redrive form beside the DLQ (intake and feed pages): starts a run on the
     worker and goes back to the page, where the run's row follows it live."""
     form = RedriveForm(request.POST)
@@ -52,7 +52,7 @@ def tasks_page(request: HttpRequest) -> HttpResponse:
 
 @oncall
 @require_POST
-def task_start(request: HttpRequest, kind: str) -> HttpResponse:
+def task_start(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
     """Start a replay, rebuild or redrive; a form with a bad value comes back with the
     value explained (400), not a server error."""
     form_class = TASK_FORMS.get(kind)
@@ -66,7 +66,9 @@ def task_start(request: HttpRequest, kind: str) -> HttpResponse:
     return redirect(f"{url}#run-{run.pk}" if run else url)
 
 
-def _task_start(request: HttpRequest, *, kind: str, params: dict[str, Any]) -> OpsTaskRun | None:
+def _task_start(
+    request: AuthenticatedHttpRequest, *, kind: str, params: dict[str, Any]
+) -> OpsTaskRun | None:
     try:
         run = task_run_start(kind=kind, params=params, user=request.user)
     except RunRefused as exc:

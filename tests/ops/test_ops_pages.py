@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from ops.models import AuditEvent, Incident, IncidentEvent, Silence
+from accounts.models import AuditEvent
+from ops.models import Incident, IncidentEvent, Silence
 from tests.conftest import logged_in
 from tests.feeds.ingest.conftest import POSITIONS_KEY, sample
 

@@ -11,7 +11,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from ops.models import AuditEvent, OpsTaskRun
+from accounts.models import AuditEvent
+from ops.models import OpsTaskRun
 from ops.task_runs import task_run_start
 from tests.feeds.ingest.conftest import FeedQueue
 from tests.ops.tasks.support import dead_letters

@@ -9,9 +9,10 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.urls import reverse
 
+from accounts.models import AuditEvent
 from lib.aws import client
 from lib.redis_clients import state_store
-from ops.models import AuditEvent, OpsTaskRun
+from ops.models import OpsTaskRun
 from tests.conftest import logged_in
 from tests.feeds.commands.conftest import day_ingest
 from tests.feeds.ingest.conftest import POSITIONS_KEY, latest_rows, sample

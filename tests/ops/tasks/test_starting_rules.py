@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.consumers import CLOSE_FORBIDDEN
-from ops.models import AuditEvent, OpsTaskRun
+from accounts.models import AuditEvent
+from ops.models import OpsTaskRun
 from ops.task_runs import RunRefused, task_run_start
 from tests.conftest import logged_in
 from tests.ops.tasks.support import ORIGIN, cookie

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("ops", "0005_incident_note_max_length"),
+        ("ops", "0006_auditevent_to_accounts"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ hung mid-file on another host would, for longer than the retries last), so
 every worker that receives it gets "being ingested by another worker" and puts
 it back (2, 4, 8, 15, 30 s). After ``FRGM_FEED_MAX_RECEIVES`` receives SQS moves
 it to the DLQ. The drill then lets the claim go (the stuck worker is gone) and
-runs ``manage.py dlq_redrive --as oncall``, as on-call would.
+runs ``manage.py dlq_redrive`` (inline: it prints what it moved), as on-call would.
 
 Printed: the retries the worker logged for that file, the DLQ's depth before,
 when the file arrived there and after the redrive, the history items of that
@@ -104,7 +104,7 @@ def _stuck_file_put(stack: Stack, store: redis.Redis, key: str) -> tuple[str, li
 
 def _redrive(stack: Stack) -> str:
     done = subprocess.run(
-        [sys.executable, "manage.py", "dlq_redrive", "--as", "oncall"],
+        [sys.executable, "manage.py", "dlq_redrive"],
         cwd=ROOT, env=stack.env, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     if done.returncode != 0:
@@ -148,7 +148,7 @@ def drill_run(*, port: int = 8660, every_s: float = 1.0) -> DrillResult:
             count = files_count(stack, putter)
     finally:
         store.close()
-    moved = re.search(r"moved (\d+) message", said)
+    moved = re.search(r"moved (\d+) message", said, re.IGNORECASE)
     rto = None if in_history_s is None or served_s is None else max(in_history_s, served_s)
     notes = [
         f"one positions file ({Path(key).name}) failing transiently: its claim held "
@@ -157,7 +157,7 @@ def drill_run(*, port: int = 8660, every_s: float = 1.0) -> DrillResult:
         f"retries the worker logged for it: {len(retries)} ({'; '.join(retries)})",
         f"in the DLQ {seconds(dead_s)} after its PUT (DLQ depth {depth_before} before; "
         f"history items for it then: {history_before})",
-        f"manage.py dlq_redrive --as oncall: moved {moved[1] if moved else '?'}; DLQ depth after "
+        f"manage.py dlq_redrive: moved {moved[1] if moved else '?'}; DLQ depth after "
         f"{depth_after}; the file in history {seconds(in_history_s)} and on the ops feed page "
         f"{seconds(served_s)} after the redrive; history items for it: {history_after}",
         "the other files: " + count.note(),

@@ -20,7 +20,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import add_never_cache_headers
 
 from feeds.aws import client
-from feeds.redis_clients import messaging, state_store
+from feeds.redis_clients import messaging
+from feeds.store_status import state_store_ping
 
 READY_TIMEOUT_S = 3.0
 
@@ -39,8 +40,7 @@ def _database() -> None:
 
 
 def _state_store() -> None:
-    store = state_store()
-    store.ping(target_nodes=store.ALL_NODES)
+    state_store_ping()
 
 
 def _messaging() -> None:

@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from accounts.roles import Role, role_required
-from feeds.redis_clients import StateStoreUnavailable
+from feeds.selectors import StateStoreUnavailable
 from ladder.api import BadParameter, slide_query
 from ladder.plotly_finder import PLOTLY_STYLE_HASHES
 from ladder.selectors import UnknownInstrument

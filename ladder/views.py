@@ -17,12 +17,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.roles import Role, role_required
-from feeds.redis_clients import StateStoreUnavailable
+from feeds.selectors import StateStoreUnavailable
 from ladder.last_good import LastGood
 from ladder.numbers import OUT_OF_RANGE_CSS, OUT_OF_RANGE_NOTE, SHOWN_MAX_ABS, decimal_is_shown
 from ladder.prices import price_to_32nds, round_to_tick
 from ladder.scenario import ZN_TICK_SIZE, LadderRow
 from ladder.selectors import (
+    DEFAULT_TICKS,
     GREEKS,
     MAX_TICKS,
     BookRow,
@@ -37,7 +38,6 @@ from ladder.selectors import (
     spot_risk_snapshot,
 )
 
-DEFAULT_TICKS = 40
 DASH = "—"  # a missing value: never a zero
 _GRID = Decimal(1) / 128  # the finest price 32nds can write
 _CENTS = Decimal("0.01")

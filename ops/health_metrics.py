@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from feeds.metrics import emf_line, emf_logger
-from feeds.state_store import workers_alive
+from feeds.selectors import workers_alive
 from ops.alarms import FRGM_HEALTH, WATCHED_FEEDS
 from ops.feed_judging import feed_context_load, feed_state_now
 from ops.feed_states import FeedState

@@ -16,7 +16,7 @@ from feeds.aws import AwsUnavailable, client
 from feeds.records import Feed
 from feeds.s3_events import BadNotification, s3_events_decode
 from feeds.selectors import ingest_failures_for
-from feeds.state_store import latest_state_clear
+from feeds.services import latest_state_clear
 from ops.models import NOTE_MAX_CHARS, AuditEvent, Incident, IncidentEvent, Silence
 
 

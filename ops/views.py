@@ -17,8 +17,13 @@ from accounts.roles import Role, role_required
 from feeds.aws import AwsUnavailable, client
 from feeds.models import QuarantinedFile
 from feeds.records import Feed
-from feeds.redis_clients import StateStoreUnavailable
-from feeds.selectors import RecentFile, intake_refusals_read, recent_files, state_self_heal_last
+from feeds.selectors import (
+    RecentFile,
+    StateStoreUnavailable,
+    intake_refusals_read,
+    recent_files,
+    state_self_heal_last,
+)
 from frgm_site.redirects import next_url
 from ops import runbooks, selectors, services
 from ops.alarms import ALARMS_BY_ID

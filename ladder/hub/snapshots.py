@@ -6,7 +6,7 @@ import logging
 import time
 from typing import Any
 
-from feeds.redis_clients import StateStoreUnavailable
+from feeds.selectors import StateStoreUnavailable
 from ladder.frames import ErrorFrame, FeedStamp, SnapshotFrame
 from ladder.hub.encoding import encode
 from ladder.hub.subscriber import Subscriber

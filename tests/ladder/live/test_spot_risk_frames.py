@@ -21,8 +21,11 @@ BATCH = "actant/spot-risk/2025-07-21/bav_analysis_20250721_203012"
 
 
 def _chunk(seq: int, chunk: int, chunks: int, row_key: str) -> dict:
+    """Chunk ``chunk`` of ``chunks`` of one batch, as ``feeds.publish.updates_build`` sends it."""
     update = spot_update(seq, {row_key: spot_row(row_key, "1.5")}, group=f"G{chunk}")
     update["key"] = f"{BATCH}_chunk_{chunk:02d}_of_{chunks:02d}.csv"
+    update["file_time"] = "2025-07-21T20:30:12-05:00"  # the batch's stamp, 20250721_203012
+    update["chunk"], update["chunks"] = chunk, chunks
     return update
 
 

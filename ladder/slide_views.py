@@ -16,10 +16,10 @@ from django.urls import reverse
 from accounts.roles import Role, role_required
 from feeds.selectors import StateStoreUnavailable
 from ladder.api import BadParameter, slide_query
+from ladder.formatting import feed_badges, money, plain, price
 from ladder.plotly_finder import PLOTLY_STYLE_HASHES
 from ladder.selectors import UnknownInstrument
 from ladder.selectors.slide import DEFAULT_MOVES, DEFAULT_STEP, SlideView, slide_snapshot
-from ladder.views import feed_badges, money, plain, price
 
 
 def _shift_label(shift: float) -> str:

@@ -9,7 +9,9 @@ process writing one pre-serialised frame to every local socket reached ~0.2 s
   channel for the whole process and reads ``FeedUpdate`` messages
   (``process_hub``);
 - it keeps the state of each live view (``spot-risk``, ``ladder:<instrument>``)
-  in memory (``view``, ``spot_risk_view``, ``ladder_view``), coalesces updates
+  in memory, one room each (``View`` in ``view``; ``SpotRiskRoom``, ``LadderRoom``:
+  the pages' read models are ``ladder.selectors``' ``SpotRiskView`` and
+  ``LadderView``), formats cells as the pages do (``ladder.formatting``), coalesces updates
   per view (a short settle, a file's last part and a spot-risk chunk batch's
   last chunk, then at most one frame per ``FRGM_LIVE_INTERVAL_S``:
   ``coalescing``), numbers the view's frames (``seq``) and serialises each
@@ -34,12 +36,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ladder.hub.cells import (
-    Cell,
     Cells,
+    FrameCell,
     PackedCells,
     packed_cells,
     packed_row,
-    spot_risk_cells,
+    row_frame_cells,
     spot_risk_columns,
     spot_risk_totals,
 )
@@ -47,7 +49,6 @@ from ladder.hub.config import (
     GROUPS_REFRESH_S,
     LADDER_FEEDS,
     SUBSCRIBED_FEEDS,
-    live_setting,
 )
 from ladder.hub.encoding import encode
 from ladder.hub.keys import (
@@ -60,12 +61,12 @@ from ladder.hub.keys import (
 )
 from ladder.hub.ladder_view import (
     LadderCompute,
+    LadderRoom,
     LadderUnavailable,
-    LadderView,
     ladder_compute_default,
 )
 from ladder.hub.process_hub import LiveHub
-from ladder.hub.spot_risk_view import SpotRiskView
+from ladder.hub.spot_risk_view import SpotRiskRoom
 from ladder.hub.subscriber import Subscriber
 from ladder.hub.view import View
 
@@ -78,14 +79,14 @@ __all__ = [
     "MAX_TICKS",
     "SPOT_RISK_VIEW",
     "SUBSCRIBED_FEEDS",
-    "Cell",
     "Cells",
+    "FrameCell",
     "LadderCompute",
+    "LadderRoom",
     "LadderUnavailable",
-    "LadderView",
     "LiveHub",
     "PackedCells",
-    "SpotRiskView",
+    "SpotRiskRoom",
     "Subscriber",
     "View",
     "encode",
@@ -94,10 +95,9 @@ __all__ = [
     "live_hub",
     "live_hub_lifespan",
     "live_hub_stop",
-    "live_setting",
     "packed_cells",
     "packed_row",
-    "spot_risk_cells",
+    "row_frame_cells",
     "spot_risk_columns",
     "spot_risk_totals",
 ]

@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from django.conf import settings
+
 from feeds.messages import FeedUpdate
-from ladder.hub.config import live_setting
 from ladder.hub.subscriber import Subscriber
 
 
@@ -100,7 +101,7 @@ class View:
 
     def waiting(self, *, now: float) -> bool:
         """Some file or batch still has parts to come, and not for too long."""
-        batch_wait = live_setting("FRGM_LIVE_BATCH_WAIT_S", 1.0)
+        batch_wait = settings.FRGM_LIVE_BATCH_WAIT_S
         if self.batch_since is not None and now < self.batch_since + batch_wait:
             return True
         return bool(self.incomplete) and now < self.file_give_up

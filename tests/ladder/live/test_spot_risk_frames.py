@@ -11,7 +11,7 @@ from django.test import override_settings
 
 from feeds.publish import updates_publish
 from ladder.frames import cell_pack, cell_unpack
-from ladder.hub import spot_risk_cells
+from ladder.hub import row_frame_cells
 from tests.ladder.pages.conftest import desk  # noqa: F401 - fixture
 
 from .conftest import SpotRiskReader, connect, frame, frames_for, spot_row, spot_update
@@ -75,7 +75,7 @@ def _sample_cells() -> list[list[str]]:
     from feeds.selectors import latest_rows
 
     rows = latest_rows(feed=Feed.SPOT_RISK)
-    return [cell for row in rows.values() for cell in spot_risk_cells(row).values()]
+    return [cell for row in rows.values() for cell in row_frame_cells(row).values()]
 
 
 @pytest.mark.usefixtures("desk")

@@ -18,7 +18,6 @@ from functools import partial
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 
-from feeds.aws import AwsUnavailable, client
 from feeds.derive import DerivedFile, file_derive
 from feeds.history import history_body, history_write
 from feeds.limits import HISTORY_ITEM_MAX_BYTES
@@ -27,7 +26,6 @@ from feeds.parsers import ParseError, feed_key_parse, file_parse, size_check
 from feeds.publish import file_updates_publish
 from feeds.quarantine import quarantine_record
 from feeds.records import Feed, FeedKey
-from feeds.redis_clients import StateStoreUnavailable
 from feeds.s3_events import ObjectEvent
 from feeds.self_heal import greeks_repair_after, state_heal_ensure
 from feeds.state_store import (
@@ -42,6 +40,8 @@ from feeds.state_store import (
     market_inputs_read,
     state_version,
 )
+from lib.aws import AwsUnavailable, client
+from lib.redis_clients import StateStoreUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -25,14 +25,14 @@ from feeds.history import HistoryItem as HistoryItem
 from feeds.history import history_items as history_items
 from feeds.models import IngestFailure, QuarantinedFile
 from feeds.records import Feed
-
-# What every read here raises when the store cannot answer: readers catch it by this name.
-from feeds.redis_clients import StateStoreUnavailable as StateStoreUnavailable
-from feeds.redis_clients import state_store
 from feeds.self_heal import LAST as SELF_HEAL_LAST
 from feeds.state_store import LATENCY_KEEP_S, intake_refusals, key
 from feeds.state_store import workers_alive as workers_alive
 from feeds.store_status import state_read
+
+# What every read here raises when the store cannot answer: readers catch it by this name.
+from lib.redis_clients import StateStoreUnavailable as StateStoreUnavailable
+from lib.redis_clients import state_store
 
 MINUTE_S = 60
 _INT_DIGITS_MAX = 4000  # below sys.get_int_max_str_digits()'s default (4,300)

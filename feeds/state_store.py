@@ -20,7 +20,7 @@ from redis.exceptions import RedisError
 
 from feeds.derive import DerivedFile, MarketInputs, future_mid_of
 from feeds.records import Feed, ParsedFile
-from feeds.redis_clients import StateStoreUnavailable, state_store, state_store_call
+from lib.redis_clients import StateStoreUnavailable, state_store, state_store_call
 
 DONE_TTL_S = 3600  # a redelivered notification comes within minutes
 # A crashed worker's claim lapses when its message becomes visible again.

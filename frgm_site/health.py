@@ -19,9 +19,9 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import add_never_cache_headers
 
-from feeds.aws import client
-from feeds.redis_clients import messaging
 from feeds.store_status import state_store_ping
+from lib.aws import client
+from lib.redis_clients import messaging
 
 READY_TIMEOUT_S = 3.0
 

@@ -16,7 +16,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from accounts.roles import Role, role_required
-from feeds.aws import AwsUnavailable
 from feeds.feed_keys import trading_date_for
 from feeds.records import Feed
 from feeds.selectors import (
@@ -28,6 +27,7 @@ from feeds.selectors import (
 )
 from ladder import analytics
 from ladder.plotly_finder import PLOTLY_STYLE_HASHES
+from lib.aws import AwsUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from accounts.api_auth import api_error, api_role_required
 from accounts.roles import Role
-from feeds.aws import AwsUnavailable
 from feeds.records import Feed
 from feeds.selectors import HistoryItem, StateStoreUnavailable, history_items
 from ladder.api_cache import api_answer_cached
@@ -47,6 +46,7 @@ from ladder.selectors.slide import (
     slide_moves,
     slide_snapshot,
 )
+from lib.aws import AwsUnavailable
 
 HISTORY_LIMIT = 100
 HISTORY_MAX_LIMIT = 1000

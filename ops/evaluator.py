@@ -19,10 +19,10 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
-from feeds.aws import client
 from feeds.records import Feed
 from feeds.selectors import latency_samples, refused_files, workers_alive
 from feeds.store_status import store_evictions_in_period, store_memory_used_pct
+from lib.aws import client
 from ops.alarms import (
     ALARMS,
     WATCHED_FEEDS,

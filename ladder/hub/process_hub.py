@@ -13,7 +13,6 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from feeds.loops import LoopHealth
 from feeds.messages import FeedUpdate, feed_all_group_name
 from ladder.frames import FeedStamp
 from ladder.hub.coalescing import flush_delay, view_delta_send, view_settle
@@ -26,6 +25,7 @@ from ladder.hub.spot_risk_view import SpotRiskRoom
 from ladder.hub.state_reads import feed_stamps
 from ladder.hub.subscriber import Subscriber
 from ladder.hub.view import View
+from lib.loops import LoopHealth
 
 log = logging.getLogger(__name__)
 

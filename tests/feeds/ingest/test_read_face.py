@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 
 from feeds.feed_keys import CHICAGO, spot_risk_key
 from feeds.records import Feed
-from feeds.redis_clients import state_store
 from feeds.selectors import (
     chunk_batches_incomplete,
     feed_latest,
@@ -16,6 +15,7 @@ from feeds.selectors import (
     latest_rows_and_version,
 )
 from ladder.hub.state_reads import feed_stamps
+from lib.redis_clients import state_store
 from tests.feeds.ingest.conftest import SPOT_KEY, sample
 
 CHUNK = "actant/bav_analysis_20250729_151211_chunk_01_of_16.csv"

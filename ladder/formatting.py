@@ -26,6 +26,7 @@ from ladder.selectors import (
     Totals,
     decimal_text,
 )
+from ladder.selectors.slide import SlideView
 
 DASH = "—"  # a missing value: never a zero
 _GRID = Decimal(1) / 128  # the finest price 32nds can write
@@ -247,3 +248,55 @@ def _spot_risk_cells(line: SpotRiskLine) -> dict[str, Cell]:
 
 def totals_cells(totals: Totals) -> dict[str, Cell]:
     return {name: plain(totals[name], GREEK_PLACES) for name in GREEKS}
+
+
+# --- the risk slide ----------------------------------------------------------------------
+
+
+def shift_label(shift: float) -> str:
+    """A vol shift as the slide shows it: ``vol 0``, ``vol +2 %``."""
+    return "vol 0" if shift == 0 else f"vol {shift * 100:+g} %"
+
+
+def _closest_to_zero(shifts: tuple[float, ...]) -> int:
+    return min(range(len(shifts)), key=lambda i: abs(shifts[i]))
+
+
+def slide_cells(view: SlideView) -> dict[str, dict[str, Cell]]:
+    """Each row's cells by column, rows keyed by their move in ticks (``data-move``):
+    ``price``, ``delta`` (book delta at the vol shift nearest 0), ``pnl:<i>`` (book
+    P&L at vol shift i) and, with the breakdown, ``x:<expiry>:<i>`` (options P&L)."""
+    at = _closest_to_zero(view.vol_shifts) if view.vol_shifts else 0
+    rows: dict[str, dict[str, Cell]] = {}
+    for row in view.rows:
+        cells = {
+            "move_32nds": Cell(row.move_32nds, ""),
+            "price": price(row.price),
+            "delta": plain(row.delta[at], 2, tone=False) if row.delta else Cell("", ""),
+        }
+        cells.update({f"pnl:{i}": money(v) for i, v in enumerate(row.pnl)})
+        for expiry, values in row.by_expiry.items():
+            cells.update({f"x:{expiry}:{i}": money(v) for i, v in enumerate(values)})
+        rows[str(row.move)] = cells
+    return rows
+
+
+def slide_header(view: SlideView) -> dict[str, Any]:
+    """What the page shows above the grid, as the live frames carry it."""
+    ladder = view.ladder
+    unpriced = view.options_not_priced
+    return {
+        "instrument_label": ladder.instrument_label,
+        "message": ladder.message,
+        "spot": decimal_text(ladder.spot) if ladder.spot is not None else None,
+        "spot_source": ladder.spot_source,
+        "centre": decimal_text(ladder.header.centre) if ladder.header else None,
+        "days": f"{view.days:g}",
+        "as_of": ladder.as_of.isoformat() if ladder.as_of else None,
+        "shifts": [shift_label(s) for s in view.vol_shifts],
+        "expiries": list(view.expiries),
+        "not_priced": {
+            "text": f"{len(unpriced)} option{'s' if len(unpriced) != 1 else ''} not priced",
+            "keys": ", ".join(unpriced),
+        },
+    }

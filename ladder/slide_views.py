@@ -1,44 +1,44 @@
-"""The risk slide page (``/ladder/slide/``): the grid server-rendered, refreshed by slide.js.
+"""The risk slide page (``/ladder/slide/``): the grid server-rendered, then kept live
+over the ``slide`` websocket view (``ladder.hub.slide_view``; live.js and slide.js).
 
 Thin: the query is checked as ``/api/slide/`` checks it (a bad value is said on
-the page and the defaults shown), the numbers come from ``slide_snapshot``.
+the page and the defaults shown), the numbers come from ``slide_snapshot``, and
+the cells are formatted once, by ``ladder.formatting`` (``slide_cells``,
+``slide_header``), for the page and the live frames alike.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from csp.decorators import csp_update
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 
 from accounts.roles import Role, role_required
 from feeds.selectors import StateStoreUnavailable
 from ladder.api import BadParameter, slide_query
-from ladder.formatting import feed_badges, money, plain, price
+from ladder.formatting import feed_badges, shift_label, slide_cells, slide_header
 from ladder.plotly_finder import PLOTLY_STYLE_HASHES
 from ladder.selectors import UnknownInstrument
 from ladder.selectors.slide import DEFAULT_MOVES, DEFAULT_STEP, SlideView, slide_snapshot
 
 
-def _shift_label(shift: float) -> str:
-    return "vol 0" if shift == 0 else f"vol {shift * 100:+g} %"
-
-
-def _closest_to_zero(shifts: tuple[float, ...]) -> int:
-    return min(range(len(shifts)), key=lambda i: abs(shifts[i]))
-
-
 def slide_rows(view: SlideView) -> list[dict[str, Any]]:
-    at = _closest_to_zero(view.vol_shifts) if view.vol_shifts else 0
+    """The rows as the template walks them."""
+    cells = slide_cells(view)
     return [
         {
             "move": row.move,
             "move_32nds": row.move_32nds,
-            "price": price(row.price),
-            "delta": plain(row.delta[at], 2, tone=False) if row.delta else None,
-            "cells": [money(v) for v in row.pnl],
+            "price": cells[str(row.move)]["price"],
+            "delta": cells[str(row.move)]["delta"],
+            "cells": [cells[str(row.move)][f"pnl:{i}"] for i in range(len(row.pnl))],
+            "by_expiry": [
+                (e, [cells[str(row.move)][f"x:{e}:{i}"] for i in range(len(row.pnl))])
+                for e in view.expiries
+            ],
         }
         for row in view.rows
     ]
@@ -50,10 +50,26 @@ def slide_chart(view: SlideView) -> dict[str, Any]:
         "prices": [float(row.price) for row in view.rows],
         "labels": [row.display for row in view.rows],
         "series": [
-            {"name": _shift_label(s), "pnl": [float(row.pnl[i]) for row in view.rows]}
+            {"name": shift_label(s), "pnl": [float(row.pnl[i]) for row in view.rows]}
             for i, s in enumerate(view.vol_shifts)
         ],
     }
+
+
+def _live_query(query: dict[str, Any]) -> str:
+    """The page's checked parameters as the query of its socket (``/ws/slide/?...``)."""
+    moves = query["moves"]
+    step = moves[0] - moves[1] if len(moves) > 1 else 1
+    fields = {
+        "moves": str(max(moves, default=0)),
+        "step": str(step),
+        "vol_shifts": ",".join(repr(float(s)) for s in query["vol_shifts"]),
+        "days": repr(float(query["days"])),
+        "by_expiry": "1" if query["by_expiry"] else "0",
+    }
+    if query["instrument_id"]:
+        fields["instrument"] = query["instrument_id"]
+    return urlencode(fields, safe=",")
 
 
 @csp_update({"style-src": PLOTLY_STYLE_HASHES})  # plotly's own styles, as on analytics
@@ -75,7 +91,7 @@ def slide_page(request: HttpRequest) -> HttpResponse:
             "days": request.GET.get("days") or "0",
             "vol_shifts": ",".join(f"{s:g}" for s in query["vol_shifts"]),
         },
-        "api_url": reverse("api:slide"),
+        "live_query": _live_query(query),
     }
     try:
         try:
@@ -83,14 +99,16 @@ def slide_page(request: HttpRequest) -> HttpResponse:
         except UnknownInstrument as exc:
             view = slide_snapshot(**{**query, "instrument_id": None})
             context["note"] = f"{exc}: showing the future with the largest position instead"
+            context["live_query"] = _live_query({**query, "instrument_id": None})
     except StateStoreUnavailable:
         context["state_store_down"] = True
         return render(request, "ladder/slide.html", {**context, "unavailable": True})
     context.update(
         view=view,
         feeds=feed_badges(view.ladder.feeds),
-        shifts=[_shift_label(s) for s in view.vol_shifts],
+        shifts=[shift_label(s) for s in view.vol_shifts],
         rows=slide_rows(view),
+        header=slide_header(view),
         chart=slide_chart(view),
     )
     return render(request, "ladder/slide.html", context)

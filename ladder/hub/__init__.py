@@ -8,10 +8,13 @@ process writing one pre-serialised frame to every local socket reached ~0.2 s
 - the hub joins the feeds' all-updates groups (``feed.<feed>``) with ONE
   channel for the whole process and reads ``FeedUpdate`` messages
   (``process_hub``);
-- it keeps the state of each live view (``spot-risk``, ``ladder:<instrument>``)
-  in memory, one room each (``View`` in ``view``; ``SpotRiskRoom``, ``LadderRoom``:
-  the pages' read models are ``ladder.selectors``' ``SpotRiskView`` and
-  ``LadderView``), formats cells as the pages do (``ladder.formatting``), coalesces updates
+- it keeps the state of each live view (``spot-risk``, ``ladder:<instrument>``,
+  ``slide:<parameters>``) in memory, one room each (``View`` in ``view``;
+  ``SpotRiskRoom``, ``LadderRoom``, ``SlideRoom``: one per distinct parameter set,
+  computed once per update for all of its sockets; a recompute lets the frames
+  already queued for sockets go out first, ``LadderRoom.writes_done``; the pages'
+  read models are ``ladder.selectors``' ``SpotRiskView`` and ``LadderView``),
+  formats cells as the pages do (``ladder.formatting``), coalesces updates
   per view (a short settle, a file's last part and a spot-risk chunk batch's
   last chunk, then at most one frame per ``FRGM_LIVE_INTERVAL_S``:
   ``coalescing``), numbers the view's frames (``seq``) and serialises each
@@ -56,6 +59,7 @@ from ladder.hub.keys import (
     DEFAULT_TICKS,
     LADDER_PREFIX,
     MAX_TICKS,
+    SLIDE_PREFIX,
     SPOT_RISK_VIEW,
     ladder_view_key,
 )
@@ -66,6 +70,7 @@ from ladder.hub.ladder_view import (
     ladder_compute_default,
 )
 from ladder.hub.process_hub import LiveHub
+from ladder.hub.slide_view import SlideCompute, SlideRoom, slide_view_key, slide_view_query
 from ladder.hub.spot_risk_view import SpotRiskRoom
 from ladder.hub.subscriber import Subscriber
 from ladder.hub.view import View
@@ -77,6 +82,7 @@ __all__ = [
     "LADDER_FEEDS",
     "LADDER_PREFIX",
     "MAX_TICKS",
+    "SLIDE_PREFIX",
     "SPOT_RISK_VIEW",
     "SUBSCRIBED_FEEDS",
     "Cells",
@@ -86,6 +92,8 @@ __all__ = [
     "LadderUnavailable",
     "LiveHub",
     "PackedCells",
+    "SlideCompute",
+    "SlideRoom",
     "SpotRiskRoom",
     "Subscriber",
     "View",
@@ -98,6 +106,8 @@ __all__ = [
     "packed_cells",
     "packed_row",
     "row_frame_cells",
+    "slide_view_key",
+    "slide_view_query",
     "spot_risk_columns",
     "spot_risk_totals",
 ]

@@ -1,4 +1,5 @@
-"""Live view keys: ``spot-risk`` and ``ladder:<instrument>[:<ticks>]``."""
+"""Live view keys: ``spot-risk``, ``ladder:<instrument>[:<ticks>]`` and ``slide:<query>``
+(``ladder.hub.slide_view.slide_view_key``)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ __all__ = [
 
 SPOT_RISK_VIEW = "spot-risk"
 LADDER_PREFIX = "ladder:"
+SLIDE_PREFIX = "slide:"
 DEFAULT_INSTRUMENT = "default"  # the ladder's own choice: the future with the largest position
 
 

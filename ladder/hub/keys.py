@@ -10,6 +10,7 @@ __all__ = [
     "DEFAULT_TICKS",
     "LADDER_PREFIX",
     "MAX_TICKS",
+    "SLIDE_PREFIX",
     "SPOT_RISK_VIEW",
     "ladder_view_key",
 ]

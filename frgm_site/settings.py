@@ -14,7 +14,7 @@ from pathlib import Path
 
 from frgm_site.channel_layers import channel_layers_config
 from frgm_site.connection_parts import database_config, url_from_parts
-from frgm_site.env import EnvReader, MissingValue
+from frgm_site.env import EnvReader, MalformedValue, MissingValue
 from frgm_site.logging_config import LOG_FORMATS, LOG_LEVELS, default_log_format, logging_config
 
 # A bad or missing value never stops this import: each becomes a problem that
@@ -255,6 +255,14 @@ FRGM_FEED_BUCKET = env_str("FRGM_FEED_BUCKET", "frgm-feed-local")
 FRGM_FEED_QUEUE = env_str("FRGM_FEED_QUEUE", "frgm-feed-events")
 FRGM_FEED_DLQ = env_str("FRGM_FEED_DLQ", "frgm-feed-events-dlq")
 FRGM_FEED_MAX_RECEIVES = env_int("FRGM_FEED_MAX_RECEIVES", 5)
+# How a DLQ redrive moves messages (ops/redrive.py): "move-task" is SQS's own redrive
+# (StartMessageMoveTask), in AWS; "loop" receives, sends and deletes, for a stand-in
+# that lacks move tasks (moto's server). Chosen here, not probed at run time.
+_DEFAULT_DLQ_REDRIVE = "loop" if AWS_ENDPOINT_URL else "move-task"
+FRGM_DLQ_REDRIVE = env_choice(
+    "FRGM_DLQ_REDRIVE", _DEFAULT_DLQ_REDRIVE, ("move-task", "loop"), fallback=_DEFAULT_DLQ_REDRIVE
+)
+FRGM_DLQ_MOVE_POLL_S = env_float("FRGM_DLQ_MOVE_POLL_S", 2.0)
 # A file stamped more than this far ahead of its arrival (S3 event time) is
 # quarantined "from the future": one would freeze its feed (feeds/pipeline.py).
 FRGM_FEED_FUTURE_TOLERANCE_S = env_int("FRGM_FEED_FUTURE_TOLERANCE_S", 300)
@@ -274,9 +282,24 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# The worker's tasks are the long on-call operations (ops/tasks.py: replay a day,
+# rebuild the latest state, redrive the DLQ), minutes each. Acknowledged when they
+# end, so a worker lost mid-run has its message delivered again (the run's claim
+# keeps that from running the work twice); one reserved message per process, so a
+# long replay never holds a redrive back behind it.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A day's replay (~40 k files at ~40 a second) is the longest: well under two hours.
+# The soft limit ends a run as failed, saying so; the hard one kills what ignores it.
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("FRGM_OPS_TASK_TIME_LIMIT_S", 2 * 60 * 60, minimum=60)
+CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
+# Redis redelivers a message not acknowledged within the visibility timeout, to
+# another worker, while the first still runs it: it must outlast the longest task.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 300}
+# Task events, so `celery events`, Flower and `celery inspect` show the operations.
+CELERY_WORKER_SEND_TASK_EVENTS = True
+CELERY_TASK_SEND_SENT_EVENT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
@@ -365,6 +388,17 @@ FRGM_ALARM_EVALUATE_EVERY_S = env_float("FRGM_ALARM_EVALUATE_EVERY_S", 15.0)
 # scheduler, which refuses to mirror CloudWatch without one.
 FRGM_ALARM_PREFIX = env_str("FRGM_ALARM_PREFIX", "" if PRODUCTION else "frgm-local-")
 FRGM_OPS_PUSH_EVERY_S = env_float("FRGM_OPS_PUSH_EVERY_S", 3.0)
+# Ops task runs (ops/task_runs.py): a running one stamps itself alive every BEAT_S;
+# one silent for STALE_S, or queued for QUEUED_MAX_S with no worker taking it, is
+# marked lost. Progress reaches the row and the page at most every PROGRESS_EVERY_S.
+FRGM_OPS_TASK_BEAT_S = env_float("FRGM_OPS_TASK_BEAT_S", 10.0, minimum=0.1)
+FRGM_OPS_TASK_STALE_S = env_float("FRGM_OPS_TASK_STALE_S", 60.0, minimum=1.0)
+FRGM_OPS_TASK_QUEUED_MAX_S = env_float("FRGM_OPS_TASK_QUEUED_MAX_S", 15 * 60.0)
+FRGM_OPS_TASK_PROGRESS_EVERY_S = env_float("FRGM_OPS_TASK_PROGRESS_EVERY_S", 0.5)
+if FRGM_OPS_TASK_STALE_S <= 2 * FRGM_OPS_TASK_BEAT_S:  # a live run would be marked lost
+    _env.problem(
+        MalformedValue("FRGM_OPS_TASK_STALE_S must be more than twice FRGM_OPS_TASK_BEAT_S")
+    )
 # The ops schedule's external dead-man's switch (ops.heartbeat): a healthchecks.io-style
 # ping URL the scheduler GETs after each good run; a secret (anyone holding it can
 # report "alive"): environment only, never logged or shown. Empty: the EMF beat only.

@@ -30,6 +30,7 @@ from ops.models import (
     EvaluationRun,
     FeedSettings,
     Incident,
+    OpsTaskRun,
     Silence,
 )
 from ops.runbooks import Runbook, alarm_runbooks
@@ -283,3 +284,8 @@ def feed_intervals() -> dict[str, float | None]:
     }
     intervals.update(FeedSettings.objects.values_list("feed", "interval_s"))
     return intervals
+
+
+def recent_task_runs(*, limit: int = 20) -> list[OpsTaskRun]:
+    """The newest ops task runs, whoever started them (one query)."""
+    return list(OpsTaskRun.objects.select_related("started_by")[:limit])

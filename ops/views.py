@@ -25,7 +25,6 @@ from feeds.selectors import (
     state_self_heal_last,
 )
 from lib.aws import AwsUnavailable, client
-from lib.redirects import next_url
 from ops import runbooks, selectors, services
 from ops.alarms import ALARMS_BY_ID
 from ops.forms import (

@@ -19,8 +19,9 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import add_never_cache_headers
 
+from feeds.store_status import state_store_ping
 from lib.aws import client
-from lib.redis_clients import messaging, state_store
+from lib.redis_clients import messaging
 
 READY_TIMEOUT_S = 3.0
 
@@ -39,8 +40,7 @@ def _database() -> None:
 
 
 def _state_store() -> None:
-    store = state_store()
-    store.ping(target_nodes=store.ALL_NODES)
+    state_store_ping()
 
 
 def _messaging() -> None:

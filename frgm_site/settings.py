@@ -166,6 +166,16 @@ FRGM_LOGIN_DELAY_MAX_S = env_float("FRGM_LOGIN_DELAY_MAX_S", 3.0)
 # Live sockets re-check their session, user and role this often, besides being
 # closed at once on logout, deactivation or a role removed (accounts/sockets.py).
 FRGM_SOCKET_RECHECK_S = env_float("FRGM_SOCKET_RECHECK_S", 30.0)
+# The live hub (ladder/hub/): how it coalesces updates into frames and watches its sockets.
+FRGM_LIVE_SETTLE_S = env_float("FRGM_LIVE_SETTLE_S", 0.01)  # a burst's updates, one frame
+FRGM_LIVE_INTERVAL_S = env_float("FRGM_LIVE_INTERVAL_S", 0.25)  # at most one frame per view
+FRGM_LIVE_FILE_WAIT_S = env_float("FRGM_LIVE_FILE_WAIT_S", 0.1)  # for a file's other parts
+# For a spot-risk batch's other chunks after its first (0 turns the wait off).
+FRGM_LIVE_BATCH_WAIT_S = env_float("FRGM_LIVE_BATCH_WAIT_S", 1.0)
+FRGM_LIVE_QUEUE_SIZE = env_int("FRGM_LIVE_QUEUE_SIZE", 32)  # frames a slow socket may lag
+FRGM_LIVE_PING_S = env_float("FRGM_LIVE_PING_S", 15.0)  # every socket is pinged this often
+FRGM_LIVE_IDLE_S = env_float("FRGM_LIVE_IDLE_S", 45.0)  # a socket silent this long is closed
+FRGM_LIVE_HEALTH_S = env_float("FRGM_LIVE_HEALTH_S", 2.0)  # browsers told each feed's age
 # The address is REMOTE_ADDR (frgm_site/client_address.py): uvicorn believes
 # X-Forwarded-For only from FRGM_TRUSTED_PROXIES and takes the rightmost entry
 # none of them wrote, so a client cannot choose it.

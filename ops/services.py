@@ -18,7 +18,7 @@ from accounts.services import audit_record
 from feeds.records import Feed
 from feeds.s3_events import BadNotification, s3_events_decode
 from feeds.selectors import ingest_failures_for
-from feeds.state_store import latest_state_clear
+from feeds.services import latest_state_clear
 from lib.aws import AwsUnavailable, client
 from ops.models import NOTE_MAX_CHARS, Incident, IncidentEvent, Silence
 

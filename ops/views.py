@@ -17,9 +17,14 @@ from accounts.roles import AuthenticatedHttpRequest, Role, role_required
 from accounts.services import audit_record
 from feeds.models import QuarantinedFile
 from feeds.records import Feed
-from feeds.selectors import RecentFile, intake_refusals_read, recent_files, state_self_heal_last
+from feeds.selectors import (
+    RecentFile,
+    StateStoreUnavailable,
+    intake_refusals_read,
+    recent_files,
+    state_self_heal_last,
+)
 from lib.aws import AwsUnavailable, client
-from lib.redis_clients import StateStoreUnavailable
 from ops import runbooks, selectors, services
 from ops.alarms import ALARMS_BY_ID
 from ops.forms import (

@@ -37,6 +37,10 @@ from lib.loops import LoopHealth
 log = logging.getLogger(__name__)
 
 LEAVE_GROUPS_S = 3.0  # a stopping web process waits this long at most to leave its groups
+# ... and this long for its cancelled loops: a loop stuck in a client library's
+# cancellation (a blocking receive that swallows the cancel) must not hold the
+# process in "Waiting for application shutdown" (the web-restart drill saw 4 min).
+LOOPS_STOP_S = 2.0
 
 
 class LiveHub:
@@ -93,9 +97,17 @@ class LiveHub:
         tasks, self._tasks = self._tasks, []
         for task in tasks:
             task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if tasks:
+            done, stuck = await asyncio.wait(tasks, timeout=LOOPS_STOP_S)
+            for task in done:  # retrieved, so asyncio does not log it at exit
+                if not task.cancelled():
+                    task.exception()
+            if stuck:
+                log.warning(
+                    "live hub: %s did not stop within %.0f s; stopping without them",
+                    ", ".join(sorted(t.get_name() for t in stuck)),
+                    LOOPS_STOP_S,
+                )
         layer = get_channel_layer()
         if layer is not None and self.channel:
             try:

@@ -136,3 +136,41 @@ async def test_a_stopping_web_process_takes_its_channel_out_of_every_feed_group(
     assert [m["type"] for m in sent] == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
     for group in groups:
         assert channel not in await asyncio.to_thread(_members, port, group), group
+
+
+async def test_a_loop_that_swallows_its_cancel_does_not_hold_up_the_shutdown(
+    stack, trader, live_settings, caplog, monkeypatch
+) -> None:
+    # The web-restart drill saw a stopping process wait minutes in "Waiting for
+    # application shutdown": a hub loop that never ends must not hold the process.
+    monkeypatch.setattr(process_hub, "LOOPS_STOP_S", 0.3)
+    socket = await connect("/ws/spot-risk/", trader)
+    await frame(socket)
+    hub = live_hub()
+    channel = hub.channel
+
+    released = asyncio.Event()
+
+    async def stubborn() -> None:
+        while not released.is_set():
+            try:
+                await released.wait()
+            except asyncio.CancelledError:
+                continue  # what a client library caught in the wrong place does
+
+    task = asyncio.create_task(stubborn(), name="stubborn-loop")
+    hub._tasks.append(task)
+    await socket.disconnect()
+
+    started = asyncio.get_running_loop().time()
+    with caplog.at_level(logging.WARNING, logger="ladder.hub.process_hub"):
+        await asyncio.wait_for(hub.stop(), 5)
+    took = asyncio.get_running_loop().time() - started
+
+    assert took < 2.0
+    assert "stubborn-loop did not stop" in caplog.text
+    groups = [feed_all_group_name(feed) for feed in SUBSCRIBED_FEEDS]
+    for group in groups:  # still left its groups, the point of stopping at all
+        assert channel not in await asyncio.to_thread(_members, stack.messaging.port, group)
+    released.set()  # let it end, or the test's event loop would wait for it forever
+    await asyncio.wait_for(task, 5)

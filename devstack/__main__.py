@@ -28,7 +28,7 @@ from devstack.processes import (
     port_is_free,
     redis_start,
 )
-from devstack.supervisor import ProcessKeepsDying, Supervisor, procfile_read
+from devstack.supervisor import ProcessKeepsDying, RestartPolicy, Supervisor, procfile_read
 
 ROOT = Path(__file__).resolve().parent.parent
 # FRGM_RUN_DIR lets a test run a whole stack of its own beside `make run`.
@@ -91,6 +91,13 @@ def _announce_when_up(port: int, stopped: threading.Event) -> None:
     threading.Thread(target=wait, daemon=True).start()
 
 
+def _restart_policy(env: dict[str, str]) -> RestartPolicy:
+    """The default policy; FRGM_RESTART_BACKOFF_S sets the first pause (a test of the
+    whole stack need not sit through 30 s of pauses to see it give up)."""
+    first = env.get("FRGM_RESTART_BACKOFF_S")
+    return RestartPolicy(backoff_first_s=float(first)) if first else RestartPolicy()
+
+
 def main() -> int:
     config = {name: os.environ.get(name) or default for name, default in DEFAULTS.items()}
     _check_ports(config)
@@ -146,6 +153,7 @@ def main() -> int:
             env=env,
             cwd=ROOT,
             state_file=Path(env["FRGM_SUPERVISOR_STATE_FILE"]),
+            policy=_restart_policy(env),
         )
         _announce_when_up(int(config["FRGM_PORT"]), stopped)
         supervisor.run()

@@ -24,9 +24,10 @@ from devstack.processes import (
     Server,
     StackError,
     local_aws_environment,
+    messaging_start,
     moto_start,
     port_is_free,
-    redis_start,
+    state_store_start,
 )
 from devstack.supervisor import ProcessKeepsDying, RestartPolicy, Supervisor, procfile_read
 
@@ -36,8 +37,6 @@ RUN_DIR = Path(os.environ.get("FRGM_RUN_DIR") or ROOT / ".run")
 # ... and FRGM_PROCFILE, with processes of its own (one that keeps dying).
 PROCFILE = Path(os.environ.get("FRGM_PROCFILE") or ROOT / "Procfile")
 
-# A cap like MemoryDB's, so the memory alarm has something to measure against locally.
-STATE_STORE_MAXMEMORY = "512mb"
 DEFAULTS = {
     "FRGM_PORT": "8000",
     "FRGM_STATE_REDIS_URL": "redis://127.0.0.1:16379/0",
@@ -119,23 +118,10 @@ def main() -> int:
     try:
         print("Starting private Redis servers and the AWS stand-in under .run/ ...", flush=True)
         servers.append(
-            redis_start(
-                name="state store (one-node cluster)",
-                port=_port_of(config["FRGM_STATE_REDIS_URL"]),
-                data_dir=RUN_DIR / "state-redis",
-                cluster=True,
-                durable=True,
-                maxmemory=STATE_STORE_MAXMEMORY,
-            )
+            state_store_start(port=_port_of(config["FRGM_STATE_REDIS_URL"]), run_dir=RUN_DIR)
         )
         servers.append(
-            redis_start(
-                name="messaging",
-                port=_port_of(config["FRGM_MESSAGING_REDIS_URL"]),
-                data_dir=RUN_DIR / "messaging-redis",
-                cluster=False,
-                durable=False,
-            )
+            messaging_start(port=_port_of(config["FRGM_MESSAGING_REDIS_URL"]), run_dir=RUN_DIR)
         )
         servers.append(moto_start(port=_port_of(config["AWS_ENDPOINT_URL"]), log_dir=RUN_DIR))
         for server in servers:

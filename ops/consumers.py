@@ -15,7 +15,7 @@ from django.conf import settings
 
 from accounts.consumers import RoleGatedConsumer
 from accounts.roles import Role
-from feeds.loops import LoopHealth
+from lib.loops import LoopHealth
 from ops.live import ops_rows_frame
 
 log = logging.getLogger(__name__)

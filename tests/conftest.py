@@ -16,8 +16,8 @@ from django.test import Client, override_settings
 
 from devstack.processes import Server, free_port, redis_start
 from devstack.standins import Stack, stack_settings, stack_start
-from feeds.aws import client, clients_reset
-from feeds.redis_clients import redis_clients_reset
+from lib.aws import client, clients_reset
+from lib.redis_clients import redis_clients_reset
 from ops.models import SecretReference
 
 

@@ -212,7 +212,7 @@ class FileSource:
 def upload(files: Sequence[Any]) -> None:
     from django.conf import settings
 
-    from feeds.aws import client
+    from lib.aws import client
 
     s3 = client("s3")
     for item in files:
@@ -230,13 +230,13 @@ def upload(files: Sequence[Any]) -> None:
 def queue_url() -> str:
     from django.conf import settings
 
-    from feeds.aws import client
+    from lib.aws import client
 
     return str(client("sqs").get_queue_url(QueueName=settings.FRGM_FEED_QUEUE)["QueueUrl"])
 
 
 def queue_depth() -> tuple[int, int]:
-    from feeds.aws import client
+    from lib.aws import client
 
     attrs = client("sqs").get_queue_attributes(
         QueueUrl=queue_url(),
@@ -439,8 +439,8 @@ def bench_serial(bench: Bench, source: FileSource, count: int, *, profile: bool)
     import io
     import pstats
 
-    from feeds.aws import client
     from feeds.sqs_consumer import message_handle
+    from lib.aws import client
 
     files = source.take(count)
     upload(files)

@@ -16,7 +16,9 @@ false``). Then, for each client count:
    plus missing frames (sequence gaps), out-of-order frames and resyncs;
 4. the web process's CPU (from /proc/<pid>/stat) and RSS (/proc/<pid>/status).
 
-``--quick`` is a short smoke run. See docs/PERFORMANCE.md ("Fan-out").
+``--quick`` is a short smoke run; ``--book`` keeps a ladder and a risk-slide socket
+open beside the clients, so the hub recomputes the whole book on every update
+(``bench.fanout_book``). See docs/PERFORMANCE.md ("Fan-out").
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from bench import fanout_book
 from bench.clients import (
     CONNECT_CONCURRENCY,
     ClientResult,
@@ -80,8 +83,9 @@ class Bench(Harness):
     """The harness, a spot-risk state of ``STATE_ROWS`` rows, a web process; ``publish``
     sends one update through the real publish path."""
 
-    def __init__(self, run_dir: Path) -> None:
+    def __init__(self, run_dir: Path, *, book: bool = False) -> None:
         super().__init__(run_dir, env=QUIET)
+        self.book = book  # the whole book live beside the clients (``bench.fanout_book``)
         self.seq = 0
         self.children_cpu_s = 0.0  # CPU of the client processes reaped so far
 
@@ -102,6 +106,8 @@ class Bench(Harness):
         store.hset(
             key(Feed.SPOT_RISK, "meta"), mapping=cast(Any, {"version": "bench|0", "meta": "{}"})
         )
+        if self.book:
+            fanout_book.book_state_seed(expiries={GROUP: 3.832639, fanout_book.EXTRA_EXPIRY: 24.5})
 
     def publish(self) -> int:
         """One spot-risk update through feeds.publish; returns the frame's size estimate."""
@@ -113,6 +119,8 @@ class Bench(Harness):
             for i, (row_id, row) in enumerate(_rows(self.seq).items())
             if (i + self.seq) % (STATE_ROWS // CHANGED_ROWS) == 0
         }
+        if self.book:
+            fanout_book.book_rows_write(changed)
         updates = updates_build(
             feed="spot-risk",
             changes={GROUP: changed},
@@ -173,6 +181,15 @@ def step(bench: Bench, clients: int, seconds: float, rate: float) -> Step:
     out = ctx.Queue()
     share = -(-clients // CLIENT_PROCESSES)
     processes = []
+    watchers = None
+    if bench.book:
+        [watcher_cookie] = bench.sessions(1)
+        watchers = ctx.Process(
+            target=fanout_book.book_watchers,
+            args=(f"ws://127.0.0.1:{bench.port}", origin, watcher_cookie, stop, out),
+            daemon=True,
+        )
+        watchers.start()
     began = time.monotonic()
     for n in range(CLIENT_PROCESSES):
         part = cookies[n * share : (n + 1) * share]
@@ -212,7 +229,12 @@ def step(bench: Bench, clients: int, seconds: float, rate: float) -> Step:
     wall = time.monotonic() - wall_before
     rss = rss_mib(bench.web.pid)
     stop.set()
-    results = [out.get(timeout=60) for _ in processes]
+    received = [out.get(timeout=60) for _ in range(len(processes) + (watchers is not None))]
+    results = [r for r in received if isinstance(r, ClientResult)]
+    if watchers is not None:  # the watchers put {view: deltas received}
+        book = [r for r in received if isinstance(r, dict)]
+        print(f"    book views live beside them, deltas received: {book}", flush=True)
+        watchers.join(timeout=10)
     for proc in processes:
         proc.join(timeout=10)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -263,6 +285,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="50 clients for 3 s")
     parser.add_argument("--verbose", action="store_true", help="latency of every frame")
     parser.add_argument("--keep", action="store_true", help="keep the run directory")
+    parser.add_argument(
+        "--book", action="store_true", help="a ladder and a slide socket live beside the clients"
+    )
     options = parser.parse_args(argv)
     counts = [50] if options.quick else [int(c) for c in options.clients.split(",")]
     seconds = 3.0 if options.quick else options.seconds
@@ -270,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     nofile_raise(max(counts) * 2 + 1024)
     steps: list[Step] = []
     with run_directory("frgm-bench-fanout-", keep=options.keep) as run_dir:
-        bench = Bench(run_dir)
+        bench = Bench(run_dir, book=options.book)
         try:
             print(f"starting the stack and a uvicorn web process in {run_dir} ...", flush=True)
             bench.start()

@@ -35,6 +35,7 @@ OFFENCES = [
     ("page-apps-below-the-tools", "ladder/bad.py", "import tests.stack\n"),
     ("devstack-on-lib-only", "devstack/bad.py", "import feeds.records\n"),
     ("cdk-reads-definitions-only", "deploy/bad.py", "import accounts.roles\n"),
+    ("bench-not-on-tests", "bench/bad.py", "from tests import stack\n"),
 ]
 
 

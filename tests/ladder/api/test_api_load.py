@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -58,9 +57,6 @@ def test_a_new_file_is_in_the_very_next_answer(desk: FeedQueue, trader: Any) -> 
 
     desk.put(LATER_ORDERS_KEY, orders_with_ten_more())
     assert all(desk.drain())
-    # No hub runs in a sync test: the store's stamps, read at least every RECHECK_S,
-    # are what tell this process (the bound itself, not a wait for an event).
-    time.sleep(api_cache.RECHECK_S)
     after = client.get(LADDER).json()
 
     assert after["feeds"]["tt-orders"]["version"] != before["feeds"]["tt-orders"]["version"]

@@ -1,5 +1,8 @@
 """S3 keys of feed files (FEEDS.md "Where files land") and the CME trading date.
 
+The one owner of the key layout: the parsers match keys with ``KEY_PATTERNS``,
+every stamp is read with ``stamp_time``, and the Chicago zone is ``CHICAGO``.
+
 The feed server names each file with its own America/Chicago clock and files
 it under the *trading date*. CME Globex reopens ZN at 17:00 Chicago for the
 next trading day, so a file written on Monday at 20:30 belongs to Tuesday's
@@ -18,21 +21,51 @@ from datetime import date, datetime, time, timedelta
 from pathlib import PurePath
 from zoneinfo import ZoneInfo
 
+from feeds.records import Feed
+
+# The feed server's clock (its file names), the desk's, and the zone TT's dates are in.
 CHICAGO = ZoneInfo("America/Chicago")
 # Globex's daily reopen: from here on the clock belongs to the next trading date.
 SESSION_ROLL = time(17, 0)
 _STAMP_FORMAT = "%Y%m%d_%H%M%S"
 
 _STAMP = r"(?P<stamp>\d{8}_\d{6})"
-_SPOT_RISK = re.compile(
-    rf"^bav_analysis_{_STAMP}(?:_chunk_(?P<nn>\d{{2}})_of_(?P<mm>\d{{2}}))?\.csv$"
-)
-_VTEXP = re.compile(rf"^vtexp_{_STAMP}\.csv$")
+_DATE = r"(?P<date>\d{4}-\d{2}-\d{2})"
+_CHUNK = r"_chunk_(?P<chunk>\d{2})_of_(?P<chunks>\d{2})"  # chunk NN of MM of one batch
+_SPOT_RISK_NAME = rf"bav_analysis_{_STAMP}(?:{_CHUNK})?\.csv"
+_VTEXP_NAME = rf"vtexp_{_STAMP}\.csv"
+_INSTRUMENT_NAME = r"instrument_(?P<instrument_id>\d+)\.json"
+_FOLDERS = {
+    Feed.SPOT_RISK: "actant/spot-risk",
+    Feed.VTEXP: "actant/vtexp",
+    Feed.TT_POSITIONS: "tt/positions",
+    Feed.TT_ORDERS: "tt/orders",
+    Feed.TT_INSTRUMENTS: "tt/instruments",
+}
+# A whole S3 key of each feed (``fullmatch``): the named groups are what the key says
+# of its file (date folder, stamp, chunk NN of MM, instrument id).
+KEY_PATTERNS: dict[Feed, re.Pattern[str]] = {
+    Feed.SPOT_RISK: re.compile(rf"{_FOLDERS[Feed.SPOT_RISK]}/{_DATE}/{_SPOT_RISK_NAME}", re.ASCII),
+    Feed.VTEXP: re.compile(rf"{_FOLDERS[Feed.VTEXP]}/{_DATE}/{_VTEXP_NAME}", re.ASCII),
+    Feed.TT_POSITIONS: re.compile(
+        rf"{_FOLDERS[Feed.TT_POSITIONS]}/{_DATE}/positions_{_STAMP}\.json", re.ASCII
+    ),
+    Feed.TT_ORDERS: re.compile(
+        rf"{_FOLDERS[Feed.TT_ORDERS]}/{_DATE}/working_orders_{_STAMP}\.json", re.ASCII
+    ),
+    Feed.TT_INSTRUMENTS: re.compile(
+        rf"{_FOLDERS[Feed.TT_INSTRUMENTS]}/{_INSTRUMENT_NAME}", re.ASCII
+    ),
+}
+
+# File names as the feed server or a capture names them (``feed_key_for_filename``).
+_SPOT_RISK = re.compile(rf"^{_SPOT_RISK_NAME}$")
+_VTEXP = re.compile(rf"^{_VTEXP_NAME}$")
 # TT responses: timestamped as the feed server writes them, or a bare capture
 # such as the samples' ``positions_response.json``.
 _POSITIONS = re.compile(rf"^positions(?:_{_STAMP}|_[A-Za-z0-9_-]+)?\.json$")
 _ORDERS = re.compile(rf"^working_orders(?:_{_STAMP}|_[A-Za-z0-9_-]+)?\.json$")
-_INSTRUMENT_BY_ID = re.compile(r"^instrument_(?P<id>\d+)\.json$")
+_INSTRUMENT_BY_ID = re.compile(rf"^{_INSTRUMENT_NAME}$")
 _INSTRUMENT_OTHER = re.compile(r"^instrument(?:_details)?(?:_[A-Za-z0-9_-]+)?\.json$")
 
 
@@ -76,25 +109,26 @@ def spot_risk_key(*, moment: datetime, chunk: int | None = None, chunks: int | N
         if chunk is None or chunks is None or not 1 <= chunk <= chunks <= 99:
             raise ValueError(f"chunk {chunk} of {chunks}: need 1 <= chunk <= chunks <= 99")
         suffix = f"_chunk_{chunk:02d}_of_{chunks:02d}"
-    return _dated("actant/spot-risk", moment, f"bav_analysis_{file_stamp(moment)}{suffix}.csv")
+    name = f"bav_analysis_{file_stamp(moment)}{suffix}.csv"
+    return _dated(_FOLDERS[Feed.SPOT_RISK], moment, name)
 
 
 def vtexp_key(*, moment: datetime) -> str:
-    return _dated("actant/vtexp", moment, f"vtexp_{file_stamp(moment)}.csv")
+    return _dated(_FOLDERS[Feed.VTEXP], moment, f"vtexp_{file_stamp(moment)}.csv")
 
 
 def positions_key(*, moment: datetime) -> str:
-    return _dated("tt/positions", moment, f"positions_{file_stamp(moment)}.json")
+    return _dated(_FOLDERS[Feed.TT_POSITIONS], moment, f"positions_{file_stamp(moment)}.json")
 
 
 def orders_key(*, moment: datetime) -> str:
-    return _dated("tt/orders", moment, f"working_orders_{file_stamp(moment)}.json")
+    return _dated(_FOLDERS[Feed.TT_ORDERS], moment, f"working_orders_{file_stamp(moment)}.json")
 
 
 def instrument_key(*, instrument_id: str) -> str:
     if not instrument_id.isdigit():
         raise ValueError(f"TT instrument id {instrument_id!r} is not a number")
-    return f"tt/instruments/instrument_{instrument_id}.json"
+    return f"{_FOLDERS[Feed.TT_INSTRUMENTS]}/instrument_{instrument_id}.json"
 
 
 def _moment_of(match: re.Match[str], now: datetime) -> datetime:
@@ -130,9 +164,9 @@ def feed_key_for_filename(filename: str, *, now: datetime, data: bytes | None = 
     now = _chicago(now)
     if match := _SPOT_RISK.match(name):
         moment = _moment_of(match, now)
-        if match.group("nn") is None:
+        if match.group("chunk") is None:
             return spot_risk_key(moment=moment)
-        return spot_risk_key(moment=moment, chunk=int(match["nn"]), chunks=int(match["mm"]))
+        return spot_risk_key(moment=moment, chunk=int(match["chunk"]), chunks=int(match["chunks"]))
     if match := _VTEXP.match(name):
         return vtexp_key(moment=_moment_of(match, now))
     if match := _POSITIONS.match(name):
@@ -140,7 +174,7 @@ def feed_key_for_filename(filename: str, *, now: datetime, data: bytes | None = 
     if match := _ORDERS.match(name):
         return orders_key(moment=_moment_of(match, now))
     if match := _INSTRUMENT_BY_ID.match(name):
-        return instrument_key(instrument_id=match["id"])
+        return instrument_key(instrument_id=match["instrument_id"])
     if _INSTRUMENT_OTHER.match(name):
         return instrument_key(instrument_id=_instrument_id_in(name, data))
     raise ValueError(

@@ -25,6 +25,10 @@ class FeedUpdate(TypedDict):
     # subscriber can wait for a whole file before it tells browsers (one frame).
     part: NotRequired[int]
     parts: NotRequired[int]
+    # A chunk of a spot-risk batch (``..._chunk_NN_of_MM.csv``): chunk NN of MM, the
+    # batch being the chunks with this file time. Absent for a whole file.
+    chunk: NotRequired[int]
+    chunks: NotRequired[int]
 
 
 def feed_all_group_name(feed: str) -> str:

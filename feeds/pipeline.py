@@ -7,46 +7,41 @@ a transient failure raises ``TransientIngestError`` and the message comes back.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal
 from functools import partial
-from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
-from redis.exceptions import RedisError
 
-from feeds.derive import DerivedFile, MarketInputs, file_derive, future_mid_of, group_of
+from feeds.derive import DerivedFile, file_derive
 from feeds.history import history_body, history_write
 from feeds.limits import HISTORY_ITEM_MAX_BYTES
 from feeds.metrics import metrics_emit
 from feeds.parsers import ParseError, feed_key_parse, file_parse, size_check
-from feeds.publish import changes_by_group, updates_build, updates_publish
+from feeds.publish import file_updates_publish
 from feeds.quarantine import quarantine_record
-from feeds.records import Feed, FeedKey, ParsedFile
+from feeds.records import Feed, FeedKey
 from feeds.s3_events import ObjectEvent
 from feeds.self_heal import greeks_repair_after, state_heal_ensure
 from feeds.state_store import (
-    ApplyResult,
     IngestRecord,
     claim_release,
     claim_take,
     file_freshens,
-    group_sequences_next,
+    future_mid_remember,
     ingest_record,
     intake_refusal_record,
-    key,
     latest_apply,
+    market_inputs_read,
     state_version,
 )
 from lib.aws import AwsUnavailable, client
-from lib.redis_clients import StateStoreUnavailable, state_store
+from lib.redis_clients import StateStoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +160,7 @@ def _ingest_claimed(
         return refuse("parse_error", _reason(exc), error=exc, size=len(data))
     if parsed.warnings:  # accepted, but the producer may have changed: say so once
         log.warning("parsed %s with warnings: %s", event.key, "; ".join(parsed.warnings))
-    market = _market_inputs(parsed)  # I/O: its failures are transient, raised
+    market = market_inputs_read(parsed)  # I/O: its failures are transient, raised
     try:
         with watch.stage("derive"):
             derived = file_derive(parsed, market=market)
@@ -186,12 +181,19 @@ def _ingest_claimed(
     )
     with watch.stage("redis"):
         applied = latest_apply(derived=derived, version=version, meta=_meta(event, source))
-        _remember_future(parsed, applied)
+        future_mid_remember(parsed, applied)
     with watch.stage("dynamodb"):
         _history(event, source, derived, read, body)
     finished = time.time()
     with watch.stage("publish"):
-        _publish(event, source, derived, applied, version, finished)
+        file_updates_publish(
+            event=event,
+            source=source,
+            derived=derived,
+            applied=applied,
+            version=version,
+            ingested_at=finished,
+        )
     record = _record(
         event,
         source,
@@ -359,55 +361,6 @@ def _refuse(
     )
 
 
-def _market_inputs(parsed: ParsedFile) -> MarketInputs | None:
-    """Spot-risk Greeks need the future's mid (if this file lacks it) and vtexp."""
-    if parsed.feed is not Feed.SPOT_RISK:
-        return None
-    store = state_store()
-    try:
-        vtexp = store.hgetall(key(Feed.VTEXP, "rows"))
-        future = (
-            None
-            if future_mid_of(parsed.spot_risk)
-            else store.get(key(Feed.SPOT_RISK, "future_mid"))
-        )
-        positions = {} if parsed.spot_risk_positions else _positions_shown(store, parsed)
-    except RedisError as exc:
-        raise StateStoreUnavailable(f"state store: {exc}") from exc
-    days = {_text(k): Decimal(json.loads(v)["days"]) for k, v in vtexp.items()}
-    return MarketInputs(
-        future_mid=Decimal(_text(future)) if future else None,
-        vtexp_days=days,
-        positions=positions,
-    )
-
-
-def _positions_shown(store: Any, parsed: ParsedFile) -> dict[str, int]:
-    """The positions the latest state holds for this file's instruments."""
-    ids = [row.key for row in parsed.spot_risk if row.itype != "N"]
-    if not ids:
-        return {}
-    values = store.hmget(key(Feed.SPOT_RISK, "rows"), ids)
-    shown = {}
-    for row_id, value in zip(ids, values, strict=True):
-        position = json.loads(value).get("position") if value is not None else None
-        if position is not None:
-            shown[row_id] = int(position)
-    return shown
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
-
-
-def _remember_future(parsed: ParsedFile, applied: ApplyResult) -> None:
-    if parsed.feed is not Feed.SPOT_RISK or applied.status != "applied":
-        return
-    mid = future_mid_of(parsed.spot_risk)
-    if mid is not None:
-        state_store().set(key(Feed.SPOT_RISK, "future_mid"), str(mid))
-
-
 def _meta(event: ObjectEvent, source: FeedKey) -> dict[str, object]:
     return {
         "key": event.key,
@@ -440,43 +393,6 @@ def _history(
             # Orders the uploads of one key (rebuild); "" for a replayed file.
             "sequencer": event.sequencer,
         },
-    )
-
-
-def _publish(
-    event: ObjectEvent,
-    source: FeedKey,
-    derived: DerivedFile,
-    applied: ApplyResult,
-    version: str,
-    finished: float,
-) -> None:
-    if applied.status == "stale":
-        return  # history has it; browsers keep the newer state
-    # "same": an earlier delivery applied it but died before publishing: push again.
-    changed = applied.changed if applied.status == "applied" else tuple(derived.rows)
-    removed = {
-        row_id: group_of(source.feed, json.loads(old)) for row_id, old in applied.removed.items()
-    }
-    changes = changes_by_group(
-        changed_ids=changed,
-        rows=derived.rows,
-        groups=derived.groups,
-        removed_groups=removed,
-        values=derived.values,
-    )
-    sequences = group_sequences_next(feed=source.feed, groups=changes)
-    updates_publish(
-        updates_build(
-            feed=source.feed,
-            changes=changes,
-            sequences=sequences,
-            version=version,
-            key=event.key,
-            file_time=source.file_time.isoformat() if source.file_time else None,
-            s3_event_time=event.event_time.isoformat() if event.event_time else None,
-            ingested_at=finished,
-        )
     )
 
 

@@ -1,8 +1,13 @@
-"""Publish feed updates to the channel layer: one message per changed group."""
+"""Publish feed updates to the channel layer: one message per changed group.
+
+``file_updates_publish`` turns one ingested file (its derived rows and what the
+compare-and-set changed) into its updates, numbers them per group and sends them.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import threading
 from collections import defaultdict
@@ -12,7 +17,52 @@ from typing import Any
 import orjson
 from channels.layers import get_channel_layer
 
+from feeds.derive import DerivedFile, group_of
 from feeds.messages import FeedUpdate, feed_all_group_name
+from feeds.records import FeedKey
+from feeds.s3_events import ObjectEvent
+from feeds.state_store import ApplyResult, group_sequences_next
+
+
+def file_updates_publish(
+    *,
+    event: ObjectEvent,
+    source: FeedKey,
+    derived: DerivedFile,
+    applied: ApplyResult,
+    version: str,
+    ingested_at: float,
+) -> None:
+    """Tell browsers what one file changed; a stale file changed nothing they see."""
+    if applied.status == "stale":
+        return  # history has it; browsers keep the newer state
+    # "same": an earlier delivery applied it but died before publishing: push again.
+    changed = applied.changed if applied.status == "applied" else tuple(derived.rows)
+    removed = {
+        row_id: group_of(source.feed, json.loads(old)) for row_id, old in applied.removed.items()
+    }
+    changes = changes_by_group(
+        changed_ids=changed,
+        rows=derived.rows,
+        groups=derived.groups,
+        removed_groups=removed,
+        values=derived.values,
+    )
+    sequences = group_sequences_next(feed=source.feed, groups=changes)
+    updates_publish(
+        updates_build(
+            feed=source.feed,
+            changes=changes,
+            sequences=sequences,
+            version=version,
+            key=event.key,
+            file_time=source.file_time.isoformat() if source.file_time else None,
+            s3_event_time=event.event_time.isoformat() if event.event_time else None,
+            ingested_at=ingested_at,
+            chunk=source.chunk,
+            chunks=source.chunks,
+        )
+    )
 
 
 def changes_by_group(
@@ -50,10 +100,15 @@ def updates_build(
     file_time: str | None,
     s3_event_time: str | None,
     ingested_at: float,
+    chunk: int | None = None,
+    chunks: int | None = None,
 ) -> list[FeedUpdate]:
+    """One update per changed group; a chunk of a batch says which (``chunk`` of
+    ``chunks``), so a subscriber can wait for the whole batch without reading the key."""
     ordered = sorted(changes.items())
-    return [
-        FeedUpdate(
+    updates = []
+    for part, (group, changed) in enumerate(ordered, start=1):
+        update = FeedUpdate(
             type="feed.update",
             feed=feed,
             group=group,
@@ -67,8 +122,10 @@ def updates_build(
             part=part,
             parts=len(ordered),
         )
-        for part, (group, changed) in enumerate(ordered, start=1)
-    ]
+        if chunk is not None and chunks is not None:
+            update["chunk"], update["chunks"] = chunk, chunks
+        updates.append(update)
+    return updates
 
 
 def updates_publish(updates: list[FeedUpdate]) -> None:

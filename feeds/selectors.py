@@ -1,6 +1,9 @@
 """Read-side queries over feed state: health, recent files, latest rows, quarantine.
 
-What ``ops/``, ``ladder/`` and the terminal commands read. Nothing here writes.
+``feeds``' read face: what ``ops/``, ``ladder/``, the site and the terminal
+commands read of the state store and of history goes through here, so the
+state store's key layout (``feeds.state_store.key``) stays private to ``feeds``
+(an import-linter contract in pyproject.toml keeps it so). Nothing here writes.
 Per-minute counters are buckets keyed by the epoch minute a file finished
 (feeds.state_store), so "the last minute" and "the last hour" are estimated
 as sliding windows over those buckets: the whole buckets inside the window
@@ -17,12 +20,19 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, NotRequired, TypedDict
 
+# History reads, re-exported: readers page a day's items through the read face.
+from feeds.history import HistoryItem as HistoryItem
+from feeds.history import history_items as history_items
 from feeds.models import IngestFailure, QuarantinedFile
 from feeds.records import Feed
 from feeds.self_heal import LAST as SELF_HEAL_LAST
 from feeds.state_store import LATENCY_KEEP_S, intake_refusals, key
+from feeds.state_store import workers_alive as workers_alive
 from feeds.store_status import state_read
-from lib.redis_clients import StateStoreUnavailable, state_store
+
+# What every read here raises when the store cannot answer: readers catch it by this name.
+from lib.redis_clients import StateStoreUnavailable as StateStoreUnavailable
+from lib.redis_clients import state_store
 
 MINUTE_S = 60
 _INT_DIGITS_MAX = 4000  # below sys.get_int_max_str_digits()'s default (4,300)
@@ -112,6 +122,7 @@ class FeedLatest:
     last_file_time: datetime | None
     last_ingested_at: float | None  # epoch seconds
     last_latency_ms: float | None
+    last_event_time: datetime | None = None  # when S3 saw the last file
 
 
 def feed_latest(*, feeds: Iterable[Feed]) -> tuple[FeedLatest, ...]:
@@ -123,13 +134,19 @@ def feed_latest(*, feeds: Iterable[Feed]) -> tuple[FeedLatest, ...]:
         pipe = state_store().pipeline(transaction=False)
         for feed in wanted:
             pipe.hget(key(feed, "meta"), "version")
-            pipe.hmget(key(feed, "health"), "last_file_time", "last_ingested_at", "last_latency_ms")
+            pipe.hmget(
+                key(feed, "health"),
+                "last_file_time",
+                "last_ingested_at",
+                "last_latency_ms",
+                "last_event_time",
+            )
         return list(pipe.execute())
 
     replies = _read(read)
     latest = []
     for n, feed in enumerate(wanted):
-        version, (file_time, ingested, latency) = replies[2 * n], replies[2 * n + 1]
+        version, (file_time, ingested, latency, event_time) = replies[2 * n], replies[2 * n + 1]
         latest.append(
             FeedLatest(
                 feed=feed,
@@ -137,6 +154,7 @@ def feed_latest(*, feeds: Iterable[Feed]) -> tuple[FeedLatest, ...]:
                 last_file_time=_time(_text(file_time)),
                 last_ingested_at=_float(_text(ingested)),
                 last_latency_ms=_float(_text(latency)),
+                last_event_time=_time(_text(event_time)),
             )
         )
     return tuple(latest)
@@ -206,6 +224,16 @@ def latest_rows(*, feed: Feed) -> dict[str, dict[str, Any]]:
     return {row_id.decode(): _row_loads(value) for row_id, value in raw.items()}
 
 
+def latest_rows_and_version(*, feed: Feed) -> tuple[dict[str, dict[str, Any]], str | None]:
+    """The feed's latest rows and the state version they are at (None before any file).
+
+    The version is read first: the rows can only be as new or newer than it (the
+    live hub hears of anything newer through the channel layer anyway).
+    """
+    version = _text(_read(lambda: state_store().hget(key(feed, "meta"), "version")))
+    return latest_rows(feed=feed), version or None
+
+
 def _int_tolerant(text: str) -> int | Decimal:
     return int(text) if len(text) <= _INT_DIGITS_MAX else Decimal(text)
 
@@ -243,6 +271,38 @@ def state_self_heal_last() -> StateSelfHeal | None:
         feeds=json.loads(last.get("feeds") or "{}"),
         count=int(last.get("count") or 0),
     )
+
+
+@dataclass(frozen=True)
+class IncompleteBatch:
+    """A chunked spot-risk batch some of whose chunks never arrived."""
+
+    batch: str  # the batch's file time, 20250729_151211
+    got: int
+    expected: int
+    missing: tuple[int, ...]  # chunk numbers that never arrived
+
+
+def chunk_batches_incomplete(*, since: float, until: float) -> list[IncompleteBatch]:
+    """Chunked spot-risk batches stamped (by their file time, epoch seconds) in
+    [since, until] that miss chunks, and which; ``ingest_record`` counts each chunk
+    whose rows arrived."""
+    batches = _read(
+        lambda: state_store().zrangebyscore(key(Feed.SPOT_RISK, "batches"), since, until)
+    )
+    found = []
+    for raw in batches:
+        batch = _text(raw) or ""
+        fields = _read(
+            lambda batch=batch: state_store().hgetall(key(Feed.SPOT_RISK, "batch", batch))
+        )
+        total = int(fields.pop(b"total", 0) or 0)
+        if total and len(fields) < total:
+            names = (_text(n) or "" for n in fields)
+            seen = {int(name.removeprefix("chunk_")) for name in names}
+            missing = tuple(n for n in range(1, total + 1) if n not in seen)
+            found.append(IncompleteBatch(batch, len(fields), total, missing))
+    return found
 
 
 def quarantined_recent(*, limit: int = 20) -> list[QuarantinedFile]:

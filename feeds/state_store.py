@@ -12,12 +12,15 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from feeds.derive import DerivedFile
-from feeds.records import Feed
-from lib.redis_clients import state_store, state_store_call
+from redis.exceptions import RedisError
+
+from feeds.derive import DerivedFile, MarketInputs, future_mid_of
+from feeds.records import Feed, ParsedFile
+from lib.redis_clients import StateStoreUnavailable, state_store, state_store_call
 
 DONE_TTL_S = 3600  # a redelivered notification comes within minutes
 # A crashed worker's claim lapses when its message becomes visible again.
@@ -152,6 +155,60 @@ def latest_apply(*, derived: DerivedFile, version: str, meta: dict[str, Any]) ->
     changed = tuple(reply[2 : 2 + count])
     rest = reply[2 + count :]
     return ApplyResult("applied", changed, dict(zip(rest[::2], rest[1::2], strict=True)))
+
+
+# --- what one file's ingest reads and remembers besides its rows -------------------------
+
+
+def market_inputs_read(parsed: ParsedFile) -> MarketInputs | None:
+    """Spot-risk Greeks need the future's mid (if this file lacks it), vtexp and the
+    positions the state shows (if this file carries none); None for other feeds."""
+    if parsed.feed is not Feed.SPOT_RISK:
+        return None
+    store = state_store()
+    try:
+        vtexp = store.hgetall(key(Feed.VTEXP, "rows"))
+        future = (
+            None
+            if future_mid_of(parsed.spot_risk)
+            else store.get(key(Feed.SPOT_RISK, "future_mid"))
+        )
+        positions = {} if parsed.spot_risk_positions else _positions_shown(store, parsed)
+    except RedisError as exc:
+        raise StateStoreUnavailable(f"state store: {exc}") from exc
+    days = {_text(k): Decimal(json.loads(v)["days"]) for k, v in vtexp.items()}
+    return MarketInputs(
+        future_mid=Decimal(_text(future)) if future else None,
+        vtexp_days=days,
+        positions=positions,
+    )
+
+
+def _positions_shown(store: Any, parsed: ParsedFile) -> dict[str, int]:
+    """The positions the latest state holds for this file's instruments."""
+    ids = [row.key for row in parsed.spot_risk if row.itype != "N"]
+    if not ids:
+        return {}
+    values = store.hmget(key(Feed.SPOT_RISK, "rows"), ids)
+    shown = {}
+    for row_id, value in zip(ids, values, strict=True):
+        position = json.loads(value).get("position") if value is not None else None
+        if position is not None:
+            shown[row_id] = int(position)
+    return shown
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def future_mid_remember(parsed: ParsedFile, applied: ApplyResult) -> None:
+    """Keep an applied spot-risk file's future mid for the next file that lacks one."""
+    if parsed.feed is not Feed.SPOT_RISK or applied.status != "applied":
+        return
+    mid = future_mid_of(parsed.spot_risk)
+    if mid is not None:
+        state_store().set(key(Feed.SPOT_RISK, "future_mid"), str(mid))
 
 
 # KEYS: the object's done marker, its claim. One round trip for both checks

@@ -10,6 +10,10 @@ Every read the pages, the API and the live hub make goes through ``state_read``:
   waiting for its own connect timeout (a page makes a dozen reads; a store that
   drops packets would hold every worker thread for the timeout each time).
 
+``state_store_ping``, ``store_memory_used_pct`` and ``store_evictions_in_period``
+are what readiness and the alarms ask of the store itself (not of its data),
+so no caller outside ``feeds`` holds the raw client.
+
 ``state_store_down`` is the site-wide banner's check: the outcome of the latest
 read when it is recent, else one PING, cached for ``CHECK_EVERY_S`` per process.
 Nothing is cached across an outage but these timestamps, so the pages recover
@@ -18,10 +22,12 @@ by themselves within seconds of the store coming back.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -117,3 +123,43 @@ def state_store_down() -> bool:
     finally:
         outcomes.lock.release()
     return False
+
+
+def state_store_ping() -> None:
+    """Every node of the store answers PING (readiness); raises whatever the client raises."""
+    store = state_store()
+    store.ping(target_nodes=store.ALL_NODES)
+
+
+def _primaries_info(section: str) -> list[dict[str, Any]]:
+    store = state_store()
+    replies = store.info(section, target_nodes=store.PRIMARIES)
+    # Several primaries answer with a dict per node; a single one with its own dict.
+    nodes = list(replies.values())
+    return nodes if nodes and all(isinstance(n, dict) for n in nodes) else [replies]
+
+
+def store_memory_used_pct() -> float | None:
+    """Used memory against maxmemory on the fullest primary, as MemoryDB reports it;
+    None when the store has no maxmemory (nothing to measure against)."""
+    nodes = _primaries_info("memory")
+    ratios = [100.0 * n["used_memory"] / n["maxmemory"] for n in nodes if n.get("maxmemory")]
+    return max(ratios) if ratios else None
+
+
+EVICTIONS_SEEN = "frgm:{ops}:evicted_keys"  # no TTL: a volatile-* policy never evicts it
+
+
+def store_evictions_in_period(*, now: datetime, period_s: int) -> float:
+    """Keys the state store evicted since the current period began (its Sum so far).
+
+    Redis counts evictions since it started. A new period starts from the count
+    the previous call saw, so evictions between two calls are never lost."""
+    count = sum(int(n.get("evicted_keys", 0)) for n in _primaries_info("stats"))
+    period = int(now.timestamp() // period_s)
+    store = state_store()
+    # The first look has nothing to compare with: it counts from here.
+    seen = json.loads(store.get(EVICTIONS_SEEN) or "null") or {"period": period, "base": count}
+    base = seen["base"] if seen["period"] == period else seen["last"]
+    store.set(EVICTIONS_SEEN, json.dumps({"period": period, "base": base, "last": count}))
+    return float(count - base if count >= base else count)  # a restart resets the counter

@@ -19,8 +19,9 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import add_never_cache_headers
 
+from feeds.store_status import state_store_ping
 from lib.aws import client
-from lib.redis_clients import messaging, state_store
+from lib.redis_clients import messaging
 
 READY_TIMEOUT_S = 3.0
 
@@ -39,8 +40,7 @@ def _database() -> None:
 
 
 def _state_store() -> None:
-    store = state_store()
-    store.ping(target_nodes=store.ALL_NODES)
+    state_store_ping()
 
 
 def _messaging() -> None:
@@ -115,13 +115,30 @@ def readiness_check() -> list[CheckResult]:
 def process_restarts() -> dict[str, int] | None:
     """Each process's restart count under `make run` (devstack's supervisor writes
     them), or None when nothing supervises this process or the file is unreadable."""
+    processes = _supervised()
+    if processes is None:
+        return None
+    return {name: restarts for name, (restarts, _) in processes.items()}
+
+
+def processes_down() -> list[str]:
+    """The supervised processes not running now (dead, waiting for their restart):
+    the stack is not ready while one is, however healthy the rest looks."""
+    processes = _supervised() or {}
+    return sorted(name for name, (_, running) in processes.items() if not running)
+
+
+def _supervised() -> dict[str, tuple[int, bool]] | None:
     path = settings.FRGM_SUPERVISOR_STATE_FILE
     if not path:
         return None
     try:
         state = json.loads(Path(path).read_text())
-        return {name: int(entry["restarts"]) for name, entry in state["processes"].items()}
-    except (OSError, ValueError, KeyError, TypeError):
+        return {
+            name: (int(entry["restarts"]), bool(entry.get("running", True)))
+            for name, entry in state["processes"].items()
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.roles import Role, user_has_role, user_roles
 from frgm_site.client_address import request_forwarded
-from frgm_site.health import process_restarts, readiness_check
+from frgm_site.health import process_restarts, processes_down, readiness_check
 
 LOOPBACK = {"127.0.0.1", "::1"}
 
@@ -63,4 +63,9 @@ def readyz(request: HttpRequest) -> HttpResponse:
     if restarts is not None:
         # Under `make run`: how often each process died and was started again.
         payload["restarts"] = restarts
+        down = processes_down()
+        if down:  # a dead worker or scheduler: the stack only looks healthy
+            payload["down"] = down
+            payload["status"] = "unavailable"
+            ready = False
     return JsonResponse(payload, status=200 if ready else 503)

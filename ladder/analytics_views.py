@@ -17,13 +17,17 @@ from django.shortcuts import render
 
 from accounts.roles import Role, role_required
 from feeds.feed_keys import trading_date_for
-from feeds.history import history_items
 from feeds.records import Feed
-from feeds.selectors import feed_health, latest_rows, recent_files
+from feeds.selectors import (
+    StateStoreUnavailable,
+    feed_health,
+    history_items,
+    latest_rows,
+    recent_files,
+)
 from ladder import analytics
 from ladder.plotly_finder import PLOTLY_STYLE_HASHES
 from lib.aws import AwsUnavailable
-from lib.redis_clients import StateStoreUnavailable
 
 log = logging.getLogger(__name__)
 

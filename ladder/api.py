@@ -20,11 +20,12 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from accounts.api_auth import api_error, api_role_required
 from accounts.roles import Role
-from feeds.history import HistoryItem, history_items
 from feeds.records import Feed
+from feeds.selectors import HistoryItem, StateStoreUnavailable, history_items
 from ladder.api_cache import api_answer_cached
 from ladder.scenario import LadderRow
 from ladder.selectors import (
+    DEFAULT_TICKS,
     GREEKS,
     LADDER_FEEDS,
     MAX_TICKS,
@@ -46,9 +47,7 @@ from ladder.selectors.slide import (
     slide_snapshot,
 )
 from lib.aws import AwsUnavailable
-from lib.redis_clients import StateStoreUnavailable
 
-DEFAULT_TICKS = 40
 HISTORY_LIMIT = 100
 HISTORY_MAX_LIMIT = 1000
 HISTORY_KINDS = ("metrics", "snapshot")

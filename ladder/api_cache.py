@@ -46,6 +46,7 @@ from django.http import HttpResponse
 
 from feeds.messages import FeedUpdate
 from feeds.records import Feed
+from ladder.hub import live_hub
 from ladder.selectors import FeedAge, feed_ages
 
 log = logging.getLogger(__name__)
@@ -135,8 +136,6 @@ def api_cache_update_heard(update: FeedUpdate) -> None:
 
 async def api_cache_hub_attach() -> None:
     """Start this event loop's live hub (if no socket has yet) and hear its updates."""
-    from ladder.hub import live_hub
-
     hub = live_hub()
     if api_cache_update_heard not in hub.update_listeners:
         hub.update_listeners.append(api_cache_update_heard)

@@ -24,7 +24,7 @@ parameters: the socket moves to their view and gets its snapshot; a bad query
 gets a ``bad-request`` error and changes nothing).
 
 View data. A cell is ``[text, value, css]``: the text exactly as the page
-renders it (``ladder.views``' formatting: 32nds, money, "—"), the exact value
+renders it (``ladder.formatting``: 32nds, money, "—"), the exact value
 (the ``data-value`` attribute, "" when none) and the tone class (``num-pos``,
 ``num-neg``, ``muted`` or ""). Rows are keyed like the page's rows. A packed
 cell (``cell_pack``) drops what the text implies: the text alone when the
@@ -35,7 +35,7 @@ value]`` when only the tone is implied; else all three.
 - ``spot-risk`` (packed: it is the big one, ~500 rows whose vols and Greeks move
   with every file): snapshot ``data = {"columns": [col, ...], "rows": {id:
   [cell, ...]}, "totals": {group: {index: cell}}}``. ``columns`` are
-  ``ladder.views.SPOT_RISK_COLUMNS``' names; a row is its cells in that order,
+  ``ladder.formatting.SPOT_RISK_COLUMNS``' names; a row is its cells in that order,
   the first being the instrument key; ``id`` is a short number the view gives
   each row for as long as the row lives, so deltas need not repeat the key;
   ``index`` is a position in ``columns``; groups are expiry tokens,
@@ -69,7 +69,8 @@ from __future__ import annotations
 import re
 from typing import Any, Literal, TypedDict
 
-DASH = "—"  # a missing value (``ladder.views``)
+from ladder.formatting import DASH  # a missing value
+
 _PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
 Cell = list[str]  # [text, exact value, tone css]

@@ -50,6 +50,10 @@ from ladder.prices import price_to_32nds, round_to_tick
 
 ZN_TICK_SIZE = Decimal("0.015625")  # 1/64 of a point
 ZN_POINT_VALUE = Decimal(1000)  # dollars per point per contract
+# The ladder's tick limits, each side of the centre, defined once: the pages, the API,
+# the websocket and the live hub import them.
+DEFAULT_TICKS = 40  # unless the trader asks for more
+MAX_TICKS = 400  # more is a different page, not a ladder
 BREAKEVEN_PLACES = 10  # 1e-10 of a point: far below a tick, stable for display
 _PRECISION = 60  # digits for the sums: every realistic input stays exact
 
@@ -105,7 +109,7 @@ def scenario_ladder(
     spot: Decimal,
     tick_size: Decimal = ZN_TICK_SIZE,
     point_value: Decimal = ZN_POINT_VALUE,
-    ticks_each_side: int = 40,
+    ticks_each_side: int = DEFAULT_TICKS,
     centre: Decimal | None = None,
 ) -> Ladder:
     """The ladder for ``position``'s instrument around ``spot`` (see module doc)."""

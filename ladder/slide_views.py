@@ -3,8 +3,8 @@ over the ``slide`` websocket view (``ladder.hub.slide_view``; live.js and slide.
 
 Thin: the query is checked as ``/api/slide/`` checks it (a bad value is said on
 the page and the defaults shown), the numbers come from ``slide_snapshot``, and
-the cells are formatted here once for the page and the live frames alike
-(``slide_cells``, ``slide_header``).
+the cells are formatted once, by ``ladder.formatting`` (``slide_cells``,
+``slide_header``), for the page and the live frames alike.
 """
 
 from __future__ import annotations
@@ -17,60 +17,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.roles import Role, role_required
+from feeds.selectors import StateStoreUnavailable
 from ladder.api import BadParameter, slide_query
+from ladder.formatting import feed_badges, shift_label, slide_cells, slide_header
 from ladder.plotly_finder import PLOTLY_STYLE_HASHES
-from ladder.selectors import UnknownInstrument, decimal_text
+from ladder.selectors import UnknownInstrument
 from ladder.selectors.slide import DEFAULT_MOVES, DEFAULT_STEP, SlideView, slide_snapshot
-from ladder.views import Cell, feed_badges, money, plain, price
-from lib.redis_clients import StateStoreUnavailable
-
-
-def _shift_label(shift: float) -> str:
-    return "vol 0" if shift == 0 else f"vol {shift * 100:+g} %"
-
-
-def _closest_to_zero(shifts: tuple[float, ...]) -> int:
-    return min(range(len(shifts)), key=lambda i: abs(shifts[i]))
-
-
-def slide_cells(view: SlideView) -> dict[str, dict[str, Cell]]:
-    """Each row's cells by column, rows keyed by their move in ticks (``data-move``):
-    ``price``, ``delta`` (book delta at the vol shift nearest 0), ``pnl:<i>`` (book
-    P&L at vol shift i) and, with the breakdown, ``x:<expiry>:<i>`` (options P&L)."""
-    at = _closest_to_zero(view.vol_shifts) if view.vol_shifts else 0
-    rows: dict[str, dict[str, Cell]] = {}
-    for row in view.rows:
-        cells = {
-            "move_32nds": Cell(row.move_32nds, ""),
-            "price": price(row.price),
-            "delta": plain(row.delta[at], 2, tone=False) if row.delta else Cell("", ""),
-        }
-        cells.update({f"pnl:{i}": money(v) for i, v in enumerate(row.pnl)})
-        for expiry, values in row.by_expiry.items():
-            cells.update({f"x:{expiry}:{i}": money(v) for i, v in enumerate(values)})
-        rows[str(row.move)] = cells
-    return rows
-
-
-def slide_header(view: SlideView) -> dict[str, Any]:
-    """What the page shows above the grid, as the live frames carry it."""
-    ladder = view.ladder
-    unpriced = view.options_not_priced
-    return {
-        "instrument_label": ladder.instrument_label,
-        "message": ladder.message,
-        "spot": decimal_text(ladder.spot) if ladder.spot is not None else None,
-        "spot_source": ladder.spot_source,
-        "centre": decimal_text(ladder.header.centre) if ladder.header else None,
-        "days": f"{view.days:g}",
-        "as_of": ladder.as_of.isoformat() if ladder.as_of else None,
-        "shifts": [_shift_label(s) for s in view.vol_shifts],
-        "expiries": list(view.expiries),
-        "not_priced": {
-            "text": f"{len(unpriced)} option{'s' if len(unpriced) != 1 else ''} not priced",
-            "keys": ", ".join(unpriced),
-        },
-    }
 
 
 def slide_rows(view: SlideView) -> list[dict[str, Any]]:
@@ -98,7 +50,7 @@ def slide_chart(view: SlideView) -> dict[str, Any]:
         "prices": [float(row.price) for row in view.rows],
         "labels": [row.display for row in view.rows],
         "series": [
-            {"name": _shift_label(s), "pnl": [float(row.pnl[i]) for row in view.rows]}
+            {"name": shift_label(s), "pnl": [float(row.pnl[i]) for row in view.rows]}
             for i, s in enumerate(view.vol_shifts)
         ],
     }
@@ -154,7 +106,7 @@ def slide_page(request: HttpRequest) -> HttpResponse:
     context.update(
         view=view,
         feeds=feed_badges(view.ladder.feeds),
-        shifts=[_shift_label(s) for s in view.vol_shifts],
+        shifts=[shift_label(s) for s in view.vol_shifts],
         rows=slide_rows(view),
         header=slide_header(view),
         chart=slide_chart(view),

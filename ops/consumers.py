@@ -1,4 +1,5 @@
-"""The ops page's websocket: the feed and alarm rows every few seconds.
+"""The ops pages' websockets: the feed and alarm rows every few seconds, and the
+ops task runs as they change.
 
 A handful of on-call people watch this page, so each socket renders its own
 rows; the markup is the page's own, so a live update reads like a reload.
@@ -16,7 +17,8 @@ from django.conf import settings
 from accounts.consumers import RoleGatedConsumer
 from accounts.roles import Role
 from lib.loops import LoopHealth
-from ops.live import ops_rows_frame
+from ops.live import ops_rows_frame, task_run_html
+from ops.messages import OPS_TASKS_GROUP, OpsTaskUpdate
 
 log = logging.getLogger(__name__)
 
@@ -48,3 +50,30 @@ class OpsConsumer(RoleGatedConsumer):
             self._pusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._pusher
+
+
+class OpsTasksConsumer(RoleGatedConsumer):
+    """The ops task runs, live: every change of a run, as its row (``ops.task_runs``)."""
+
+    required_role = Role.ONCALL
+    _joined = False
+
+    async def on_authorized(self) -> None:
+        await self.channel_layer.group_add(OPS_TASKS_GROUP, self.channel_name)
+        self._joined = True
+
+    async def ops_task(self, event: OpsTaskUpdate) -> None:
+        await self.send_json(
+            {
+                "type": "task",
+                "run": event["run"],
+                "status": event["status"],
+                "done": event["done"],
+                "total": event["total"],
+                "html": task_run_html(event),
+            }
+        )
+
+    async def disconnect(self, code: int) -> None:
+        if self._joined:
+            await self.channel_layer.group_discard(OPS_TASKS_GROUP, self.channel_name)

@@ -10,22 +10,19 @@ pages no one.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
 from feeds.records import Feed
-from feeds.selectors import latency_samples, refused_files
-from feeds.state_store import workers_alive
+from feeds.selectors import latency_samples, refused_files, workers_alive
+from feeds.store_status import store_evictions_in_period, store_memory_used_pct
 from lib.aws import client
-from lib.redis_clients import state_store
 from ops.alarms import (
     ALARMS,
     WATCHED_FEEDS,
@@ -109,38 +106,12 @@ def _latency_p95_5min(now: datetime) -> float | None:
     return values[min(len(values) - 1, int(0.95 * len(values)))]
 
 
-def _primaries_info(section: str) -> list[dict[str, Any]]:
-    replies = state_store().info(section, target_nodes=state_store().PRIMARIES)
-    # Several primaries answer with a dict per node; a single one with its own dict.
-    nodes = list(replies.values())
-    return nodes if nodes and all(isinstance(n, dict) for n in nodes) else [replies]
-
-
 def _redis_memory_pct() -> float | Unreadable:
     """Used memory against maxmemory on the fullest primary, as MemoryDB reports it."""
-    nodes = _primaries_info("memory")
-    ratios = [100.0 * n["used_memory"] / n["maxmemory"] for n in nodes if n.get("maxmemory")]
-    if not ratios:
+    used = store_memory_used_pct()
+    if used is None:
         return Unreadable("the state store has no maxmemory: nothing to measure against")
-    return max(ratios)
-
-
-EVICTIONS_SEEN = "frgm:{ops}:evicted_keys"  # no TTL: a volatile-* policy never evicts it
-
-
-def _redis_evictions_in_period(now: datetime, period_s: int) -> float:
-    """Keys the state store evicted since the current period began (its Sum so far).
-
-    Redis counts evictions since it started. A new period starts from the count
-    the previous run saw, so evictions between two runs are never lost."""
-    count = sum(int(n.get("evicted_keys", 0)) for n in _primaries_info("stats"))
-    period = int(now.timestamp() // period_s)
-    store = state_store()
-    # The first look has nothing to compare with: it counts from here.
-    seen = json.loads(store.get(EVICTIONS_SEEN) or "null") or {"period": period, "base": count}
-    base = seen["base"] if seen["period"] == period else seen["last"]
-    store.set(EVICTIONS_SEEN, json.dumps({"period": period, "base": base, "last": count}))
-    return float(count - base if count >= base else count)  # a restart resets the counter
+    return used
 
 
 def _secrets_overdue(now: datetime) -> float:
@@ -159,7 +130,9 @@ def local_alarm_values(*, now: datetime) -> dict[str, Sample]:
         "ingest-errors": lambda: _parse_errors_in_period(now, period["ingest-errors"]),
         "dlq-not-empty": _dlq_depth,
         "redis-memory-high": _redis_memory_pct,
-        "redis-evictions": lambda: _redis_evictions_in_period(now, period["redis-evictions"]),
+        "redis-evictions": lambda: store_evictions_in_period(
+            now=now, period_s=period["redis-evictions"]
+        ),
         "worker-not-running": lambda: _workers_reading(now),
         "scheduler-not-running": lambda: 1.0,  # this run is the beat
         "e2e-latency-high": lambda: _latency_p95_5min(now),

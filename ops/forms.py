@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django import forms
 from django.utils import timezone
 
+from feeds.feed_keys import trading_date_for
 from feeds.records import Feed
 from ops.alarms import ALARMS, Severity
 from ops.models import NOTE_MAX_CHARS, Incident, Silence
@@ -65,3 +67,83 @@ class IncidentFilterForm(forms.Form):
         choices=[("", "Any severity"), *((s.value, s.value) for s in Severity)], required=False
     )
     within_days = forms.ChoiceField(choices=WITHIN, required=False, label="Opened")
+
+
+DATE_HELP = "The trading date, YYYY-MM-DD (Chicago)."
+_DATE_ERRORS = {"invalid": "Enter the trading date as YYYY-MM-DD, e.g. 2025-07-21."}
+
+
+def _trading_day(value: date | None, *, required: bool) -> date | None:
+    """Refuse a day after today's trading date: there is nothing of it to read."""
+    if value is None:
+        if required:
+            raise forms.ValidationError("Enter the trading date to replay.")
+        return None
+    today = trading_date_for(datetime.now(UTC))
+    if value > today:
+        raise forms.ValidationError(
+            f"{value:%Y-%m-%d} is after today's trading date ({today:%Y-%m-%d}): "
+            "nothing has arrived for it yet."
+        )
+    return value
+
+
+class ReplayForm(forms.Form):
+    """Replay a trading day's archived files (``feeds.replay``)."""
+
+    day = forms.DateField(
+        label="Trading date",
+        input_formats=["%Y-%m-%d"],
+        help_text=DATE_HELP,
+        error_messages=_DATE_ERRORS,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    feed = forms.ChoiceField(
+        choices=[("", "Every feed"), *((f.value, f.value) for f in Feed)], required=False
+    )
+
+    def clean_day(self) -> date | None:
+        return _trading_day(self.cleaned_data.get("day"), required=True)
+
+    def params(self) -> dict[str, Any]:
+        return {"day": self.cleaned_data["day"].isoformat(), "feed": self.cleaned_data["feed"]}
+
+
+class RebuildForm(forms.Form):
+    """Rebuild the latest state from a day's history (``feeds.rebuild``)."""
+
+    day = forms.DateField(
+        label="Trading date",
+        input_formats=["%Y-%m-%d"],
+        required=False,
+        help_text=DATE_HELP + " Empty: today's.",
+        error_messages=_DATE_ERRORS,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    feeds = forms.MultipleChoiceField(
+        choices=[(f.value, f.value) for f in Feed],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: every feed.",
+    )
+
+    def clean_day(self) -> date | None:
+        return _trading_day(self.cleaned_data.get("day"), required=False)
+
+    def params(self) -> dict[str, Any]:
+        day = self.cleaned_data["day"] or trading_date_for(datetime.now(UTC))
+        return {"day": day.isoformat(), "feeds": list(self.cleaned_data["feeds"])}
+
+
+class RedriveForm(forms.Form):
+    """Redrive the DLQ: typed confirmation, as for any action that moves messages."""
+
+    confirm = forms.CharField(label="Type redrive to confirm", required=False)
+
+    def clean_confirm(self) -> str:
+        if self.cleaned_data.get("confirm") != "redrive":
+            raise forms.ValidationError("Type redrive to confirm.")
+        return "redrive"
+
+    def params(self) -> dict[str, Any]:
+        return {}

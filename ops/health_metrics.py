@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from feeds.state_store import workers_alive
+from feeds.selectors import workers_alive
 from lib.emf import emf_line, emf_logger
 from ops.alarms import FRGM_HEALTH, WATCHED_FEEDS
 from ops.feed_judging import feed_context_load, feed_state_now

@@ -4,6 +4,7 @@ and references to secrets (never their values). The audit trail is accounts'."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -223,3 +224,81 @@ class SecretReference(models.Model):
         if self.last_rotated is None:
             return self.last_verified is not None
         return (now or timezone.now()) - self.last_rotated > timedelta(days=self.rotation_days)
+
+
+class TaskKind(StrEnum):
+    """The long on-call operations that run on the worker (``ops.operations``)."""
+
+    REPLAY = "replay"
+    REBUILD = "rebuild"
+    REDRIVE = "redrive"
+
+    @property
+    def label(self) -> str:
+        return _KIND_LABELS[self]
+
+
+_KIND_LABELS = {
+    TaskKind.REPLAY: "Replay a day",
+    TaskKind.REBUILD: "Rebuild the latest state",
+    TaskKind.REDRIVE: "Redrive the DLQ",
+}
+
+
+class RunStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    LOST = "lost"  # the worker stopped beating (died), or no worker took it
+
+
+class OpsTaskRun(models.Model):
+    """One run of a long on-call operation (replay, rebuild, redrive) on the worker.
+
+    The row is the run's whole story for the ops pages: what was asked, by whom,
+    how far it got and how it ended. ``lock`` names what the run holds while it is
+    queued or running (``replay:2025-07-21``, ``rebuild``, ``redrive``): a unique
+    constraint over active runs refuses a second one at start, in the database, so
+    two pages, a page and a command, or two web tasks cannot race past it.
+    """
+
+    ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
+
+    kind = models.CharField(max_length=16, choices=[(k.value, k.label) for k in TaskKind])
+    params = models.JSONField(default=dict, blank=True)
+    lock = models.CharField(max_length=64)
+    status = models.CharField(
+        max_length=16, choices=[(s.value, s.value) for s in RunStatus], default=RunStatus.QUEUED
+    )
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(null=True, blank=True)  # unknown until counted
+    counts = models.JSONField(default=dict, blank=True)  # outcome -> number
+    result = models.TextField(blank=True)  # the summary on-call reads afterwards
+    error = models.TextField(blank=True)  # endpoint-free (ops.wording.endpoint_free)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+    )
+    via = models.CharField(max_length=32, default="page")  # page | manage.py
+    worker = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    beat_at = models.DateTimeField(null=True, blank=True)  # the running task is alive
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lock"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="ops_task_one_active_per_lock",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.kind} {self.status}"
+
+    @property
+    def active(self) -> bool:
+        return self.status in self.ACTIVE

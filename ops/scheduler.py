@@ -30,6 +30,7 @@ from ops.health_metrics import health_metrics_emit
 from ops.heartbeat import Heartbeat
 from ops.models import EvaluationRun
 from ops.notify import transitions_notify
+from ops.task_runs import task_runs_lose
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ def ops_cycle_run(
     state changes. A failure is logged (through the scheduler loop's ``health``, once
     per outage) and recorded, never raised."""
     now = now or timezone.now()
+    _lost_runs_mark(now)
     try:
         health_metrics_emit(now=now)  # what CloudWatch's alarms read, in AWS
         if settings.FRGM_ALARM_SOURCE == "cloudwatch":
@@ -72,6 +74,15 @@ def ops_cycle_run(
     if heartbeat is not None:
         heartbeat.beat(now=now)  # last: only a run that did its work says "alive"
     return changes
+
+
+def _lost_runs_mark(now: datetime) -> None:
+    """Ops task runs whose worker died end as lost here, even with no page open;
+    never a reason for the alarms to go unevaluated."""
+    try:
+        task_runs_lose(now=now)
+    except Exception:
+        log.warning("ops run: could not check ops task runs for lost ones", exc_info=True)
 
 
 def evaluation_record(*, at: datetime, error: str = "") -> EvaluationRun:

@@ -11,10 +11,15 @@ from django.db.models import Case, Count, F, QuerySet, Value, When
 
 from feeds.models import QuarantinedFile
 from feeds.records import Feed
-from feeds.selectors import FeedHealth, LatencySample, feed_health, latency_samples
-from feeds.state_store import key
-from feeds.store_status import state_read
-from lib.redis_clients import StateStoreUnavailable, state_store
+from feeds.selectors import (
+    FeedHealth,
+    IncompleteBatch,
+    LatencySample,
+    StateStoreUnavailable,
+    chunk_batches_incomplete,
+    feed_health,
+    latency_samples,
+)
 from ops.alarms import ALARMS_BY_ID, AlarmDefinition, AlarmState
 from ops.evaluator import STALLED_PREFIX
 from ops.feed_judging import feed_context_load, feed_state_now
@@ -25,6 +30,7 @@ from ops.models import (
     EvaluationRun,
     FeedSettings,
     Incident,
+    OpsTaskRun,
     Silence,
 )
 from ops.runbooks import Runbook, alarm_runbooks
@@ -69,36 +75,12 @@ def _timings(samples: list[LatencySample]) -> tuple[Percentiles, ...]:
     )
 
 
-@dataclass(frozen=True)
-class IncompleteBatch:
-    batch: str  # the batch's file time, 20250729_151211
-    got: int
-    expected: int
-    missing: tuple[int, ...]  # chunk numbers that never arrived
-
-
 def incomplete_batches(*, now: datetime, within_s: float = 3600) -> list[IncompleteBatch]:
-    """Chunked spot-risk batches of the last hour missing chunks, and which."""
-    batches = state_read(
-        lambda: state_store().zrangebyscore(
-            key(Feed.SPOT_RISK, "batches"),
-            now.timestamp() - within_s,
-            now.timestamp() - BATCH_SETTLE_S,
-        )
+    """Chunked spot-risk batches of the last hour missing chunks, and which (the
+    last ``BATCH_SETTLE_S`` left out: their chunks may still be on the way)."""
+    return chunk_batches_incomplete(
+        since=now.timestamp() - within_s, until=now.timestamp() - BATCH_SETTLE_S
     )
-    found = []
-    for raw in batches:
-        batch = raw.decode() if isinstance(raw, bytes) else str(raw)
-        fields = state_read(
-            lambda batch=batch: state_store().hgetall(key(Feed.SPOT_RISK, "batch", batch))
-        )
-        total = int(fields.pop(b"total", 0) or 0)
-        if total and len(fields) < total:
-            names = (n.decode() if isinstance(n, bytes) else str(n) for n in fields)
-            seen = {int(name.removeprefix("chunk_")) for name in names}
-            missing = tuple(n for n in range(1, total + 1) if n not in seen)
-            found.append(IncompleteBatch(batch, len(fields), total, missing))
-    return found
 
 
 def feed_rows(*, now: datetime) -> list[FeedRow]:
@@ -302,3 +284,8 @@ def feed_intervals() -> dict[str, float | None]:
     }
     intervals.update(FeedSettings.objects.values_list("feed", "interval_s"))
     return intervals
+
+
+def recent_task_runs(*, limit: int = 20) -> list[OpsTaskRun]:
+    """The newest ops task runs, whoever started them (one query)."""
+    return list(OpsTaskRun.objects.select_related("started_by")[:limit])

@@ -1,4 +1,6 @@
-"""What on-call does: acknowledge, note, resolve, silence, redrive. Every action is audited."""
+"""What on-call does: acknowledge, note, resolve, silence. Every action is audited.
+
+The long operations (replay, rebuild, redrive) run on the worker: ``ops.task_runs``."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from accounts.services import audit_record
 from feeds.records import Feed
 from feeds.s3_events import BadNotification, s3_events_decode
 from feeds.selectors import ingest_failures_for
-from feeds.state_store import latest_state_clear
+from feeds.services import latest_state_clear
 from lib.aws import AwsUnavailable, client
 from ops.models import NOTE_MAX_CHARS, Incident, IncidentEvent, Silence
 
@@ -96,39 +98,6 @@ def dlq_depth() -> int:
     except (ClientError, BotoCoreError) as exc:
         raise AwsUnavailable(f"SQS: {exc}") from exc
     return int(attrs["ApproximateNumberOfMessages"])
-
-
-def dlq_redrive(*, user: User, limit: int = 1000) -> int:
-    """Move dead-lettered notifications back to the feed queue; returns how many.
-
-    Each message is sent to the queue before it is deleted from the DLQ, so a
-    failure half-way duplicates at worst, and the pipeline ignores duplicates.
-    """
-    sqs = client("sqs")
-    try:
-        dlq = sqs.get_queue_url(QueueName=settings.FRGM_FEED_DLQ)["QueueUrl"]
-        queue = sqs.get_queue_url(QueueName=settings.FRGM_FEED_QUEUE)["QueueUrl"]
-        moved = 0
-        while moved < limit:
-            batch = sqs.receive_message(
-                QueueUrl=dlq, MaxNumberOfMessages=10, WaitTimeSeconds=0, VisibilityTimeout=30
-            )
-            messages = batch.get("Messages", [])
-            if not messages:
-                break
-            for message in messages:
-                sqs.send_message(QueueUrl=queue, MessageBody=message["Body"])
-                sqs.delete_message(QueueUrl=dlq, ReceiptHandle=message["ReceiptHandle"])
-                moved += 1
-    except (ClientError, BotoCoreError) as exc:
-        raise AwsUnavailable(f"SQS: {exc}") from exc
-    audit_record(
-        actor=user,
-        action="dlq.redrive",
-        target=settings.FRGM_FEED_DLQ,
-        detail=json.dumps({"moved": moved}),
-    )
-    return moved
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ops import views
+from ops import task_views, views
 
 app_name = "ops"
 urlpatterns = [
@@ -9,7 +9,9 @@ urlpatterns = [
     path("feeds/<str:feed>/clear/", views.feed_state_clear, name="feed_clear"),
     path("intake/", views.intake_page, name="intake"),
     path("quarantine/<int:pk>/raw/", views.quarantine_download, name="quarantine_raw"),
-    path("dlq/redrive/", views.dlq_redrive, name="dlq_redrive"),
+    path("dlq/redrive/", task_views.dlq_redrive, name="dlq_redrive"),
+    path("tasks/", task_views.tasks_page, name="tasks"),
+    path("tasks/<str:kind>/", task_views.task_start, name="task_start"),
     path("silences/", views.silence_create, name="silence_create"),
     path("alarms/", views.alarms_page, name="alarms"),
     path("alarms/<slug:alarm_id>/", views.alarm_page, name="alarm"),

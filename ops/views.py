@@ -17,14 +17,23 @@ from accounts.roles import AuthenticatedHttpRequest, Role, role_required
 from accounts.services import audit_record
 from feeds.models import QuarantinedFile
 from feeds.records import Feed
-from feeds.selectors import RecentFile, intake_refusals_read, recent_files, state_self_heal_last
+from feeds.selectors import (
+    RecentFile,
+    StateStoreUnavailable,
+    intake_refusals_read,
+    recent_files,
+    state_self_heal_last,
+)
 from lib.aws import AwsUnavailable, client
-from lib.redirects import next_url
-from lib.redis_clients import StateStoreUnavailable
 from ops import runbooks, selectors, services
 from ops.alarms import ALARMS_BY_ID
-from ops.forms import IncidentFilterForm, NoteForm, SilenceForm
+from ops.forms import (
+    IncidentFilterForm,
+    NoteForm,
+    SilenceForm,
+)
 from ops.models import AlarmTransition, Incident
+from ops.task_views import task_runs_context
 
 oncall = role_required(Role.ONCALL)  # admins hold every role
 admin_only = role_required(Role.ADMIN)
@@ -82,6 +91,7 @@ def feed_detail(request: HttpRequest, feed: str) -> HttpResponse:
             "quarantined": QuarantinedFile.objects.filter(feed=feed)[:50],
             "batches": batches,
             "dlq_depth": dlq,
+            **task_runs_context(),
         },
     )
 
@@ -96,22 +106,6 @@ def quarantine_download(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     url = client("s3").generate_presigned_url("get_object", Params=params, ExpiresIn=300)
     audit_record(actor=request.user, action="quarantine.download", target=record.key)
     return HttpResponseRedirect(url)
-
-
-@oncall
-@require_POST
-def dlq_redrive(request: AuthenticatedHttpRequest) -> HttpResponse:
-    if request.POST.get("confirm") != "redrive":
-        messages.error(request, "Type redrive to confirm.")
-        return redirect(next_url(request, default="ops:health"))
-    try:
-        moved = services.dlq_redrive(user=request.user)
-    except AwsUnavailable:
-        # Not the exception's text: it names the internal endpoint.
-        messages.error(request, "Redrive failed: the queue service (SQS) is unavailable.")
-    else:
-        messages.success(request, f"Moved {moved} message(s) back to the feed queue.")
-    return redirect(next_url(request, default="ops:health"))
 
 
 @oncall
@@ -139,6 +133,7 @@ def intake_page(request: HttpRequest) -> HttpResponse:
             "refusals": refusals,
             "bad_notifications": bad[:20],
             "bad_notifications_total": bad.count(),
+            **task_runs_context(),
         },
     )
 

@@ -7,7 +7,16 @@ import signal
 import traceback
 from collections.abc import Callable
 
-from bench.drills import messaging_kill, state_flush, state_store, worker_kill
+from bench.drills import (
+    aws_outage,
+    messaging_kill,
+    process_death,
+    state_flush,
+    state_store,
+    transient_dlq,
+    web_restart,
+    worker_kill,
+)
 from bench.drills.stack import DrillResult, results_table
 
 DRILLS: dict[str, Callable[[], DrillResult]] = {
@@ -15,6 +24,10 @@ DRILLS: dict[str, Callable[[], DrillResult]] = {
     "worker_kill": worker_kill.drill_run,
     "state_flush": state_flush.drill_run,
     "messaging_kill": messaging_kill.drill_run,
+    "aws_outage": aws_outage.drill_run,
+    "web_restart": web_restart.drill_run,
+    "transient_dlq": transient_dlq.drill_run,
+    "process_death": process_death.drill_run,
 }
 
 

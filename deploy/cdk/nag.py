@@ -92,6 +92,7 @@ def nag_acknowledge(stack: FrgmStack) -> None:
         stack.data.state_secret,
         stack.django_secret,
         stack.messaging.auth_secret,
+        stack.scheduler.heartbeat_secret,
     ):
         acknowledge(
             secret,

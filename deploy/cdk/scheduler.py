@@ -3,15 +3,20 @@ it watches (``manage.py ops_scheduler``; see ``ops/scheduler.py``)."""
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration, SecretValue, Stack
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from deploy.cdk.environments import ServiceSize
 from deploy.cdk.network import Network
 from deploy.cdk.runtime import AppRuntime
+
+# What the heartbeat secret holds until on-call puts the external check's ping URL in
+# it (docs/DEPLOY.md): the settings read "off" as no external heartbeat. Not secret.
+HEARTBEAT_OFF = "off"
 
 
 class Scheduler(Construct):
@@ -37,6 +42,16 @@ class Scheduler(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         env_name = runtime.env_name
+        # The external dead-man's switch's ping URL (ops/heartbeat.py): a secret, since
+        # anyone holding it can report "alive". The stack creates it "off"; the URL is
+        # put in by hand, and CloudFormation leaves it alone while this value stays.
+        self.heartbeat_secret = secretsmanager.Secret(
+            self,
+            "HeartbeatUrl",
+            secret_name=f"frgm-{env_name}/heartbeat-url",
+            description="FRGM_HEARTBEAT_URL: the scheduler's external heartbeat ping URL, or off",
+            secret_string_value=SecretValue.unsafe_plain_text(HEARTBEAT_OFF),
+        )
         task = ecs.FargateTaskDefinition(
             self,
             "Task",
@@ -56,7 +71,10 @@ class Scheduler(Construct):
                 "FRGM_EMF": "1",  # its stdout is where CloudWatch reads the health metrics
                 "FRGM_ALARM_PREFIX": alarm_name_prefix,  # its own environment's alarms only
             },
-            secrets=dict(runtime.secrets),
+            secrets={
+                **runtime.secrets,
+                "FRGM_HEARTBEAT_URL": ecs.Secret.from_secrets_manager(self.heartbeat_secret),
+            },
             logging=ecs.LogDriver.aws_logs(
                 stream_prefix="scheduler",
                 log_group=logs.LogGroup(self, "Logs", retention=runtime.log_retention),

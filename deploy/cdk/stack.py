@@ -174,23 +174,13 @@ class FrgmStack(Stack):
         """Least privilege, each statement on named resources."""
         web_role = web.task_definition.task_role
         worker_role = worker.task_definition.task_role
-        # web: history charts and rebuilds read the table; the ops page counts the
-        # DLQ and moves its messages back to the queue (ops/services.py).
+        # web: history charts read the table; the ops pages count the DLQ and peek at
+        # its messages (visibility 0: ops/services.py). The redrive runs on the worker.
         data.table.grant_read_data(web_role)
         web_role.add_to_principal_policy(
             iam.PolicyStatement(
-                actions=[
-                    "sqs:GetQueueUrl",
-                    "sqs:GetQueueAttributes",
-                    "sqs:ReceiveMessage",
-                    "sqs:DeleteMessage",
-                ],
+                actions=["sqs:GetQueueUrl", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"],
                 resources=[data.dlq.queue_arn],
-            )
-        )
-        web_role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["sqs:GetQueueUrl", "sqs:SendMessage"], resources=[data.queue.queue_arn]
             )
         )
         # The ops page hands on-call a presigned link to a quarantined file (ops/views.py):
@@ -202,7 +192,8 @@ class FrgmStack(Stack):
             )
         )
         # worker: reads feed files (and lists them for replay), consumes the queue,
-        # writes and reads history. Its metrics are EMF lines in its log: no API.
+        # writes and reads history (rebuild reads it), redrives the DLQ. Its metrics
+        # are EMF lines in its log: no API.
         worker_role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=["s3:GetObject", "s3:GetObjectVersion"],
@@ -227,11 +218,24 @@ class FrgmStack(Stack):
                 resources=[data.queue.queue_arn],
             )
         )
+        # The DLQ redrive task (ops/redrive.py): SQS's own move task, which acts with
+        # the caller's permissions on both queues (receive and delete on the DLQ,
+        # send to the queue), and its progress.
         worker_role.add_to_principal_policy(
             iam.PolicyStatement(
-                actions=["sqs:GetQueueUrl", "sqs:GetQueueAttributes"],
+                actions=[
+                    "sqs:GetQueueUrl",
+                    "sqs:GetQueueAttributes",
+                    "sqs:ReceiveMessage",
+                    "sqs:DeleteMessage",
+                    "sqs:StartMessageMoveTask",
+                    "sqs:ListMessageMoveTasks",
+                ],
                 resources=[data.dlq.queue_arn],
             )
+        )
+        worker_role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[data.queue.queue_arn])
         )
         data.table.grant_read_write_data(worker_role)
         # scheduler: CloudWatch only (monitoring grants it in scheduler.py); its health

@@ -12,7 +12,6 @@ import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol, TypeVar
-from zoneinfo import ZoneInfo
 
 from feeds.limits import Bound
 from feeds.records import Feed, FeedKey, ParsedFile
@@ -75,9 +74,6 @@ class Parser(Protocol):
 
     def parse(self, data: bytes, *, source: FeedKey) -> ParsedFile: ...
 
-
-# The feed server's clock, and the zone TT's instrument dates are read in.
-CHICAGO = ZoneInfo("America/Chicago")
 
 # Three-letter months as Actant (SEP25) and TT (Sep25, upper-cased) write them.
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")

@@ -1,16 +1,18 @@
 """Which parser owns an S3 key, and the one entry point: ``file_parse``.
 
-The key layout is the feed server's contract (FEEDS.md "Where files land");
-each parser declares the keys it owns, so adding a feed is adding a parser.
+The key layout is the feed server's contract (FEEDS.md "Where files land"),
+owned by ``feeds.feed_keys``; each parser names the keys it owns from there, so
+adding a feed is adding a parser (and its pattern).
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 
+from feeds.feed_keys import stamp_time
 from feeds.limits import FILE_LIMITS
-from feeds.parsers.base import CHICAGO, ParseError, Parser, UnknownKey
+from feeds.parsers.base import ParseError, Parser, UnknownKey
 from feeds.parsers.spot_risk import SpotRiskParser
 from feeds.parsers.tt_instruments import TtInstrumentsParser
 from feeds.parsers.tt_orders import TtOrdersParser
@@ -68,7 +70,7 @@ def _feed_key(feed: Feed, key: str, match: re.Match[str]) -> FeedKey | None:
     found = match.groupdict()
     try:
         trading_date = date.fromisoformat(found["date"]) if found.get("date") else None
-        file_time = _stamp_time(found["stamp"]) if found.get("stamp") else None
+        file_time = stamp_time(found["stamp"]) if found.get("stamp") else None
     except ValueError:
         return None  # 2025-13-45 looks like a feed file but no server wrote it
     chunk = int(found["chunk"]) if found.get("chunk") else None
@@ -83,17 +85,4 @@ def _feed_key(feed: Feed, key: str, match: re.Match[str]) -> FeedKey | None:
         chunk=chunk,
         chunks=chunks,
         instrument_id=found.get("instrument_id"),
-    )
-
-
-def _stamp_time(stamp: str) -> datetime:
-    """``20250721_203007``: the feed server's Chicago clock."""
-    return datetime(
-        int(stamp[0:4]),
-        int(stamp[4:6]),
-        int(stamp[6:8]),
-        int(stamp[9:11]),
-        int(stamp[11:13]),
-        int(stamp[13:15]),
-        tzinfo=CHICAGO,
     )

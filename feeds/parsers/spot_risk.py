@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from operator import itemgetter
 
+from feeds.feed_keys import KEY_PATTERNS
 from feeds.limits import MONEY, POSITION, PRICE, STRIKE, VOLATILITY, Bound
 from feeds.parsers.base import (
     MONTH_YEAR,
@@ -88,11 +89,7 @@ class _Layout:
 
 class SpotRiskParser:
     feed = Feed.SPOT_RISK
-    key_pattern = re.compile(
-        r"actant/spot-risk/(?P<date>\d{4}-\d{2}-\d{2})/bav_analysis_(?P<stamp>\d{8}_\d{6})"
-        r"(?:_chunk_(?P<chunk>\d{2})_of_(?P<chunks>\d{2}))?\.csv",
-        re.ASCII,
-    )
+    key_pattern = KEY_PATTERNS[Feed.SPOT_RISK]
 
     def parse(self, data: bytes, *, source: FeedKey) -> ParsedFile:
         return spot_risk_parse(data, source=source)

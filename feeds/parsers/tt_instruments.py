@@ -3,12 +3,12 @@ what a TT instrument id is, and the Actant key of the same future."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from decimal import Decimal
 
+from feeds.feed_keys import CHICAGO, KEY_PATTERNS
 from feeds.limits import POINT_VALUE, TICK_SIZE, TICK_VALUE, Bound
-from feeds.parsers.base import CHICAGO, MONTH_YEAR, FieldError, ParseError, bounded
+from feeds.parsers.base import MONTH_YEAR, FieldError, ParseError, bounded
 from feeds.parsers.tt_json import (
     Item,
     code_field,
@@ -22,7 +22,7 @@ from feeds.records import Feed, FeedKey, ParsedFile, TtInstrument
 
 class TtInstrumentsParser:
     feed = Feed.TT_INSTRUMENTS
-    key_pattern = re.compile(r"tt/instruments/instrument_(?P<instrument_id>\d+)\.json", re.ASCII)
+    key_pattern = KEY_PATTERNS[Feed.TT_INSTRUMENTS]
 
     def parse(self, data: bytes, *, source: FeedKey) -> ParsedFile:
         return tt_instruments_parse(data, source=source)

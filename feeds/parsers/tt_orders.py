@@ -7,8 +7,7 @@ Every other order must say where it rests, or the ladder would misplace it.
 
 from __future__ import annotations
 
-import re
-
+from feeds.feed_keys import KEY_PATTERNS
 from feeds.limits import PRICE
 from feeds.parsers.base import FieldError, ParseError
 from feeds.parsers.tt_json import (
@@ -39,10 +38,7 @@ _RESTING_PRICES = {
 
 class TtOrdersParser:
     feed = Feed.TT_ORDERS
-    key_pattern = re.compile(
-        r"tt/orders/(?P<date>\d{4}-\d{2}-\d{2})/working_orders_(?P<stamp>\d{8}_\d{6})\.json",
-        re.ASCII,
-    )
+    key_pattern = KEY_PATTERNS[Feed.TT_ORDERS]
 
     def parse(self, data: bytes, *, source: FeedKey) -> ParsedFile:
         return tt_orders_parse(data, source=source)

@@ -3,8 +3,7 @@ per instrument and account with TT's own position and P&L."""
 
 from __future__ import annotations
 
-import re
-
+from feeds.feed_keys import KEY_PATTERNS
 from feeds.limits import MONEY, PRICE
 from feeds.parsers.base import ParseError
 from feeds.parsers.tt_json import (
@@ -21,10 +20,7 @@ from feeds.records import Feed, FeedKey, ParsedFile, TtPosition
 
 class TtPositionsParser:
     feed = Feed.TT_POSITIONS
-    key_pattern = re.compile(
-        r"tt/positions/(?P<date>\d{4}-\d{2}-\d{2})/positions_(?P<stamp>\d{8}_\d{6})\.json",
-        re.ASCII,
-    )
+    key_pattern = KEY_PATTERNS[Feed.TT_POSITIONS]
 
     def parse(self, data: bytes, *, source: FeedKey) -> ParsedFile:
         return tt_positions_parse(data, source=source)

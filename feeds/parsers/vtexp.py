@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from feeds.feed_keys import KEY_PATTERNS
 from feeds.limits import VTEXP_DAYS
 from feeds.parsers.base import MONTH_YEAR, FieldError, ParseError, bounded, decimal_cell
 from feeds.parsers.table import Row, csv_rows, ends_with_newline, header_index, width_check
@@ -18,9 +19,7 @@ _SYMBOL = re.compile(rf"XCME(?:\.[A-Z0-9]+)+\.(?P<expiry>(?:[0-9]{{2}})?{MONTH_Y
 
 class VtexpParser:
     feed = Feed.VTEXP
-    key_pattern = re.compile(
-        r"actant/vtexp/(?P<date>\d{4}-\d{2}-\d{2})/vtexp_(?P<stamp>\d{8}_\d{6})\.csv", re.ASCII
-    )
+    key_pattern = KEY_PATTERNS[Feed.VTEXP]
 
     def parse(self, data: bytes, *, source: FeedKey) -> ParsedFile:
         return vtexp_parse(data, source=source)

@@ -60,7 +60,7 @@ def sort_key_time(sort_key: str) -> datetime | None:
 
 @dataclass(frozen=True)
 class SeriesItem:
-    """What the series need of one metrics item (feeds.history.HistoryItem)."""
+    """What the series need of one metrics item (feeds.selectors.HistoryItem)."""
 
     sk: str
     attributes: Mapping[str, Any]

@@ -9,10 +9,12 @@ process writing one pre-serialised frame to every local socket reached ~0.2 s
   channel for the whole process and reads ``FeedUpdate`` messages
   (``process_hub``);
 - it keeps the state of each live view (``spot-risk``, ``ladder:<instrument>``,
-  ``slide:<parameters>``) in memory (``view``, ``spot_risk_view``, ``ladder_view``,
-  ``slide_view``: one per distinct parameter set, computed once per update for
-  all of its sockets; a recompute lets the frames already queued for sockets
-  go out first, ``LadderView.writes_done``), coalesces updates
+  ``slide:<parameters>``) in memory, one room each (``View`` in ``view``;
+  ``SpotRiskRoom``, ``LadderRoom``, ``SlideRoom``: one per distinct parameter set,
+  computed once per update for all of its sockets; a recompute lets the frames
+  already queued for sockets go out first, ``LadderRoom.writes_done``; the pages'
+  read models are ``ladder.selectors``' ``SpotRiskView`` and ``LadderView``),
+  formats cells as the pages do (``ladder.formatting``), coalesces updates
   per view (a short settle, a file's last part and a spot-risk chunk batch's
   last chunk, then at most one frame per ``FRGM_LIVE_INTERVAL_S``:
   ``coalescing``), numbers the view's frames (``seq``) and serialises each
@@ -37,12 +39,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ladder.hub.cells import (
-    Cell,
     Cells,
+    FrameCell,
     PackedCells,
     packed_cells,
     packed_row,
-    spot_risk_cells,
+    row_frame_cells,
     spot_risk_columns,
     spot_risk_totals,
 )
@@ -50,7 +52,6 @@ from ladder.hub.config import (
     GROUPS_REFRESH_S,
     LADDER_FEEDS,
     SUBSCRIBED_FEEDS,
-    live_setting,
 )
 from ladder.hub.encoding import encode
 from ladder.hub.keys import (
@@ -64,13 +65,13 @@ from ladder.hub.keys import (
 )
 from ladder.hub.ladder_view import (
     LadderCompute,
+    LadderRoom,
     LadderUnavailable,
-    LadderView,
     ladder_compute_default,
 )
 from ladder.hub.process_hub import LiveHub
 from ladder.hub.slide_view import SlideCompute, SlideRoom, slide_view_key, slide_view_query
-from ladder.hub.spot_risk_view import SpotRiskView
+from ladder.hub.spot_risk_view import SpotRiskRoom
 from ladder.hub.subscriber import Subscriber
 from ladder.hub.view import View
 
@@ -84,16 +85,16 @@ __all__ = [
     "SLIDE_PREFIX",
     "SPOT_RISK_VIEW",
     "SUBSCRIBED_FEEDS",
-    "Cell",
     "Cells",
+    "FrameCell",
     "LadderCompute",
+    "LadderRoom",
     "LadderUnavailable",
-    "LadderView",
     "LiveHub",
     "PackedCells",
     "SlideCompute",
     "SlideRoom",
-    "SpotRiskView",
+    "SpotRiskRoom",
     "Subscriber",
     "View",
     "encode",
@@ -102,12 +103,11 @@ __all__ = [
     "live_hub",
     "live_hub_lifespan",
     "live_hub_stop",
-    "live_setting",
     "packed_cells",
     "packed_row",
+    "row_frame_cells",
     "slide_view_key",
     "slide_view_query",
-    "spot_risk_cells",
     "spot_risk_columns",
     "spot_risk_totals",
 ]

@@ -10,48 +10,37 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
+from ladder.formatting import SPOT_RISK_COLUMNS, Cell, spot_risk_cells, totals_cells
 from ladder.frames import PackedCell, cell_pack
+from ladder.selectors import SpotRiskLine, line_from_row, totals_of
 
-Cell = list[str]  # [text as the page shows it, exact value ("" when none), tone css class]
-Cells = dict[str, Cell]
+FrameCell = list[str]  # [text as the page shows it, exact value ("" when none), tone css class]
+Cells = dict[str, FrameCell]
 PackedCells = dict[str, PackedCell]  # column index -> packed cell
 
 
-def frame_cell(cell: Any) -> Cell:
-    """A ``ladder.views.Cell`` as the compact list a frame carries."""
+def frame_cell(cell: Cell) -> FrameCell:
+    """A ``ladder.formatting.Cell`` as the compact list a frame carries."""
     return [cell.text, cell.value, cell.css]
 
 
-def spot_risk_cells(row: Mapping[str, Any]) -> Cells:
+def row_frame_cells(row: Mapping[str, Any]) -> Cells:
     """One spot-risk state row as the page's cells (``data-col`` -> cell), formatted once."""
-    from ladder import selectors as ladder_selectors
-    from ladder import views
-
-    line = ladder_selectors.line_from_row(row)
-    return {col: frame_cell(cell) for col, cell in views.spot_risk_cells(line).items()}
+    return {col: frame_cell(cell) for col, cell in spot_risk_cells(line_from_row(row)).items()}
 
 
 def spot_risk_totals(rows: Mapping[str, Mapping[str, Any]]) -> dict[str, Cells]:
     """Position-weighted Greeks per expiry group and for the portfolio, as cells."""
-    from ladder import selectors as ladder_selectors
-    from ladder import views
-
-    lines = [ladder_selectors.line_from_row(row) for row in rows.values()]
-    groups: dict[str, list[Any]] = {}
+    lines = [line_from_row(row) for row in rows.values()]
+    groups: dict[str, list[SpotRiskLine]] = {}
     for line in lines:
         group = "future" if line.itype == "F" or not line.expiry else line.expiry
         groups.setdefault(group, []).append(line)
     totals = {
-        group: {
-            col: frame_cell(c)
-            for col, c in views.totals_cells(ladder_selectors.totals_of(members)).items()
-        }
+        group: {col: frame_cell(c) for col, c in totals_cells(totals_of(members)).items()}
         for group, members in groups.items()
     }
-    totals["portfolio"] = {
-        col: frame_cell(c)
-        for col, c in views.totals_cells(ladder_selectors.totals_of(lines)).items()
-    }
+    totals["portfolio"] = {col: frame_cell(c) for col, c in totals_cells(totals_of(lines)).items()}
     return totals
 
 
@@ -77,9 +66,7 @@ def shown_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, A
 @functools.cache
 def spot_risk_columns() -> tuple[str, ...]:
     """The spot-risk table's columns, in the page's order (the key first)."""
-    from ladder import views
-
-    return tuple(col for col, _, _ in views.SPOT_RISK_COLUMNS)
+    return tuple(col for col, _, _ in SPOT_RISK_COLUMNS)
 
 
 @functools.cache

@@ -11,8 +11,9 @@ import asyncio
 import logging
 import time
 
+from django.conf import settings
+
 from ladder.frames import DeltaFrame
-from ladder.hub.config import live_setting
 from ladder.hub.encoding import encode
 from ladder.hub.view import View
 
@@ -21,8 +22,8 @@ log = logging.getLogger(__name__)
 
 def flush_delay(*, view: View, now: float) -> float:
     """How long a view's pending updates wait: the settle, or the rest of its interval."""
-    settle = live_setting("FRGM_LIVE_SETTLE_S", 0.01)
-    interval = live_setting("FRGM_LIVE_INTERVAL_S", 0.25)
+    settle = settings.FRGM_LIVE_SETTLE_S
+    interval = settings.FRGM_LIVE_INTERVAL_S
     return max(settle, view.last_flush + interval - now)
 
 
@@ -30,7 +31,7 @@ async def view_settle(*, view: View, loop: asyncio.AbstractEventLoop) -> None:
     """Wait (a little) for the rest of the files and batches the view has begun."""
     # a file's updates (one per group) go out in one frame: wait for its last part,
     # and for a chunk batch's last chunk
-    view.file_give_up = loop.time() + live_setting("FRGM_LIVE_FILE_WAIT_S", 0.1)
+    view.file_give_up = loop.time() + settings.FRGM_LIVE_FILE_WAIT_S
     while view.waiting(now=loop.time()):
         await asyncio.sleep(0.005)
     view.stop_waiting()

@@ -1,8 +1,11 @@
-"""The hub's fixed choices (which feeds it hears) and its ``FRGM_LIVE_*`` settings."""
+"""The hub's fixed choices (which feeds it hears).
+
+Its tunable ``FRGM_LIVE_*`` settings are declared, with their defaults, in
+``frgm_site/settings.py`` and read from ``django.conf.settings`` when used (so a
+test's ``override_settings`` reaches a running hub).
+"""
 
 from __future__ import annotations
-
-from django.conf import settings
 
 from feeds.records import Feed
 
@@ -15,7 +18,3 @@ SUBSCRIBED_FEEDS = (
 )
 LADDER_FEEDS = frozenset({Feed.TT_POSITIONS, Feed.TT_ORDERS, Feed.TT_INSTRUMENTS})
 GROUPS_REFRESH_S = 3600.0  # re-join the groups well inside channels-redis' group expiry
-
-
-def live_setting(name: str, default: float) -> float:
-    return float(getattr(settings, name, default))

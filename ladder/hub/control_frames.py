@@ -6,15 +6,16 @@ import asyncio
 import time
 from collections.abc import Iterable
 
+from django.conf import settings
+
 from ladder.frames import CLOSE_IDLE, FeedStamp, HealthFrame, PingFrame
-from ladder.hub.config import live_setting
 from ladder.hub.encoding import encode
 from ladder.hub.view import View
 
 
 def heartbeat_send(*, views: Iterable[View]) -> None:
     """Ping every socket; close the ones silent past ``FRGM_LIVE_IDLE_S``."""
-    idle_s = live_setting("FRGM_LIVE_IDLE_S", 45.0)
+    idle_s = settings.FRGM_LIVE_IDLE_S
     now = time.monotonic()
     text = encode(PingFrame(type="ping", server_time=time.time()))
     for view in views:

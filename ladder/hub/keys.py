@@ -3,12 +3,22 @@
 
 from __future__ import annotations
 
+from ladder.scenario import DEFAULT_TICKS, MAX_TICKS
+
+__all__ = [
+    "DEFAULT_INSTRUMENT",
+    "DEFAULT_TICKS",
+    "LADDER_PREFIX",
+    "MAX_TICKS",
+    "SLIDE_PREFIX",
+    "SPOT_RISK_VIEW",
+    "ladder_view_key",
+]
+
 SPOT_RISK_VIEW = "spot-risk"
 LADDER_PREFIX = "ladder:"
 SLIDE_PREFIX = "slide:"
 DEFAULT_INSTRUMENT = "default"  # the ladder's own choice: the future with the largest position
-DEFAULT_TICKS = 40
-MAX_TICKS = 400
 
 
 def ladder_view_key(*, instrument_id: str | None, ticks: int = DEFAULT_TICKS) -> str:

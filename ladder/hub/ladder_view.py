@@ -8,9 +8,12 @@ from typing import Any
 
 from feeds.messages import FeedUpdate
 from feeds.records import Feed
+from ladder.formatting import ladder_book_rows, ladder_cells, ladder_header_cells
 from ladder.hub.cells import Cells, changed_cells, frame_cell
 from ladder.hub.config import LADDER_FEEDS
 from ladder.hub.view import View
+from ladder.prices import round_to_tick
+from ladder.selectors import decimal_text, ladder_snapshot
 
 LadderCompute = Callable[..., tuple[dict[str, Any], dict[str, Cells]]]
 # How long a recompute waits at most for the sockets' pending writes (``writes_pending``).
@@ -18,7 +21,7 @@ WRITES_WAIT_S = 0.15
 
 
 class LadderUnavailable(RuntimeError):
-    """The ladder cannot be computed (no read model, unknown instrument, no data yet)."""
+    """The ladder cannot be computed (unknown instrument, no data yet)."""
 
 
 def ladder_compute_default(
@@ -26,13 +29,7 @@ def ladder_compute_default(
 ) -> tuple[dict[str, Any], dict[str, Cells]]:
     """``ladder.selectors.ladder_snapshot`` formatted as the page formats it (in a thread)."""
     try:
-        from ladder import selectors as ladder_selectors
-        from ladder import views
-        from ladder.prices import round_to_tick
-    except ImportError as exc:
-        raise LadderUnavailable("the ladder read model is not installed") from exc
-    try:
-        view = ladder_selectors.ladder_snapshot(instrument_id=instrument_id, ticks=ticks)
+        view = ladder_snapshot(instrument_id=instrument_id, ticks=ticks)
     except LookupError as exc:  # UnknownInstrument
         raise LadderUnavailable(str(exc)) from exc
     header: dict[str, Any] = {
@@ -45,22 +42,18 @@ def ladder_compute_default(
     if view.header is None:
         return header, {}
     h = view.header
-    header.update(
-        {name: frame_cell(cell) for name, cell in views.ladder_header_cells(view).items()}
-    )
-    header["spot_row"] = ladder_selectors.decimal_text(
-        round_to_tick(price=h.spot, tick=h.tick_size)
-    )
+    header.update({name: frame_cell(cell) for name, cell in ladder_header_cells(view).items()})
+    header["spot_row"] = decimal_text(round_to_tick(price=h.spot, tick=h.tick_size))
     rows = {
-        ladder_selectors.decimal_text(row.price): {
-            col: frame_cell(cell) for col, cell in views.ladder_cells(row, book).items()
+        decimal_text(row.price): {
+            col: frame_cell(cell) for col, cell in ladder_cells(row, book).items()
         }
-        for row, book in zip(view.rows, views.ladder_book_rows(view), strict=True)
+        for row, book in zip(view.rows, ladder_book_rows(view), strict=True)
     }
     return header, rows
 
 
-class LadderView(View):
+class LadderRoom(View):
     """The scenario ladder of one instrument, recomputed at most once per window."""
 
     shown_feeds = LADDER_FEEDS | {Feed.SPOT_RISK, Feed.VTEXP}

@@ -10,12 +10,13 @@ from collections.abc import Callable
 from typing import Any
 
 from channels.layers import get_channel_layer
+from django.conf import settings
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from feeds.messages import FeedUpdate, feed_all_group_name
 from ladder.frames import FeedStamp
 from ladder.hub.coalescing import flush_delay, view_delta_send, view_settle
-from ladder.hub.config import GROUPS_REFRESH_S, SUBSCRIBED_FEEDS, live_setting
+from ladder.hub.config import GROUPS_REFRESH_S, SUBSCRIBED_FEEDS
 from ladder.hub.control_frames import health_send, heartbeat_send
 from ladder.hub.keys import (
     DEFAULT_INSTRUMENT,
@@ -24,10 +25,10 @@ from ladder.hub.keys import (
     SLIDE_PREFIX,
     SPOT_RISK_VIEW,
 )
-from ladder.hub.ladder_view import LadderCompute, LadderView, ladder_compute_default
+from ladder.hub.ladder_view import LadderCompute, LadderRoom, ladder_compute_default
 from ladder.hub.slide_view import SlideCompute, SlideRoom, slide_compute_default
 from ladder.hub.snapshots import snapshot_queue
-from ladder.hub.spot_risk_view import SpotRiskView
+from ladder.hub.spot_risk_view import SpotRiskRoom
 from ladder.hub.state_reads import feed_stamps
 from ladder.hub.subscriber import Subscriber
 from ladder.hub.view import View
@@ -154,10 +155,10 @@ class LiveHub:
 
     def _view_create(self, key: str) -> View:
         if key == SPOT_RISK_VIEW:
-            return SpotRiskView()
+            return SpotRiskRoom()
         if key.startswith(LADDER_PREFIX):
             instrument, _, ticks = key.removeprefix(LADDER_PREFIX).partition(":")
-            return LadderView(
+            return LadderRoom(
                 key,
                 instrument_id=None if instrument == DEFAULT_INSTRUMENT else instrument,
                 ticks=int(ticks) if ticks else DEFAULT_TICKS,
@@ -246,7 +247,7 @@ class LiveHub:
     async def _heartbeat_loop(self) -> None:
         health = LoopHealth("live hub heartbeat", logger=log, stamps=False)
         while True:
-            await asyncio.sleep(live_setting("FRGM_LIVE_PING_S", 15.0))
+            await asyncio.sleep(settings.FRGM_LIVE_PING_S)
             try:
                 heartbeat_send(views=list(self.views.values()))
             except Exception as exc:
@@ -260,7 +261,7 @@ class LiveHub:
         health = LoopHealth("live hub feed health", logger=log, stamps=False)
         joined = self.loop.time()
         while True:
-            await asyncio.sleep(live_setting("FRGM_LIVE_HEALTH_S", 2.0))
+            await asyncio.sleep(settings.FRGM_LIVE_HEALTH_S)
             if self.loop.time() - joined > GROUPS_REFRESH_S:
                 with contextlib.suppress(Exception):
                     await self._join(layer)

@@ -17,12 +17,12 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from feeds.messages import FeedUpdate
+from ladder.formatting import slide_cells, slide_header
 from ladder.hub.cells import Cells, frame_cell
 from ladder.hub.keys import DEFAULT_INSTRUMENT, SLIDE_PREFIX
-from ladder.hub.ladder_view import LadderUnavailable, LadderView
+from ladder.hub.ladder_view import LadderRoom, LadderUnavailable
 from ladder.selectors import UnknownInstrument
 from ladder.selectors.slide import slide_snapshot
-from ladder.slide_views import slide_cells, slide_header
 
 SlideCompute = Callable[..., tuple[dict[str, Any], dict[str, Cells]]]
 
@@ -76,7 +76,7 @@ def slide_compute_default(**query: Any) -> tuple[dict[str, Any], dict[str, Cells
     return slide_header(view), rows
 
 
-class SlideRoom(LadderView):
+class SlideRoom(LadderRoom):
     """The slide of one parameter set: the ladder of its instrument and reach, with the
     options book at every vol shift; snapshot and deltas as the ladder view's (header
     fields, rows by move, ``order`` when the rows changed). (Named a room, not a view:

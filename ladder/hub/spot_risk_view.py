@@ -13,8 +13,8 @@ from ladder.hub.cells import (
     PackedCells,
     packed_cells,
     packed_row,
+    row_frame_cells,
     shown_changes,
-    spot_risk_cells,
     spot_risk_columns,
     spot_risk_totals,
 )
@@ -23,7 +23,7 @@ from ladder.hub.state_reads import rows_and_version
 from ladder.hub.view import View
 
 
-class SpotRiskView(View):
+class SpotRiskRoom(View):
     """Every instrument of the newest spot-risk state, by key; deltas are changed cells.
 
     Frames are packed (``ladder.frames``): a row is known by a short id, a cell
@@ -70,7 +70,7 @@ class SpotRiskView(View):
     async def snapshot_data(self) -> dict[str, Any] | None:
         if self.rows is None:
             self.rows = await self._load()
-            self.cells = {k: spot_risk_cells(v) for k, v in self.rows.items()}
+            self.cells = {k: row_frame_cells(v) for k, v in self.rows.items()}
             self.totals = spot_risk_totals(self.rows)
         columns = spot_risk_columns()
         return {
@@ -101,7 +101,7 @@ class SpotRiskView(View):
                 continue
             if old == new:
                 continue
-            cells = spot_risk_cells(new)
+            cells = row_frame_cells(new)
             if old is None:
                 rows[self._id(row_key)] = packed_row(cells, shown=True)
             elif changed := shown_changes(self.cells[row_key], cells):

@@ -12,8 +12,9 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from django.conf import settings
+
 from ladder.frames import ResyncFrame
-from ladder.hub.config import live_setting
 from ladder.hub.encoding import encode
 
 
@@ -23,7 +24,7 @@ class Subscriber:
     def __init__(
         self, *, close: Callable[[int], Coroutine[Any, Any, None]], queue_size: int | None = None
     ) -> None:
-        size = int(queue_size or live_setting("FRGM_LIVE_QUEUE_SIZE", 32))
+        size = queue_size or settings.FRGM_LIVE_QUEUE_SIZE
         self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=size)
         self.view = ""
         self.behind = False  # sent a resync; waits for the browser's snapshot request

@@ -7,15 +7,12 @@ chunk of a spot-risk batch before its next frame (``ladder.hub.coalescing``).
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import Any
 
-from feeds.messages import FeedUpdate
-from ladder.hub.config import live_setting
-from ladder.hub.subscriber import Subscriber
+from django.conf import settings
 
-# actant/spot-risk/<date>/bav_analysis_<stamp>_chunk_NN_of_MM.csv: chunk NN of batch <stamp>
-_CHUNK_KEY = re.compile(r"(?P<batch>.+)_chunk_(?P<chunk>\d+)_of_(?P<chunks>\d+)\.csv")
+from feeds.messages import FeedUpdate
+from ladder.hub.subscriber import Subscriber
 
 
 class _Stamp:
@@ -82,15 +79,15 @@ class View:
             self._batch_absorb(update)
 
     def _batch_absorb(self, update: FeedUpdate) -> None:
-        chunk = _CHUNK_KEY.fullmatch(update["key"])
-        if chunk is None or chunk["batch"] in self._batches_over:
+        # A batch is its chunks' shared file time (the stamp in their names).
+        chunk, chunks, batch = update.get("chunk"), update.get("chunks"), update["file_time"]
+        if chunk is None or chunks is None or batch is None or batch in self._batches_over:
             return
-        batch = chunk["batch"]
         if not self.batches:
             self.batch_since = asyncio.get_running_loop().time()
-        left = self.batches.setdefault(batch, set(range(1, int(chunk["chunks"]) + 1)))
+        left = self.batches.setdefault(batch, set(range(1, chunks + 1)))
         if (update["feed"], update["key"]) not in self.incomplete:  # the chunk is all in
-            left.discard(int(chunk["chunk"]))
+            left.discard(chunk)
         if not left:
             self._batch_over(batch)
 
@@ -104,7 +101,7 @@ class View:
 
     def waiting(self, *, now: float) -> bool:
         """Some file or batch still has parts to come, and not for too long."""
-        batch_wait = live_setting("FRGM_LIVE_BATCH_WAIT_S", 1.0)
+        batch_wait = settings.FRGM_LIVE_BATCH_WAIT_S
         if self.batch_since is not None and now < self.batch_since + batch_wait:
             return True
         return bool(self.incomplete) and now < self.file_give_up

@@ -30,6 +30,7 @@ from ladder.selectors.risk import (
     totals_of,
 )
 from ladder.selectors.scenario import (
+    DEFAULT_TICKS,
     LADDER_FEEDS,
     MAX_TICKS,
     BookRow,
@@ -43,6 +44,7 @@ from ladder.selectors.scenario import (
 )
 
 __all__ = [
+    "DEFAULT_TICKS",
     "FUTURE_GROUP",
     "GREEKS",
     "LADDER_FEEDS",

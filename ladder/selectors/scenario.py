@@ -15,7 +15,15 @@ from feeds.records import Feed, OrderType, Side, TtOrder, TtPosition
 from feeds.selectors import latest_rows
 from ladder.book import Book, book_from_rows, book_slide
 from ladder.numbers import OutOfRange
-from ladder.scenario import ZN_POINT_VALUE, ZN_TICK_SIZE, Ladder, LadderRow, scenario_ladder
+from ladder.scenario import (
+    DEFAULT_TICKS,
+    MAX_TICKS,
+    ZN_POINT_VALUE,
+    ZN_TICK_SIZE,
+    Ladder,
+    LadderRow,
+    scenario_ladder,
+)
 from ladder.selectors.common import (
     FeedAge,
     dec_or_none,
@@ -28,7 +36,6 @@ from ladder.selectors.default_instrument import default_position, position_order
 
 log = logging.getLogger(__name__)
 
-MAX_TICKS = 400  # each side of the centre: more is a different page, not a ladder
 LADDER_FEEDS = (
     Feed.TT_POSITIONS,
     Feed.TT_ORDERS,
@@ -131,7 +138,7 @@ class _Inputs:
 
 
 def ladder_snapshot(
-    *, instrument_id: str | None = None, ticks: int = 40, centre: Decimal | None = None
+    *, instrument_id: str | None = None, ticks: int = DEFAULT_TICKS, centre: Decimal | None = None
 ) -> LadderView:
     """The scenario ladder of one TT instrument (default: the future with the largest
     absolute position, ``default_instrument.default_position``).

@@ -40,6 +40,8 @@ def _ops_pages(incident: Incident) -> list[str]:
     return [
         "/ops/",
         "/ops/feeds/spot-risk/",
+        "/ops/intake/",
+        "/ops/tasks/",
         "/ops/alarms/",
         "/ops/alarms/dlq-not-empty/",
         "/ops/incidents/",

@@ -28,6 +28,7 @@ _SECRET_VALUES = {
     "DATABASE_NAME": "frgm",
     "DATABASE_USER": "frgm",
     "FRGM_STATE_REDIS_USER": "frgm-app",
+    "FRGM_HEARTBEAT_URL": "off",  # as the stack creates it, until a ping URL is put in
 }
 
 PROBE = """

@@ -434,11 +434,15 @@ def test_each_task_role_holds_what_its_code_calls_and_no_more(
     worker = _role_actions(raw, "WorkerTaskTaskRole")
     scheduler = _role_actions(raw, "SchedulerTaskTaskRole")
     exec_channel = {a for a in UNSCOPABLE if a.startswith(("ssmmessages:", "logs:"))}
-    # web: reads history, counts and redrives the DLQ, presigns quarantined files
-    assert {"dynamodb:Query", "sqs:SendMessage", "s3:GetObject"} <= web
+    # web: reads history, counts and peeks at the DLQ, presigns quarantined files;
+    # moves no message (the redrive is the worker's task)
+    assert {"dynamodb:Query", "sqs:ReceiveMessage", "s3:GetObject"} <= web
     assert not {a for a in web if a.startswith("dynamodb:") and "Put" in a}
-    # worker: the only writer of history; reads files; consumes the queue
+    assert not {"sqs:SendMessage", "sqs:DeleteMessage", "sqs:StartMessageMoveTask"} & web
+    # worker: the only writer of history; reads files; consumes the queue; redrives
+    # the DLQ with SQS's move task
     assert {"dynamodb:PutItem", "s3:GetObject", "sqs:ReceiveMessage", "sqs:DeleteMessage"} <= worker
+    assert {"sqs:StartMessageMoveTask", "sqs:ListMessageMoveTasks", "sqs:SendMessage"} <= worker
     # scheduler: its own alarms only
     assert scheduler - exec_channel - {
         "logs:CreateLogStream",

@@ -9,10 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent
-from lib.aws import client
 from ops.models import Incident, IncidentEvent, Silence
 from tests.conftest import logged_in
-from tests.feeds.ingest.conftest import POSITIONS_KEY, latest_rows, sample
+from tests.feeds.ingest.conftest import POSITIONS_KEY, sample
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +34,10 @@ ACTIONS = [
     ("get", "ops:feed", {"feed": "spot-risk"}, {}),
     ("post", "ops:silence_create", {}, {"what": "feed:spot-risk", "until": "", "reason": "x"}),
     ("post", "ops:dlq_redrive", {}, {"confirm": "redrive"}),
+    ("get", "ops:tasks", {}, {}),
+    ("post", "ops:task_start", {"kind": "replay"}, {"day": "2025-07-21"}),
+    ("post", "ops:task_start", {"kind": "rebuild"}, {}),
+    ("post", "ops:task_start", {"kind": "redrive"}, {"confirm": "redrive"}),
 ]
 
 
@@ -128,25 +131,6 @@ def test_a_silence_is_shown_and_audited(oncall, stack):
     assert Silence.objects.get().name == "spot-risk"
     assert AuditEvent.objects.get().action == "silence.create"
     assert "feed server upgrade" in client.get(reverse("ops:health")).content.decode()
-
-
-def test_redrive_moves_dead_letters_back_and_they_are_ingested(oncall, feed_queue):
-    feed_queue.put(POSITIONS_KEY, sample("tt/positions_response.json"))
-    [notification] = [m for m in feed_queue.receive() if "Records" in m["Body"]]
-    sqs = client("sqs")
-    sqs.delete_message(QueueUrl=feed_queue.url, ReceiptHandle=notification["ReceiptHandle"])
-    sqs.send_message(QueueUrl=feed_queue.dlq_url, MessageBody=notification["Body"])
-    assert feed_queue.depth(feed_queue.dlq_url) == 1
-
-    refused = logged_in(oncall).post(reverse("ops:dlq_redrive"), {"confirm": "yes"}, follow=True)
-    assert "Type redrive to confirm" in refused.content.decode()
-    assert feed_queue.depth(feed_queue.dlq_url) == 1
-
-    logged_in(oncall).post(reverse("ops:dlq_redrive"), {"confirm": "redrive"})
-    assert feed_queue.depth(feed_queue.dlq_url) == 0
-    assert all(feed_queue.drain())
-    assert latest_rows("tt-positions")
-    assert AuditEvent.objects.get(action="dlq.redrive").actor.username == "oscar-oncall"
 
 
 def test_a_quarantined_file_can_be_downloaded_raw_by_on_call(oncall, trader, feed_queue):

@@ -46,6 +46,8 @@ def test_401_and_403_stay_json(oncall) -> None:
 @pytest.mark.django_db
 def test_an_unexpected_error_is_a_json_500_with_the_request_id(stack, trader, monkeypatch) -> None:
     # A bug we cannot cause through data any more: the read model itself raising.
+    # The store is up (stack): the API's cache asks it first, and a store that is
+    # down is a 503, another test's case.
     def broken(**_: object) -> None:
         raise RuntimeError("a bug")
 

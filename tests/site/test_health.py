@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import boto3
 import pytest
 from botocore.config import Config
@@ -124,3 +126,36 @@ def test_readyz_is_503_when_secrets_manager_cannot_be_reached(client, stack, mon
     assert checks["secretsmanager"]["ok"] is False
     assert "EndpointConnectionError" in checks["secretsmanager"]["detail"]
     assert all(check["ok"] for name, check in checks.items() if name != "secretsmanager")
+
+
+def _supervisor_state(path, **running: bool) -> str:
+    processes = {
+        name: {"restarts": 0 if up else 1, "running": up, "pid": 1 if up else None}
+        for name, up in running.items()
+    }
+    path.write_text(json.dumps({"processes": processes}))
+    return str(path)
+
+
+@pytest.mark.django_db
+def test_readyz_is_503_while_a_supervised_process_is_down(client, stack, tmp_path) -> None:
+    # Under `make run`: a dead worker (waiting for its restart) leaves a web process
+    # and every dependency healthy; the stack must not say it is ready.
+    state = _supervisor_state(tmp_path / "processes.json", web=True, worker=False, scheduler=True)
+    with override_settings(FRGM_SUPERVISOR_STATE_FILE=state):
+        response = client.get("/readyz")
+    body = response.json()
+    assert response.status_code == 503, body
+    assert body["status"] == "unavailable"
+    assert body["down"] == ["worker"]
+    assert body["restarts"] == {"web": 0, "worker": 1, "scheduler": 0}
+    assert all(check["ok"] for check in body["checks"].values())
+
+
+@pytest.mark.django_db
+def test_readyz_is_ready_again_once_the_process_runs(client, stack, tmp_path) -> None:
+    state = _supervisor_state(tmp_path / "processes.json", web=True, worker=True, scheduler=True)
+    with override_settings(FRGM_SUPERVISOR_STATE_FILE=state):
+        response = client.get("/readyz")
+    assert response.status_code == 200, response.json()
+    assert "down" not in response.json()

@@ -148,3 +148,19 @@ def test_env_example_lists_every_variable_the_settings_read() -> None:
     listed = set(re.findall(r"^([A-Z0-9_]+)=", (root / ".env.example").read_text(), re.MULTILINE))
     assert read, "no env_*() reads found: the pattern no longer matches settings.py"
     assert read - listed == set(), "add these to .env.example"
+
+
+@pytest.mark.parametrize(("given", "read"), [("off", ""), ("OFF", ""), ("", "")])
+def test_a_heartbeat_url_of_off_means_no_external_heartbeat(given: str, read: str) -> None:
+    # The deployed secret frgm-<env>/heartbeat-url holds "off" until a URL is put in.
+    probe = "from django.conf import settings; print(repr(settings.FRGM_HEARTBEAT_URL))"
+    result = _manage({**PROD_ENV, "FRGM_HEARTBEAT_URL": given}, "shell", "-c", probe)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == repr(read)
+
+
+def test_a_heartbeat_url_is_kept_as_given() -> None:
+    url = "https://hc-ping.com/0b9c0e64-5f0e-4c7c-9a55-1f1d2f0a8e11"
+    probe = "from django.conf import settings; print(settings.FRGM_HEARTBEAT_URL)"
+    result = _manage({**PROD_ENV, "FRGM_HEARTBEAT_URL": url}, "shell", "-c", probe)
+    assert result.stdout.strip().splitlines()[-1] == url

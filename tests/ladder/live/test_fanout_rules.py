@@ -69,9 +69,9 @@ def _view_frames(subscriber: Subscriber) -> list[str]:
 
 
 def spot_row_cells(key: str, bid: str) -> dict:
-    from ladder.hub import spot_risk_cells
+    from ladder.hub import row_frame_cells
 
-    return spot_risk_cells(spot_row(key, bid))
+    return row_frame_cells(spot_row(key, bid))
 
 
 async def test_updates_within_the_window_become_one_frame(stack, trader) -> None:

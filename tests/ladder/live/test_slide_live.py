@@ -211,7 +211,7 @@ async def test_a_recompute_waits_for_frames_still_queued_for_sockets(
     stack, trader, live_settings
 ) -> None:
     """The fan-out first: a grid computed while the loop writes a frame to 1,000 sockets
-    would hold the GIL against those writes (``LadderView.writes_done``)."""
+    would hold the GIL against those writes (``LadderRoom.writes_done``)."""
     computed: list[float] = []
 
     def compute(**query):

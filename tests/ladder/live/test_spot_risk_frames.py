@@ -11,7 +11,7 @@ from django.test import override_settings
 
 from feeds.publish import updates_publish
 from ladder.frames import cell_pack, cell_unpack
-from ladder.hub import spot_risk_cells
+from ladder.hub import row_frame_cells
 from tests.ladder.pages.conftest import desk  # noqa: F401 - fixture
 
 from .conftest import SpotRiskReader, connect, frame, frames_for, spot_row, spot_update
@@ -21,8 +21,11 @@ BATCH = "actant/spot-risk/2025-07-21/bav_analysis_20250721_203012"
 
 
 def _chunk(seq: int, chunk: int, chunks: int, row_key: str) -> dict:
+    """Chunk ``chunk`` of ``chunks`` of one batch, as ``feeds.publish.updates_build`` sends it."""
     update = spot_update(seq, {row_key: spot_row(row_key, "1.5")}, group=f"G{chunk}")
     update["key"] = f"{BATCH}_chunk_{chunk:02d}_of_{chunks:02d}.csv"
+    update["file_time"] = "2025-07-21T20:30:12-05:00"  # the batch's stamp, 20250721_203012
+    update["chunk"], update["chunks"] = chunk, chunks
     return update
 
 
@@ -72,7 +75,7 @@ def _sample_cells() -> list[list[str]]:
     from feeds.selectors import latest_rows
 
     rows = latest_rows(feed=Feed.SPOT_RISK)
-    return [cell for row in rows.values() for cell in spot_risk_cells(row).values()]
+    return [cell for row in rows.values() for cell in row_frame_cells(row).values()]
 
 
 @pytest.mark.usefixtures("desk")

@@ -10,7 +10,7 @@ from asgiref.sync import sync_to_async
 
 from feeds.records import Feed
 from feeds.selectors import latest_rows
-from ladder.hub import spot_risk_cells
+from ladder.hub import row_frame_cells
 from ladder.prices import price_to_32nds
 from tests.feeds.ingest.conftest import SPOT_KEY, VTEXP_KEY, sample
 
@@ -67,7 +67,7 @@ async def test_connect_gets_a_snapshot_of_the_state_with_its_seq(
     assert SPOT_KEY in snapshot["version"]
     redis_rows = await _redis_rows()
     by_key = SpotRiskReader().rows(snapshot)  # exact: every cell as the page renders it
-    assert by_key == {k: spot_risk_cells(v) for k, v in redis_rows.items()}
+    assert by_key == {k: row_frame_cells(v) for k, v in redis_rows.items()}
     # cells as the page shows them: [text, exact value, tone]
     assert by_key[FUTURE]["bid"] == [price_to_32nds(Decimal("111.15625")), "111.15625", ""]
     assert set(snapshot["data"]["totals"]) >= {"portfolio", "future", "AUG25"}
@@ -95,7 +95,7 @@ async def test_an_ingested_file_becomes_one_delta_with_the_next_seq_matching_red
     changed = reader.rows(delta)
     assert changed[FUTURE] == {"bid": [price_to_32nds(Decimal("111.1640625")), "111.1640625", ""]}
     for key, cells in changed.items():  # the forward moved: the options' Greeks with it
-        full = shown(spot_risk_cells(redis_rows[key]))
+        full = shown(row_frame_cells(redis_rows[key]))
         assert cells == {col: full[col] for col in cells}
     assert await frames_for(ws, 0.3) == []  # one file, one frame
 
@@ -106,7 +106,7 @@ async def test_an_ingested_file_becomes_one_delta_with_the_next_seq_matching_red
     assert fresh["seq"] == delta["seq"]
     rows = SpotRiskReader().rows(fresh)
     assert rows[FUTURE]["bid"][1] == "111.1640625"
-    assert rows == {k: spot_risk_cells(v) for k, v in redis_rows.items()}
+    assert rows == {k: row_frame_cells(v) for k, v in redis_rows.items()}
     await ws.disconnect()
 
 

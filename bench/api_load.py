@@ -1,7 +1,7 @@
 """``make bench-api``: ``/api/ladder/`` and ``/api/spot-risk/`` under an open-loop load.
 
 Starts its own private stack on free ports (state store as a one-node Redis
-cluster, messaging Redis, moto's server; ``tests.stack``), a SQLite database in
+cluster, messaging Redis, moto's server; ``bench.harness``), a SQLite database in
 a temporary directory (migrated, one trader with an API token), ingests the
 desk's sample files through the real pipeline (S3 put, the SQS message, the
 worker's ``message_handle``), and starts ONE real uvicorn web process as the
@@ -31,32 +31,25 @@ the first step. ``--quick`` is a short smoke run. See docs/PERFORMANCE.md
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
-import gc
-import json
 import multiprocessing
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
+from bench.clients import REQUEST_TIMEOUT_S, LoadResult, http_client_process
+from bench.harness import QUIET, Harness, rss_mib, run_directory, trader
 from bench.stats import cpu_model, fmt, load_average, percentile, process_cpu_s, table
+from devstack.standins import Stack
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_RATE = 200.0
 TARGET_P99_MS = 100.0
 RSS_SLACK_MIB = 25.0  # "back to baseline": allocator noise, not a leak
-MAX_CONNECTIONS = 256
-REQUEST_TIMEOUT_S = 15.0
 WORKER_NICE = 10  # the stand-in worker's and moto's priority (see step's updater)
 ENDPOINTS = {"ladder": "/api/ladder/", "spot-risk": "/api/spot-risk/"}
 SAMPLES = ROOT / "tests" / "samples"
@@ -71,211 +64,29 @@ DESK_FILES = (
 )
 
 
-# --- the client side (a separate process) ----------------------------------------------
-
-
-@dataclass
-class LoadResult:
-    sent: int = 0
-    latencies_ms: list[float] = field(default_factory=list)
-    statuses: Counter[str] = field(default_factory=Counter)
-    retry_after_503: int = 0  # 503s with Retry-After and a JSON body
-    wall_s: float = 0.0
-    connections: int = 0
-
-    @property
-    def done(self) -> int:
-        return len(self.latencies_ms)
-
-
-class _Pool:
-    """Keep-alive connections to one server, opened as the schedule needs them."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
-        self.opened = 0
-        self.most = 0
-        self.free = asyncio.Condition()
-
-    async def take(
-        self, *, fresh: bool = False
-    ) -> tuple[tuple[asyncio.StreamReader, asyncio.StreamWriter], bool]:
-        """A connection, and whether it was used before (an idle one the server may
-        have closed meanwhile: uvicorn drops keep-alive connections idle for 5 s)."""
-        async with self.free:
-            while not (self.idle and not fresh) and self.opened >= MAX_CONNECTIONS:
-                await self.free.wait()
-            if self.idle and not fresh:
-                return self.idle.pop(), True
-            self.opened += 1
-            self.most = max(self.most, self.opened)
-        try:
-            return await asyncio.open_connection("127.0.0.1", self.port), False
-        except Exception:
-            await self.drop()
-            raise
-
-    async def give(self, conn: tuple[asyncio.StreamReader, asyncio.StreamWriter]) -> None:
-        async with self.free:
-            self.idle.append(conn)
-            self.free.notify()
-
-    async def drop(
-        self, conn: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
-    ) -> None:
-        if conn is not None:
-            conn[1].close()
-        async with self.free:
-            self.opened -= 1
-            self.free.notify()
-
-
-async def _exchange(
-    conn: tuple[asyncio.StreamReader, asyncio.StreamWriter], request: bytes
-) -> tuple[str, dict[str, str], bytes]:
-    reader, writer = conn
-    writer.write(request)
-    head = await reader.readuntil(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status = lines[0].split(" ", 2)[1]
-    headers = {}
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    body = await reader.readexactly(int(headers.get("content-length", "0")))
-    return status, headers, body
-
-
-async def _one(pool: _Pool, request: bytes) -> tuple[str, bool]:
-    conn, reused = await pool.take()
-    try:
-        status, headers, body = await _exchange(conn, request)
-    except (asyncio.IncompleteReadError, ConnectionResetError):
-        await pool.drop(conn)
-        if not reused:
-            raise
-        # The server closed this idle connection: send again on a new one, as any
-        # HTTP client does with an idempotent GET.
-        conn, _ = await pool.take(fresh=True)
-        try:
-            status, headers, body = await _exchange(conn, request)
-        except BaseException:
-            await pool.drop(conn)
-            raise
-    except BaseException:
-        await pool.drop(conn)
-        raise
-    if headers.get("connection", "").lower() == "close":
-        await pool.drop(conn)
-    else:
-        await pool.give(conn)
-    good_503 = False
-    if status == "503":
-        with contextlib.suppress(ValueError):
-            good_503 = "retry-after" in headers and "error" in json.loads(body)
-    return status, good_503
-
-
-async def _load(port: int, path: str, token: str, rate: float, seconds: float) -> LoadResult:
-    request = (
-        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-        f"Authorization: Bearer {token}\r\nAccept: application/json\r\n\r\n"
-    ).encode()
-    pool = _Pool(port)
-    result = LoadResult()
-    count = int(rate * seconds)
-    began = time.monotonic()
-
-    async def timed(due: float) -> None:
-        try:
-            status, good_503 = await asyncio.wait_for(_one(pool, request), REQUEST_TIMEOUT_S)
-        except TimeoutError:
-            status, good_503 = "timeout", False
-        except Exception as exc:
-            status, good_503 = type(exc).__name__, False
-        result.latencies_ms.append((time.monotonic() - due) * 1000)
-        result.statuses[status] += 1
-        result.retry_after_503 += good_503
-
-    tasks = []
-    for n in range(count):
-        due = began + n / rate
-        await asyncio.sleep(max(0.0, due - time.monotonic()))
-        tasks.append(asyncio.create_task(timed(due)))
-        result.sent += 1
-    await asyncio.gather(*tasks)
-    result.wall_s = time.monotonic() - began
-    result.connections = pool.most
-    for _, writer in pool.idle:
-        writer.close()
-    return result
-
-
-def _client_process(
-    port: int, path: str, token: str, rate: float, seconds: float, out: Any
-) -> None:
-    # The measuring side must not pause for the parent's heap (a forked child holds it).
-    gc.freeze()
-    gc.disable()
-    try:
-        result = asyncio.run(_load(port, path, token, rate, seconds))
-    except Exception as exc:
-        print(f"client process failed: {exc!r}", file=sys.stderr)
-        result = LoadResult(statuses=Counter({type(exc).__name__: 1}))
-    out.put(result)
-
-
 # --- the stack, the state and the web process --------------------------------------------
 
 
-class Bench:
+class Bench(Harness):
+    """The harness with the desk's sample files ingested through the real pipeline, an
+    API token, and one web process; ``update`` ingests a newer orders file."""
+
     def __init__(self, run_dir: Path) -> None:
-        self.run_dir = run_dir
-        self.servers: list[Any] = []
-        self.web: subprocess.Popen[bytes] | None = None
-        self.port = 0
-        self.env: dict[str, str] = {}
+        super().__init__(run_dir, env=QUIET)
         self.token = ""
         self.updates = 0
         self.update_errors = 0
         self._file_time = datetime(2025, 7, 21, 20, 31, tzinfo=UTC)
 
-    def start(self) -> None:
-        from tests.stack import stack_start
-
-        stack = stack_start(self.run_dir)
-        self.servers = [stack.state, stack.messaging, stack.aws]
+    def start(self, *, migrate: bool = True) -> Stack:
+        stack = super().start(migrate=migrate)
         with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, stack.aws.process.pid, WORKER_NICE)
-        self.env = {
-            "DJANGO_SETTINGS_MODULE": "frgm_site.settings",
-            "FRGM_ENV": "local",
-            "FRGM_STATE_REDIS_URL": stack.state_url,
-            "FRGM_MESSAGING_REDIS_URL": stack.messaging_url,
-            "CELERY_BROKER_URL": stack.messaging_url,
-            "DATABASE_URL": f"sqlite:///{self.run_dir / 'db.sqlite3'}",
-            "AWS_ENDPOINT_URL": stack.aws_url,
-            "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
-            "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
-            "FRGM_LOG_LEVEL": "WARNING",
-            "FRGM_EMF": "false",
-        }
-        os.environ.update(self.env)
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        from feeds.bootstrap import local_resources_ensure
-
-        call_command("migrate", interactive=False, verbosity=0)
-        local_resources_ensure()
+            os.setpriority(os.PRIO_PROCESS, stack.aws.pid, WORKER_NICE)
         for key, sample in DESK_FILES:
             self.ingest(key, (SAMPLES / sample).read_bytes())
         self.token = self._token()
-        self._web_start()
+        self.web_start()
+        return stack
 
     def ingest(self, key: str, body: bytes) -> None:
         """Put one file in the bucket and handle its notification as the worker would."""
@@ -310,67 +121,10 @@ class Bench:
         self.ingest(key, text.replace('"leavesQuantity": 80.0', size, 1).encode())
 
     def _token(self) -> str:
-        from django.contrib.auth.models import Group, User
-
         from accounts.api_auth import api_token_create
 
-        user = User.objects.create_user(username="bench-trader")
-        user.groups.add(Group.objects.get_or_create(name="trader")[0])
-        _, raw = api_token_create(user=user, name="bench-api")
+        _, raw = api_token_create(user=trader(), name="bench-api")
         return raw
-
-    def _web_start(self) -> None:
-        from devstack.processes import free_port, wait_for_port
-
-        self.port = free_port()
-        log = (self.run_dir / "web.log").open("wb")
-        self.web = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "frgm_site.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--ws",
-                "websockets-sansio",
-                "--ws-per-message-deflate",
-                "false",
-                "--timeout-graceful-shutdown",
-                "5",
-                "--no-access-log",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env={**os.environ, **self.env},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        wait_for_port(self.port, timeout_s=30, process=self.web)
-
-    def stop(self) -> None:
-        if self.web is not None and self.web.poll() is None:
-            self.web.terminate()
-            try:
-                self.web.wait(10)
-            except subprocess.TimeoutExpired:
-                self.web.kill()
-        for server in reversed(self.servers):
-            with contextlib.suppress(Exception):
-                server.stop()
-
-
-def rss_mib(pid: int) -> float | None:
-    try:
-        for text in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if text.startswith("VmRSS:"):
-                return int(text.split()[1]) / 1024
-    except OSError:
-        pass
-    return None
 
 
 # --- a step -----------------------------------------------------------------------------
@@ -405,7 +159,7 @@ def run(bench: Bench, *, path: str, rate: float, seconds: float) -> LoadResult:
     ctx = multiprocessing.get_context("fork")
     out = ctx.Queue()
     proc = ctx.Process(
-        target=_client_process, args=(bench.port, path, bench.token, rate, seconds, out)
+        target=http_client_process, args=(bench.port, path, bench.token, rate, seconds, out)
     )
     proc.start()
     result: LoadResult = out.get(timeout=seconds + REQUEST_TIMEOUT_S + 60)
@@ -493,34 +247,32 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown endpoint(s) {', '.join(sorted(unknown))}")
 
-    run_dir = Path(tempfile.mkdtemp(prefix="frgm-bench-api-"))
-    bench = Bench(run_dir)
     steps: list[Step] = []
     baseline: float | None = None
-    try:
-        print(f"starting the stack and a uvicorn web process in {run_dir} ...", flush=True)
-        bench.start()
-        warm_up(bench)
-        time.sleep(1.0)
-        assert bench.web is not None
-        baseline = rss_mib(bench.web.pid)
-        for endpoint in endpoints:
-            for rate in rates:
-                print(f"  {endpoint} at {rate:g} requests/s for {seconds:g} s ...", flush=True)
-                steps.append(
-                    step(
-                        bench,
-                        endpoint=endpoint,
-                        rate=rate,
-                        seconds=seconds,
-                        settle=settle,
-                        update_every=options.update_every,
+    with run_directory("frgm-bench-api-", keep=options.keep) as run_dir:
+        bench = Bench(run_dir)
+        try:
+            print(f"starting the stack and a uvicorn web process in {run_dir} ...", flush=True)
+            bench.start()
+            warm_up(bench)
+            time.sleep(1.0)
+            assert bench.web is not None
+            baseline = rss_mib(bench.web.pid)
+            for endpoint in endpoints:
+                for rate in rates:
+                    print(f"  {endpoint} at {rate:g} requests/s for {seconds:g} s ...", flush=True)
+                    steps.append(
+                        step(
+                            bench,
+                            endpoint=endpoint,
+                            rate=rate,
+                            seconds=seconds,
+                            settle=settle,
+                            update_every=options.update_every,
+                        )
                     )
-                )
-    finally:
-        bench.stop()
-        if not options.keep:
-            shutil.rmtree(run_dir, ignore_errors=True)
+        finally:
+            bench.stop()
     print()
     print(report(steps, seconds=seconds, settle=settle, update_every=options.update_every))
     return 0 if verdict(steps, baseline=baseline) else 1

@@ -2,15 +2,16 @@
 
     .venv/bin/python -m bench.drill_scheduler_heartbeat [--every 1] [--freeze 10]
 
-Starts the local stand-ins the scheduler needs (the state store as a one-node
-Redis cluster, moto for AWS, SQLite for the database) in a temporary directory,
-a local listener standing in for healthchecks.io, and ``manage.py ops_scheduler``
-(the Procfile's ``scheduler``) with ``FRGM_HEARTBEAT_URL`` pointing at the
-listener. After a few beats it SIGSTOPs the scheduler for ``--freeze`` seconds (a
-hung process: its task still "runs", so only the heartbeat notices), SIGCONTs it
-and times the next beat. Prints each beat's time, the gaps and the verdict; exit
-1 when beats did not stop while frozen or did not come back within two intervals
-of the SIGCONT. Loopback only; everything it started is stopped.
+Starts the local stand-ins on free ports (``devstack.standins``: the state store
+as a one-node Redis cluster, messaging Redis, moto for AWS; SQLite for the
+database) in a temporary directory, a local listener standing in for
+healthchecks.io, and ``manage.py ops_scheduler`` (the Procfile's ``scheduler``)
+with ``FRGM_HEARTBEAT_URL`` pointing at the listener. After a few beats it
+SIGSTOPs the scheduler for ``--freeze`` seconds (a hung process: its task still
+"runs", so only the heartbeat notices), SIGCONTs it and times the next beat.
+Prints each beat's time, the gaps and the verdict; exit 1 when beats did not
+stop while frozen or did not come back within two intervals of the SIGCONT.
+Loopback only; everything it started is stopped.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from devstack.processes import free_port, local_aws_environment, moto_start, redis_start
+from devstack.standins import Stack, stack_start
 
 ROOT = Path(__file__).resolve().parents[1]
 PING_PATH = "/ping/drill-check"  # a healthchecks.io check's /ping/<uuid>
@@ -77,29 +78,15 @@ def main() -> int:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="frgm-heartbeat-drill-"))
-    servers = []
+    stack: Stack | None = None
     scheduler: subprocess.Popen[bytes] | None = None
     listener = Listener()
     try:
-        state_port = free_port()
-        servers.append(
-            redis_start(
-                name="state store",
-                port=state_port,
-                data_dir=work / "state",
-                cluster=True,
-                durable=False,
-            )
-        )
-        aws = moto_start(port=free_port(), log_dir=work)
-        servers.append(aws)
+        stack = stack_start(work / "stack")
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("FRGM_", "DJANGO_"))},
-            **local_aws_environment(f"http://127.0.0.1:{aws.port}"),
-            "FRGM_ENV": "local",
+            **stack.environment(),
             "DATABASE_URL": f"sqlite:///{work / 'drill.sqlite3'}",
-            "FRGM_STATE_REDIS_URL": f"redis://127.0.0.1:{state_port}/0",
-            "FRGM_MESSAGING_REDIS_URL": "redis://127.0.0.1:9/0",  # the scheduler needs no broker
             "FRGM_RUN_DIR": str(work),
             "FRGM_LIVENESS_DIR": str(work / "liveness"),
             "FRGM_ALARM_EVALUATE_EVERY_S": str(args.every),
@@ -134,8 +121,8 @@ def main() -> int:
         if scheduler is not None and scheduler.poll() is None:
             scheduler.send_signal(signal.SIGCONT)
             scheduler.kill()
-        for server in reversed(servers):
-            server.stop()
+        if stack is not None:
+            stack.stop()
         listener.server.shutdown()
 
     beats = listener.beats

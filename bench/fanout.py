@@ -24,52 +24,43 @@ open beside the clients, so the hub recomputes the whole book on every update
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
-import gc
 import json
 import multiprocessing
 import os
 import resource
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
 from bench import fanout_book
+from bench.clients import (
+    CONNECT_CONCURRENCY,
+    ClientResult,
+    results_merge,
+    ws_client_process,
+    ws_clients,
+)
+from bench.harness import QUIET, Harness, nofile_raise, rss_mib, run_directory
 from bench.stats import cpu_model, fmt, machine_busy_s, percentile, process_cpu_s, table
+from devstack.standins import Stack
 
-ROOT = Path(__file__).resolve().parent.parent
+# The client pieces moved to bench.clients; their old names here still work.
+_client_process = ws_client_process
+_clients = ws_clients
+_merge = results_merge
+_rss_mib = rss_mib
+__all__ = ["CONNECT_CONCURRENCY", "Bench", "ClientResult", "main", "report", "step"]
+
 TARGET_P99_MS = 250.0
 CLIENT_PROCESSES = int(os.environ.get("FRGM_BENCH_CLIENT_PROCESSES", "2"))
-CONNECT_CONCURRENCY = 50
 STATE_ROWS = 150  # the spot-risk state the snapshot carries
 CHANGED_ROWS = 6  # rows one update changes
 GROUP = "AUG25"
 
 
 # --- results --------------------------------------------------------------------------
-
-
-@dataclass
-class ClientResult:
-    latencies_ms: list[float] = field(default_factory=list)
-    hub_ms: list[float] = field(default_factory=list)  # publish -> hub serialised the frame
-    by_seq: dict[int, list[float]] = field(default_factory=dict)
-    deltas: int = 0
-    gaps: int = 0  # frames missed (seq jumped)
-    out_of_order: int = 0  # seq went backwards or repeated
-    resyncs: int = 0
-    errors: int = 0
-    first_seq: dict[int, int] = field(default_factory=dict)  # client -> snapshot seq
-    last_seq: dict[int, int] = field(default_factory=dict)  # client -> last delta seq
-    connect_failures: int = 0
-    closed_early: int = 0
-    delta_bytes: int = 0
 
 
 @dataclass
@@ -85,176 +76,24 @@ class Step:
     client_cpu_s: float | None = None  # the client processes, connect to close
 
 
-# --- the client side (separate processes) ----------------------------------------------
-
-
-def _client_process(
-    url: str,
-    origin: str,
-    cookies: list[str],
-    ready: Any,
-    start: Any,
-    stop: Any,
-    out: Any,
-    offset: int,
-) -> None:
-    # The measuring side must not pause: a forked child holds the parent's Django
-    # and boto objects, and a full collection over them stalls every client at once.
-    gc.freeze()
-    gc.disable()
-    try:
-        result = asyncio.run(_clients(url, origin, cookies, ready, start, stop, offset))
-    except Exception as exc:
-        result = ClientResult(errors=1)
-        print(f"client process failed: {exc!r}", file=sys.stderr)
-    out.put(result)
-
-
-async def _clients(
-    url: str, origin: str, cookies: list[str], ready: Any, start: Any, stop: Any, offset: int
-) -> ClientResult:
-    from websockets.asyncio.client import connect
-
-    result = ClientResult()
-    gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
-    measuring = asyncio.Event()
-    sockets: list[Any] = []
-
-    async def one(index: int, cookie: str) -> None:
-        async with gate:
-            try:
-                ws = await connect(
-                    url,
-                    origin=origin,  # type: ignore[arg-type]
-                    additional_headers={"Cookie": cookie},
-                    compression=None,
-                    ping_interval=None,
-                    max_size=2**24,
-                    open_timeout=30,
-                )
-            except Exception:
-                result.connect_failures += 1
-                return
-            sockets.append(ws)
-            snapshot = json.loads(await ws.recv())
-            while snapshot.get("type") != "snapshot":
-                snapshot = json.loads(await ws.recv())
-            result.first_seq[index] = snapshot["seq"]
-        await listen(index, ws)
-
-    async def listen(index: int, ws: Any) -> None:
-        last = result.first_seq[index]
-        try:
-            async for text in ws:
-                received = time.time()
-                frame = json.loads(text)
-                kind = frame["type"]
-                if kind == "ping":
-                    await ws.send('{"type":"pong"}')
-                elif kind == "resync":
-                    result.resyncs += 1
-                elif kind == "delta":
-                    seq = frame["seq"]
-                    if seq <= last:
-                        result.out_of_order += 1
-                    elif seq > last + 1:
-                        result.gaps += seq - last - 1
-                    last = max(last, seq)
-                    result.last_seq[index] = last
-                    result.deltas += 1
-                    result.delta_bytes += len(text)
-                    if measuring.is_set() and frame.get("ingested_at"):
-                        latency = (received - frame["ingested_at"]) * 1000
-                        result.latencies_ms.append(latency)
-                        result.hub_ms.append((frame["server_time"] - frame["ingested_at"]) * 1000)
-                        result.by_seq.setdefault(seq, []).append(latency)
-                elif kind == "error":
-                    result.errors += 1
-        except Exception:
-            if not stop.is_set():
-                result.closed_early += 1
-
-    tasks = [asyncio.create_task(one(offset + i, cookie)) for i, cookie in enumerate(cookies)]
-    while len(result.first_seq) + result.connect_failures < len(cookies):
-        await asyncio.sleep(0.02)
-    ready.set()
-    while not start.is_set():
-        await asyncio.sleep(0.01)
-    measuring.set()
-    while not stop.is_set():
-        await asyncio.sleep(0.05)
-    for ws in sockets:
-        with contextlib.suppress(Exception):
-            await ws.close()
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-    return result
-
-
-def _merge(results: list[ClientResult]) -> ClientResult:
-    merged = ClientResult()
-    for r in results:
-        merged.latencies_ms += r.latencies_ms
-        merged.hub_ms += r.hub_ms
-        for seq, values in r.by_seq.items():
-            merged.by_seq.setdefault(seq, []).extend(values)
-        merged.deltas += r.deltas
-        merged.gaps += r.gaps
-        merged.out_of_order += r.out_of_order
-        merged.resyncs += r.resyncs
-        merged.errors += r.errors
-        merged.first_seq.update(r.first_seq)
-        merged.last_seq.update(r.last_seq)
-        merged.connect_failures += r.connect_failures
-        merged.closed_early += r.closed_early
-        merged.delta_bytes += r.delta_bytes
-    return merged
-
-
 # --- the stack, the database and the web process ---------------------------------------
 
 
-class Bench:
+class Bench(Harness):
+    """The harness, a spot-risk state of ``STATE_ROWS`` rows, a web process; ``publish``
+    sends one update through the real publish path."""
+
     def __init__(self, run_dir: Path, *, book: bool = False) -> None:
-        self.run_dir = run_dir
+        super().__init__(run_dir, env=QUIET)
         self.book = book  # the whole book live beside the clients (``bench.fanout_book``)
-        self.servers: list[Any] = []
-        self.web: subprocess.Popen[bytes] | None = None
-        self.port = 0
         self.seq = 0
-        self.env: dict[str, str] = {}
         self.children_cpu_s = 0.0  # CPU of the client processes reaped so far
 
-    def start(self) -> None:
-        from tests.stack import stack_start
-
-        stack = stack_start(self.run_dir)
-        state, messaging, aws = stack.state, stack.messaging, stack.aws
-        self.servers = [state, messaging, aws]
-        self.env = {
-            "DJANGO_SETTINGS_MODULE": "frgm_site.settings",
-            "FRGM_ENV": "local",
-            "FRGM_STATE_REDIS_URL": f"redis://127.0.0.1:{state.port}/0",
-            "FRGM_MESSAGING_REDIS_URL": f"redis://127.0.0.1:{messaging.port}/0",
-            "CELERY_BROKER_URL": f"redis://127.0.0.1:{messaging.port}/0",
-            "DATABASE_URL": f"sqlite:///{self.run_dir / 'db.sqlite3'}",
-            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{aws.port}",
-            "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
-            "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
-            "FRGM_LOG_LEVEL": "WARNING",
-            "FRGM_EMF": "false",
-        }
-        os.environ.update(self.env)
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        call_command("migrate", interactive=False, verbosity=0)
+    def start(self, *, migrate: bool = True) -> Stack:
+        stack = super().start(migrate=migrate)
         self._state_seed()
-        self._web_start()
+        self.web_start(ws=os.environ.get("FRGM_BENCH_WS", "auto"))
+        return stack
 
     def _state_seed(self) -> None:
         from feeds.records import Feed
@@ -269,58 +108,6 @@ class Bench:
         )
         if self.book:
             fanout_book.book_state_seed(expiries={GROUP: 3.832639, fanout_book.EXTRA_EXPIRY: 24.5})
-
-    def _web_start(self) -> None:
-        from devstack.processes import free_port, wait_for_port
-
-        self.port = free_port()
-        log = (self.run_dir / "web.log").open("wb")
-        self.web = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "frgm_site.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--ws-per-message-deflate",
-                "false",
-                "--ws",
-                os.environ.get("FRGM_BENCH_WS", "auto"),
-                "--no-access-log",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env={**os.environ, **self.env},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        wait_for_port(self.port, timeout_s=30, process=self.web)
-
-    def sessions(self, count: int) -> list[str]:
-        """``count`` logged-in sessions of one trader (as ``Client.force_login`` makes them)."""
-        from django.conf import settings
-        from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-        from django.contrib.auth.models import Group, User
-        from django.contrib.sessions.backends.db import SessionStore
-
-        user, created = User.objects.get_or_create(username="bench-trader")
-        if created:
-            user.set_unusable_password()
-            user.save()
-            user.groups.add(Group.objects.get_or_create(name="trader")[0])
-        cookies = []
-        for _ in range(count):
-            session = SessionStore()
-            session[SESSION_KEY] = str(user.pk)
-            session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-            session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-            session.create()
-            cookies.append(f"{settings.SESSION_COOKIE_NAME}={session.session_key}")
-        return cookies
 
     def publish(self) -> int:
         """One spot-risk update through feeds.publish; returns the frame's size estimate."""
@@ -346,17 +133,6 @@ class Bench:
         )
         updates_publish(updates)
         return len(json.dumps(changed))
-
-    def stop(self) -> None:
-        if self.web is not None and self.web.poll() is None:
-            self.web.terminate()
-            try:
-                self.web.wait(10)
-            except subprocess.TimeoutExpired:
-                self.web.kill()
-        for server in reversed(self.servers):
-            with contextlib.suppress(Exception):
-                server.stop()
 
 
 def _rows(version: int) -> dict[str, dict[str, Any]]:
@@ -394,16 +170,6 @@ def _rows(version: int) -> dict[str, dict[str, Any]]:
 # --- a step -----------------------------------------------------------------------------
 
 
-def _rss_mib(pid: int) -> float | None:
-    try:
-        for text in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if text.startswith("VmRSS:"):
-                return int(text.split()[1]) / 1024
-    except OSError:
-        pass
-    return None
-
-
 def step(bench: Bench, clients: int, seconds: float, rate: float) -> Step:
     assert bench.web is not None
     ctx = multiprocessing.get_context("fork")
@@ -431,7 +197,7 @@ def step(bench: Bench, clients: int, seconds: float, rate: float) -> Step:
             ready[n].set()
             continue
         proc = ctx.Process(
-            target=_client_process,
+            target=ws_client_process,
             args=(url, origin, part, ready[n], start, stop, out, n * share),
             daemon=True,
         )
@@ -461,7 +227,7 @@ def step(bench: Bench, clients: int, seconds: float, rate: float) -> Step:
     cpu_after = process_cpu_s(bench.web.pid)
     busy_after = machine_busy_s()
     wall = time.monotonic() - wall_before
-    rss = _rss_mib(bench.web.pid)
+    rss = rss_mib(bench.web.pid)
     stop.set()
     received = [out.get(timeout=60) for _ in range(len(processes) + (watchers is not None))]
     results = [r for r in received if isinstance(r, ClientResult)]
@@ -489,7 +255,7 @@ def step(bench: Bench, clients: int, seconds: float, rate: float) -> Step:
         clients,
         connect_s,
         published,
-        _merge(results),
+        results_merge(results),
         cpu_pct,
         rss,
         frame_bytes,
@@ -526,24 +292,18 @@ def main(argv: list[str] | None = None) -> int:
     counts = [50] if options.quick else [int(c) for c in options.clients.split(",")]
     seconds = 3.0 if options.quick else options.seconds
 
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = max(counts) * 2 + 1024
-    if soft < wanted:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (min(wanted, hard), hard))
-
-    run_dir = Path(tempfile.mkdtemp(prefix="frgm-bench-fanout-"))
-    bench = Bench(run_dir, book=options.book)
+    nofile_raise(max(counts) * 2 + 1024)
     steps: list[Step] = []
-    try:
-        print(f"starting the stack and a uvicorn web process in {run_dir} ...", flush=True)
-        bench.start()
-        for count in counts:
-            print(f"  {count} clients ...", flush=True)
-            steps.append(step(bench, count, seconds, options.rate))
-    finally:
-        bench.stop()
-        if not options.keep:
-            shutil.rmtree(run_dir, ignore_errors=True)
+    with run_directory("frgm-bench-fanout-", keep=options.keep) as run_dir:
+        bench = Bench(run_dir, book=options.book)
+        try:
+            print(f"starting the stack and a uvicorn web process in {run_dir} ...", flush=True)
+            bench.start()
+            for count in counts:
+                print(f"  {count} clients ...", flush=True)
+                steps.append(step(bench, count, seconds, options.rate))
+        finally:
+            bench.stop()
     print()
     print(report(steps, seconds=seconds, rate=options.rate))
     if options.verbose:

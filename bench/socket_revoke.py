@@ -1,7 +1,8 @@
 """``python -m bench.socket_revoke``: how soon a live socket closes after its
 session ends or its user is deactivated, through a real uvicorn web process.
 
-Reuses the fan-out bench's private stack (``bench.fanout.Bench``): free ports,
+Reuses the fan-out bench's private stack (``bench.fanout.Bench``, on
+``bench.harness``): free ports,
 a migrated SQLite database, one trader with logged-in sessions, uvicorn as the
 Procfile runs it. For each action, a ``websockets`` client opens
 ``/ws/spot-risk/``, reads its snapshot, the bench process performs the action

@@ -31,11 +31,12 @@ from devstack.processes import (
     Server,
     StackError,
     local_aws_environment,
+    messaging_start,
     moto_start,
     port_is_free,
-    redis_start,
+    state_store_start,
 )
-from devstack.supervisor import ProcessKeepsDying, Supervisor, procfile_read
+from devstack.supervisor import ProcessKeepsDying, RestartPolicy, Supervisor, procfile_read
 
 ROOT = Path(__file__).resolve().parent.parent
 # FRGM_RUN_DIR lets a test run a whole stack of its own beside `make run`.
@@ -45,8 +46,6 @@ PROCFILE = Path(os.environ.get("FRGM_PROCFILE") or ROOT / "Procfile")
 # The developer's own settings for make run (gitignored; .env.example lists them).
 DOTENV = Path(os.environ.get("FRGM_DOTENV") or ROOT / ".env")
 
-# A cap like MemoryDB's, so the memory alarm has something to measure against locally.
-STATE_STORE_MAXMEMORY = "512mb"
 DEFAULTS = {
     "FRGM_PORT": "8000",
     "FRGM_STATE_REDIS_URL": "redis://127.0.0.1:16379/0",
@@ -107,6 +106,13 @@ def _announce_when_up(port: int, stopped: threading.Event) -> None:
     threading.Thread(target=wait, daemon=True).start()
 
 
+def _restart_policy(env: dict[str, str]) -> RestartPolicy:
+    """The default policy; FRGM_RESTART_BACKOFF_S sets the first pause (a test of the
+    whole stack need not sit through 30 s of pauses to see it give up)."""
+    first = env.get("FRGM_RESTART_BACKOFF_S")
+    return RestartPolicy(backoff_first_s=float(first)) if first else RestartPolicy()
+
+
 def main() -> int:
     base = stack_environment(os.environ, DOTENV)
     config = {name: base.get(name) or default for name, default in DEFAULTS.items()}
@@ -131,23 +137,10 @@ def main() -> int:
     try:
         print("Starting private Redis servers and the AWS stand-in under .run/ ...", flush=True)
         servers.append(
-            redis_start(
-                name="state store (one-node cluster)",
-                port=_port_of(config["FRGM_STATE_REDIS_URL"]),
-                data_dir=RUN_DIR / "state-redis",
-                cluster=True,
-                durable=True,
-                maxmemory=STATE_STORE_MAXMEMORY,
-            )
+            state_store_start(port=_port_of(config["FRGM_STATE_REDIS_URL"]), run_dir=RUN_DIR)
         )
         servers.append(
-            redis_start(
-                name="messaging",
-                port=_port_of(config["FRGM_MESSAGING_REDIS_URL"]),
-                data_dir=RUN_DIR / "messaging-redis",
-                cluster=False,
-                durable=False,
-            )
+            messaging_start(port=_port_of(config["FRGM_MESSAGING_REDIS_URL"]), run_dir=RUN_DIR)
         )
         servers.append(moto_start(port=_port_of(config["AWS_ENDPOINT_URL"]), log_dir=RUN_DIR))
         for server in servers:
@@ -165,6 +158,7 @@ def main() -> int:
             env=env,
             cwd=ROOT,
             state_file=Path(env["FRGM_SUPERVISOR_STATE_FILE"]),
+            policy=_restart_policy(env),
         )
         _announce_when_up(int(config["FRGM_PORT"]), stopped)
         supervisor.run()

@@ -15,6 +15,9 @@ from pathlib import Path
 
 import redis
 
+# A cap like MemoryDB's, so the memory alarm has something to measure against locally.
+STATE_STORE_MAXMEMORY = "512mb"
+
 
 class StackError(RuntimeError):
     """A local server could not be started."""
@@ -52,6 +55,10 @@ class Server:
     name: str
     port: int
     process: subprocess.Popen[bytes]
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
 
     def stop(self, timeout_s: float = 5.0) -> None:
         if self.process.poll() is not None:
@@ -132,6 +139,31 @@ def redis_start(
     if cluster:
         _cluster_slots_claim(port)
     return server
+
+
+def state_store_start(*, port: int, run_dir: Path) -> Server:
+    """The state store as ``make run`` starts it (and a drill starts it again): a
+    one-node cluster, durable (appendonly: a restart comes back with its data, as
+    MemoryDB does), capped as MemoryDB is."""
+    return redis_start(
+        name="state store (one-node cluster)",
+        port=port,
+        data_dir=run_dir / "state-redis",
+        cluster=True,
+        durable=True,
+        maxmemory=STATE_STORE_MAXMEMORY,
+    )
+
+
+def messaging_start(*, port: int, run_dir: Path) -> Server:
+    """The messaging Redis as ``make run`` starts it: plain, not durable."""
+    return redis_start(
+        name="messaging",
+        port=port,
+        data_dir=run_dir / "messaging-redis",
+        cluster=False,
+        durable=False,
+    )
 
 
 def _cluster_slots_claim(port: int) -> None:

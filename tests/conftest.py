@@ -15,22 +15,10 @@ from django.contrib.auth.models import Group, User
 from django.test import Client, override_settings
 
 from devstack.processes import Server, free_port, redis_start
-from frgm_site.channel_layers import channel_layers_config
+from devstack.standins import Stack, stack_settings, stack_start
 from lib.aws import client, clients_reset
 from lib.redis_clients import redis_clients_reset
 from ops.models import SecretReference
-from tests.stack import Stack, stack_start
-
-
-def stack_settings(stack: Stack) -> dict[str, object]:
-    """Settings that point the product at ``stack``."""
-    return {
-        "FRGM_STATE_REDIS_URL": stack.state_url,
-        "FRGM_MESSAGING_REDIS_URL": stack.messaging_url,
-        "AWS_ENDPOINT_URL": stack.aws_url,
-        "CELERY_BROKER_URL": stack.messaging_url,
-        "CHANNEL_LAYERS": channel_layers_config(stack.messaging_url),
-    }
 
 
 @pytest.fixture(scope="session")
@@ -173,9 +161,39 @@ def own_state_store(stack, tmp_path) -> Iterator[OwnStateStore]:
     redis_clients_reset()
 
 
+# Folders whose tests share an expensive per-process start-up: each xdist worker that
+# ran one of their modules would pay it again. tests/cdk starts the jsii Node runtime
+# and loads aws-cdk-lib (~10 s of CPU) before its first synth.
+SHARED_SCOPES = ("tests/cdk/",)
+
+
+def _shared_scope(nodeid: str) -> str | None:
+    return next((scope for scope in SHARED_SCOPES if nodeid.startswith(scope)), None)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """``--dist loadscope`` with each of ``SHARED_SCOPES`` as one unit of work (a
+    module is one otherwise), so its start-up is paid once, on one worker."""
+    if config.getoption("dist", None) != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedScopes(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _shared_scope(nodeid) or super()._split_scope(nodeid)
+
+    return SharedScopes(config, log)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On several workers (``make test``) the tests marked ``slow`` are handed out first,
-    so the longest ones (image build, browsers, subprocesses) run beside the short ones
-    instead of forming the tail; the order within each group is kept."""
+    """On several workers (``make test``) the longest units are handed out first, so
+    they run beside the short ones instead of forming the tail: the tests marked
+    ``slow`` (image build, browsers, subprocesses), then the shared scopes; the order
+    within each group is kept."""
     if getattr(config.option, "numprocesses", None):
-        items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+        items.sort(
+            key=lambda item: (
+                item.get_closest_marker("slow") is None,
+                _shared_scope(item.nodeid) is None,
+            )
+        )

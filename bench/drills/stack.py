@@ -31,8 +31,12 @@ from typing import Any
 
 import boto3
 
-from devstack.__main__ import STATE_STORE_MAXMEMORY
-from devstack.processes import Server, redis_start
+from devstack.processes import (
+    Server,
+    local_aws_environment,
+    messaging_start,
+    state_store_start,
+)
 from feeds.feed_keys import positions_key
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -148,36 +152,24 @@ class Stack:
 
     def state_store_start(self) -> Server:
         """The state store again, as devstack starts it (same data: appendonly)."""
-        server = redis_start(
-            name="state store (one-node cluster)",
-            port=self.state_port,
-            data_dir=self.run_dir / "state-redis",
-            cluster=True,
-            durable=True,
-            maxmemory=STATE_STORE_MAXMEMORY,
-        )
+        server = state_store_start(port=self.state_port, run_dir=self.run_dir)
         self.extra.append(server)
         return server
 
     def messaging_start(self) -> Server:
         """The messaging Redis again, as devstack starts it (not durable)."""
-        server = redis_start(
-            name="messaging",
-            port=self.messaging_port,
-            data_dir=self.run_dir / "messaging-redis",
-            cluster=False,
-            durable=False,
-        )
+        server = messaging_start(port=self.messaging_port, run_dir=self.run_dir)
         self.extra.append(server)
         return server
 
     def aws(self, service: str) -> Any:
+        local = local_aws_environment(self.aws_endpoint)
         return boto3.client(
             service,
-            endpoint_url=self.aws_endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="local",
-            aws_secret_access_key="local",  # noqa: S106 - moto's stand-in on loopback
+            endpoint_url=local["AWS_ENDPOINT_URL"],
+            region_name=local["AWS_DEFAULT_REGION"],
+            aws_access_key_id=local["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=local["AWS_SECRET_ACCESS_KEY"],
         )
 
     def stop(self) -> None:

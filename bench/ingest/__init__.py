@@ -15,10 +15,8 @@ cluster, messaging Redis, moto's server), points Django at it, and measures:
 Everything stops at the end, and on Ctrl-C. ``--quick`` is a short smoke run.
 See docs/PERFORMANCE.md for the figures and what they mean.
 
-Modules: ``options`` (the command line), ``stack`` (the private stack and its
-child processes), ``feed_files`` (simulated files and their upload),
-``sqs_queue`` (the queue and the consumer), ``phase`` (one measured run) and
-the phases ``parse``, ``throughput``, ``serial``, ``latency``; ``figures``
-(numbers derived from a phase), ``report``, ``targets``, ``raw`` (the JSON
-figures), ``machine``, and ``run`` (the run loop, ``main``).
+Modules: ``__main__`` (the run: start, the phases, the report, stop), ``phases``
+(the command line, the instrumented stack on ``bench.harness``, simulated feed
+files, the queue and its consumer, and the four phases) and ``report`` (figures
+derived from a phase, the targets, the machine, the tables, the raw JSON).
 """

@@ -38,6 +38,7 @@ OFFENCES = [
     ("feeds-read-face", "ladder/bad.py", "from feeds.state_store import key\n"),
     ("feeds-read-face", "ops/bad.py", "def f():\n    from feeds import pipeline\n"),
     ("feeds-read-face", "frgm_site/bad.py", "import feeds.history\n"),
+    ("bench-not-on-tests", "bench/bad.py", "from tests import stack\n"),
     ("pages-hold-no-raw-state-store", "ops/bad.py", "from lib.redis_clients import state_store\n"),
 ]
 # feeds' private modules and the raw clients, as the read-face contracts name them.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -142,9 +143,12 @@ def test_a_process_that_keeps_dying_stops_the_whole_stack_with_the_reason(tmp_pa
         f"worker: {sys.executable} -c \"import sys; sys.exit('worker: cannot reach the broker')\"\n"
         f"scheduler: {sleeper}\n"
     )
-    stack, ports, log = _make_run_start(tmp_path, FRGM_PROCFILE=str(procfile))
+    stack, ports, log = _make_run_start(
+        tmp_path, FRGM_PROCFILE=str(procfile), FRGM_RESTART_BACKOFF_S="0.1"
+    )
     try:
-        # 6 exits with pauses of 1, 2, 4, 8 and 15 s between them.
+        # 6 exits with pauses of 0.1, 0.2, 0.4, 0.8 and 1.6 s between them (by default
+        # 1, 2, 4, 8 and 15 s: the same doubling, which a test need not sit through).
         code = stack.wait(timeout=180)
     finally:
         _make_run_stop(stack)
@@ -152,6 +156,8 @@ def test_a_process_that_keeps_dying_stops_the_whole_stack_with_the_reason(tmp_pa
     assert code == 1, said
     assert said.count("worker: cannot reach the broker") == 6
     assert "make run: worker exited 6 times within 60 s (last: exit code 1)" in said
+    pauses = re.findall(r"worker stopped \(exit code 1\); starting it again in ([0-9.]+) s", said)
+    assert pauses == ["0.1", "0.2", "0.4", "0.8", "1.6"]
     # Everything went: the other processes and the stand-ins.
     for port in ports.values():
         assert port_is_free(port), f"something still listens on {port}"

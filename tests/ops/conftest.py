@@ -10,9 +10,9 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.test import override_settings
 
+from devstack.standins import Stack
 from frgm_site.celery import app
 from tests.feeds.ingest.conftest import emf_documents, feed_queue  # noqa: F401
-from tests.stack import Stack
 
 
 def celery_broker(url: str) -> None:

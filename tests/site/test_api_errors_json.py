@@ -40,6 +40,9 @@ def test_401_and_403_stay_json(oncall) -> None:
     _json_error(logged_in(oncall).get("/api/spot-risk/"), 403)
 
 
+# The tests that patch a read take ``stack``: a reachable state store and no API answer
+# cached by an earlier test on the same xdist worker (either made them pass or fail by
+# the order the worker ran them in).
 @pytest.mark.django_db
 def test_an_unexpected_error_is_a_json_500_with_the_request_id(stack, trader, monkeypatch) -> None:
     # A bug we cannot cause through data any more: the read model itself raising.
@@ -58,7 +61,9 @@ def test_an_unexpected_error_is_a_json_500_with_the_request_id(stack, trader, mo
 
 
 @pytest.mark.django_db
-def test_a_store_error_escaping_an_api_view_is_a_503_with_retry_after(trader, monkeypatch) -> None:
+def test_a_store_error_escaping_an_api_view_is_a_503_with_retry_after(
+    stack, trader, monkeypatch
+) -> None:
     # A read path that forgets to convert the cluster client's own exception (the
     # 50 req/s probe saw it in feed_ages): the middleware's net, not a 500.
     def escaping(**_: object) -> None:
@@ -75,7 +80,9 @@ def test_a_store_error_escaping_an_api_view_is_a_503_with_retry_after(trader, mo
 
 
 @pytest.mark.django_db
-def test_a_store_error_escaping_a_page_is_a_503_page_with_the_banner(trader, monkeypatch) -> None:
+def test_a_store_error_escaping_a_page_is_a_503_page_with_the_banner(
+    stack, trader, monkeypatch
+) -> None:
     def escaping(**_: object) -> None:
         raise RedisClusterException("Error 111 connecting to 10.0.3.7:6379.")
 

@@ -17,13 +17,15 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from devstack.processes import free_port
-from tests.stack import Stack
+from devstack.standins import Stack
+from feeds.sqs_consumer import WORKER_LOOPS
+from ops.scheduler import SCHEDULER_LOOP
 
 pytestmark = pytest.mark.slow
 
@@ -84,7 +86,16 @@ def _local_env(app: Path, tmp: Path, stack: Stack) -> dict[str, str]:
         AWS_ENDPOINT_URL=stack.aws_url,
         AWS_ACCESS_KEY_ID="testing",
         AWS_SECRET_ACCESS_KEY="testing",
+        FRGM_LIVENESS_DIR=str(tmp / "liveness"),
+        # A short long-poll: the worker's SIGTERM at teardown waits for the poll in flight.
+        FRGM_CONSUMER_WAIT_S="1",
     )
+
+
+def _stamped(tmp: Path, *loops: str) -> Callable[[], bool]:
+    """Each of ``loops`` has written its liveness stamp: only then is asking the
+    health check (a process of its own each time) worth it."""
+    return lambda: all((tmp / "liveness" / loop).exists() for loop in loops)
 
 
 def _dockerfile_collectstatic_env() -> dict[str, str]:
@@ -207,7 +218,8 @@ def test_worker_starts_consumes_and_its_health_check_passes(
         )
         return check.returncode == 0
 
-    _wait_until(healthy, within_s=90, what="the worker's health check (its loops turning)")
+    _wait_until(_stamped(tmp_path, *WORKER_LOOPS), within_s=90, what="the worker's loops turning")
+    _wait_until(healthy, within_s=30, what="the worker's health check (its loops turning)")
     assert running[0].poll() is None, log.read_text()[-2000:]
 
 
@@ -226,7 +238,10 @@ def test_scheduler_runs_and_its_health_check_passes(image, tmp_path, running, lo
         )
         return check.returncode == 0
 
-    _wait_until(healthy, within_s=90, what="the scheduler's health check passing")
+    _wait_until(
+        _stamped(tmp_path, SCHEDULER_LOOP), within_s=90, what="the scheduler's loop turning"
+    )
+    _wait_until(healthy, within_s=30, what="the scheduler's health check passing")
     assert running[0].poll() is None
 
 

@@ -58,7 +58,12 @@ class FeedQueue:
         )
 
     def drain(self, *, idle_rounds: int = 1, visibility_s: int = 5) -> list[bool]:
-        """Handle every message until the queue is quiet; True per deleted message."""
+        """Handle every message until the queue is quiet; True per deleted message.
+
+        Quiet is an empty 1 s long poll. It could be "no message visible" (moto sends
+        S3's notification before the PUT returns; 1 s less per drain), but some tests
+        lean on that second without saying so: an API answer is trusted for
+        ``ladder.api_cache.RECHECK_S`` (test_api_load, test_slide_live)."""
         results: list[bool] = []
         quiet = 0
         while quiet < idle_rounds:

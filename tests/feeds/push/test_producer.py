@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from devstack.processes import free_port, moto_start
+from devstack.standins import Stack
 from feeds.push.producer import Producer, backoff_s
 from feeds.push.s3 import s3_client
 from feeds.push.spool import Spool, sha256_b64
-from tests.stack import Stack
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 SPOT = SAMPLES / "actant" / "bav_analysis_20250721_203007.csv"

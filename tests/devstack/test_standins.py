@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 
-import tests.stack as stack_module
+import devstack.standins as stack_module
 from devstack.processes import free_port, moto_start
 
 

@@ -26,6 +26,7 @@ from feeds.aws import AwsUnavailable, client
 from feeds.derive import DerivedFile, MarketInputs, file_derive, future_mid_of, group_of
 from feeds.history import history_body, history_write
 from feeds.limits import HISTORY_ITEM_MAX_BYTES
+from feeds.messages import FeedFile, FeedUpdate
 from feeds.metrics import metrics_emit
 from feeds.parsers import ParseError, feed_key_parse, file_parse, size_check
 from feeds.publish import changes_by_group, updates_build, updates_publish
@@ -451,33 +452,47 @@ def _publish(
     version: str,
     finished: float,
 ) -> None:
-    if applied.status == "stale":
-        return  # history has it; browsers keep the newer state
-    # "same": an earlier delivery applied it but died before publishing: push again.
-    changed = applied.changed if applied.status == "applied" else tuple(derived.rows)
-    removed = {
-        row_id: group_of(source.feed, json.loads(old)) for row_id, old in applied.removed.items()
-    }
-    changes = changes_by_group(
-        changed_ids=changed,
-        rows=derived.rows,
-        groups=derived.groups,
-        removed_groups=removed,
-        values=derived.values,
-    )
-    sequences = group_sequences_next(feed=source.feed, groups=changes)
-    updates_publish(
-        updates_build(
+    file_time = source.file_time.isoformat() if source.file_time else None
+    event_time = event.event_time.isoformat() if event.event_time else None
+    updates: list[FeedUpdate] = []
+    # "stale": history has it; browsers keep the newer state (its arrival still counts).
+    if applied.status != "stale":
+        # "same": an earlier delivery applied it but died before publishing: push again.
+        changed = applied.changed if applied.status == "applied" else tuple(derived.rows)
+        removed = {
+            row_id: group_of(source.feed, json.loads(old))
+            for row_id, old in applied.removed.items()
+        }
+        changes = changes_by_group(
+            changed_ids=changed,
+            rows=derived.rows,
+            groups=derived.groups,
+            removed_groups=removed,
+            values=derived.values,
+        )
+        updates = updates_build(
             feed=source.feed,
             changes=changes,
-            sequences=sequences,
+            sequences=group_sequences_next(feed=source.feed, groups=changes),
             version=version,
             key=event.key,
-            file_time=source.file_time.isoformat() if source.file_time else None,
-            s3_event_time=event.event_time.isoformat() if event.event_time else None,
+            file_time=file_time,
+            s3_event_time=event_time,
             ingested_at=finished,
         )
+    # Every file's arrival goes out now, not at the pages' next health poll: a file
+    # that changed nothing a page shows still tells the page its feed is alive.
+    landed = FeedFile(
+        type="feed.file",
+        feed=source.feed,
+        key=event.key,
+        status=applied.status,
+        updates=len(updates),
+        file_time=file_time,
+        s3_event_time=event_time,
+        ingested_at=finished,
     )
+    updates_publish(updates, landed=landed)
 
 
 def _emit(record: IngestRecord) -> None:

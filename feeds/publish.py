@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 from channels.layers import get_channel_layer
 
-from feeds.messages import FeedUpdate, feed_all_group_name
+from feeds.messages import FEED_FILES_GROUP, FeedFile, FeedUpdate, feed_all_group_name
 
 
 def changes_by_group(
@@ -71,14 +71,15 @@ def updates_build(
     ]
 
 
-def updates_publish(updates: list[FeedUpdate]) -> None:
-    """Send each update to its feed's group, where every web process's hub listens."""
-    if not updates:
+def updates_publish(updates: list[FeedUpdate], *, landed: FeedFile | None = None) -> None:
+    """Send each update to its feed's group, where every web process's hub listens,
+    and ``landed`` (the file's arrival) to ``FEED_FILES_GROUP``, in the same round."""
+    if not updates and landed is None:
         return
     layer = get_channel_layer()
     if layer is None:
         return
-    _on_publisher_loop(_send_all(layer, updates))
+    _on_publisher_loop(_send_all(layer, updates, landed))
 
 
 PUBLISH_TIMEOUT_S = 10.0
@@ -108,7 +109,9 @@ def _publisher_loop() -> asyncio.AbstractEventLoop:
         return _loop[1]
 
 
-async def _send_all(layer: object, updates: list[FeedUpdate]) -> None:
+async def _send_all(
+    layer: object, updates: list[FeedUpdate], landed: FeedFile | None = None
+) -> None:
     """All of one file's sends at once: they land together, so a subscriber can coalesce
     them into one frame (each group still sees its updates in file order: the next
     file is published only after this one's sends are done).
@@ -118,9 +121,11 @@ async def _send_all(layer: object, updates: list[FeedUpdate]) -> None:
     A layer that can send several messages to a group in one round trip does
     (frgm_site.channel_layers.FeedChannelLayer); a file's messages all go to its feed's group.
     """
-    by_group: dict[str, list[FeedUpdate]] = defaultdict(list)
+    by_group: dict[str, list[Any]] = defaultdict(list)
     for update in updates:
         by_group[feed_all_group_name(update["feed"])].append(update)
+    if landed is not None:
+        by_group[FEED_FILES_GROUP].append(landed)
     send_many = getattr(layer, "group_send_many", None)
     if send_many is not None:
         await asyncio.gather(*(send_many(group, sends) for group, sends in by_group.items()))

@@ -1,7 +1,11 @@
-"""The ops page's websocket: the feed and alarm rows every few seconds.
+"""The ops page's websocket: the feed and alarm rows every few seconds, and each
+file's arrival as it lands.
 
 A handful of on-call people watch this page, so each socket renders its own
 rows; the markup is the page's own, so a live update reads like a reload.
+Between renders, every file the worker finishes is sent as a small ``file``
+frame (its feed, arrival and latency: ``ops.live.file_frame``), so a feed's
+"last file" cell moves when the file lands, not at the next render.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from django.conf import settings
 from accounts.consumers import RoleGatedConsumer
 from accounts.roles import Role
 from feeds.loops import LoopHealth
-from ops.live import ops_rows_frame
+from feeds.messages import FEED_FILES_GROUP, FeedFile
+from ops.live import file_frame, ops_rows_frame
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +31,15 @@ class OpsConsumer(RoleGatedConsumer):
     _pusher: asyncio.Task[None] | None = None
 
     async def on_authorized(self) -> None:
+        try:
+            await self.channel_layer.group_add(FEED_FILES_GROUP, self.channel_name)
+        except Exception as exc:  # messaging away: the rows still come every few seconds
+            log.warning("ops page: file arrivals unavailable: %r", exc)
         self._pusher = asyncio.create_task(self._push())
+
+    async def feed_file(self, message: FeedFile) -> None:
+        """A file landed: its feed's arrival and latency, at once."""
+        await self.send_json(file_frame(message))
 
     async def _push(self) -> None:
         """A frame every few seconds; one that cannot be rendered (a store away) is
@@ -44,6 +57,8 @@ class OpsConsumer(RoleGatedConsumer):
             await asyncio.sleep(settings.FRGM_OPS_PUSH_EVERY_S)
 
     async def disconnect(self, code: int) -> None:
+        with contextlib.suppress(Exception):
+            await self.channel_layer.group_discard(FEED_FILES_GROUP, self.channel_name)
         if self._pusher is not None:
             self._pusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -52,10 +52,10 @@ async def view_delta_send(*, view: View, loop: asyncio.AbstractEventLoop) -> boo
             view.last_flush = loop.time()
         if stamp.version:
             view.version = stamp.version
+        if data is None:
+            return False  # its files are not told: the caller sends them as health
         for feed, ingested in stamp.feeds.items():
             view.told[feed] = max(view.told.get(feed, 0.0), ingested)
-        if data is None:
-            return False
         view.seq += 1
         text = encode(
             DeltaFrame(

@@ -358,6 +358,12 @@ FRGM_ALARM_EVALUATE_EVERY_S = env_float("FRGM_ALARM_EVALUATE_EVERY_S", 15.0)
 # scheduler, which refuses to mirror CloudWatch without one.
 FRGM_ALARM_PREFIX = env_str("FRGM_ALARM_PREFIX", "" if PRODUCTION else "frgm-local-")
 FRGM_OPS_PUSH_EVERY_S = env_float("FRGM_OPS_PUSH_EVERY_S", 3.0)
+# The live hub's frames (ladder.hub): at most one a view per interval; a spot-risk
+# chunk batch is held while its chunks keep coming (no chunk for the gap: it goes
+# out with what arrived, marked incomplete), never past the batch wait.
+FRGM_LIVE_INTERVAL_S = env_float("FRGM_LIVE_INTERVAL_S", 0.25)
+FRGM_LIVE_BATCH_GAP_S = env_float("FRGM_LIVE_BATCH_GAP_S", 0.15)
+FRGM_LIVE_BATCH_WAIT_S = env_float("FRGM_LIVE_BATCH_WAIT_S", 1.0)
 # The ops schedule's external dead-man's switch (ops.heartbeat): a healthchecks.io-style
 # ping URL the scheduler GETs after each good run; a secret (anyone holding it can
 # report "alive"): environment only, never logged or shown. Empty: the EMF beat only.

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 class OpsConsumer(RoleGatedConsumer):
     required_role = Role.ONCALL
     _pusher: asyncio.Task[None] | None = None
+    _told: dict[str, float] | None = None  # feed -> newest arrival sent
 
     async def on_authorized(self) -> None:
         try:
@@ -38,7 +39,13 @@ class OpsConsumer(RoleGatedConsumer):
         self._pusher = asyncio.create_task(self._push())
 
     async def feed_file(self, message: FeedFile) -> None:
-        """A file landed: its feed's arrival and latency, at once."""
+        """A file landed: its feed's arrival and latency, at once. Two workers finish
+        files out of order now and then: an arrival older than one sent is not news."""
+        told = self._told if self._told is not None else {}
+        self._told = told
+        if message["ingested_at"] <= told.get(message["feed"], 0.0):
+            return
+        told[message["feed"]] = message["ingested_at"]
         await self.send_json(file_frame(message))
 
     async def _push(self) -> None:

@@ -54,8 +54,9 @@ async def view_delta_send(*, view: View, loop: asyncio.AbstractEventLoop) -> boo
             view.version = stamp.version
         if data is None:
             return False  # its files are not told: the caller sends them as health
+        told = view.told
         for feed, ingested in stamp.feeds.items():
-            view.told[feed] = max(view.told.get(feed, 0.0), ingested)
+            told[feed] = max(told.get(feed, 0.0), ingested)
         view.seq += 1
         text = encode(
             DeltaFrame(
@@ -64,7 +65,9 @@ async def view_delta_send(*, view: View, loop: asyncio.AbstractEventLoop) -> boo
                 seq=view.seq,
                 version=view.version,
                 data=data,
-                feeds=dict(sorted(stamp.feeds.items())),
+                # never older than what the view told already (a health frame may
+                # have told a newer file of the feed while this frame waited)
+                feeds={feed: told[feed] for feed in sorted(stamp.feeds)},
                 s3_event_time=stamp.s3_event_time,
                 ingested_at=stamp.ingested_at,
                 server_time=time.time(),

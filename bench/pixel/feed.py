@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import multiprocessing
 import threading
 import time
 from dataclasses import dataclass, field
@@ -80,37 +81,26 @@ class FeedRun:
     written: int = 0
     s3: _TimedS3 | None = None
     errors: list[str] = field(default_factory=list)
-    _stop_writing: threading.Event = field(default_factory=threading.Event)
     _stop_pushing: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
 
     def start(self) -> None:
         self.watch.mkdir(parents=True, exist_ok=True)
         self.s3 = _TimedS3(s3_client(endpoint_url=self.endpoint, region="us-east-1"))
-        self._threads = [
-            threading.Thread(target=self._push, daemon=True, name="producer"),
-            threading.Thread(target=self._write, daemon=True, name="feed-server"),
-        ]
-        for thread in self._threads:
-            thread.start()
-
-    def _write(self) -> None:
-        clock = SimulatedClock(rate=self.rate, span_s=self.span_s)
-        config = SimulatorConfig(layout=self.layout)
-        simulator = Simulator(seed=self.seed, now=clock, config=config)
-        while not self._stop_writing.is_set():
-            try:
-                for file in simulator.tick():
-                    name = file.key.rsplit("/", 1)[-1]
-                    hidden = self.watch / f".{name}.part"  # the producer skips dot files
-                    hidden.write_bytes(file.body)
-                    hidden.rename(self.watch / name)
-                    self.written += 1
-            except Exception as exc:  # noted, and the run says so
-                self.errors.append(f"simulator: {exc!r}")
-            due = simulator.next_due()
-            wait = (due - clock()).total_seconds() / self.rate
-            self._stop_writing.wait(min(0.5, max(0.005, wait)))
+        # The feed server in a process of its own: the simulator's files (500 priced
+        # rows each) at 10x would hold this process's GIL from the producer.
+        ctx = multiprocessing.get_context("fork")
+        self._writer_stop = ctx.Event()
+        self._written = ctx.Value("i", 0)
+        self._writer = ctx.Process(
+            target=_write,
+            args=(self.watch, self.rate, self.layout, self.span_s, self.seed),
+            kwargs={"stop": self._writer_stop, "written": self._written},
+            daemon=True,
+        )
+        self._writer.start()
+        self._threads = [threading.Thread(target=self._push, daemon=True, name="producer")]
+        self._threads[0].start()
 
     def _push(self) -> None:
         spool = Spool(self.watch / ".frgm-spool")
@@ -124,8 +114,11 @@ class FeedRun:
             spool.close()
 
     def stop_writing(self) -> None:
-        self._stop_writing.set()
-        self._threads[1].join(timeout=10)
+        self._writer_stop.set()
+        self._writer.join(timeout=15)
+        self.written = int(self._written.value)
+        if self._writer.exitcode not in (0, None):
+            self.errors.append(f"the feed server process exited with {self._writer.exitcode}")
 
     def stop(self, *, drain_s: float = 10.0) -> None:
         """Stop writing, let the producer send what is written, then stop it."""
@@ -146,6 +139,24 @@ class FeedRun:
     @property
     def puts(self) -> list[Put]:
         return list(self.s3.puts) if self.s3 else []
+
+
+def _write(
+    watch: Path, rate: float, layout: Layout, span_s: float, seed: int, *, stop: Any, written: Any
+) -> None:
+    """The feed server: the simulator's files into ``watch`` as they fall due."""
+    clock = SimulatedClock(rate=rate, span_s=span_s)
+    simulator = Simulator(seed=seed, now=clock, config=SimulatorConfig(layout=layout))
+    while not stop.is_set():
+        for file in simulator.tick():
+            name = file.key.rsplit("/", 1)[-1]
+            hidden = watch / f".{name}.part"  # the producer skips dot files
+            hidden.write_bytes(file.body)
+            hidden.rename(watch / name)
+            with written.get_lock():
+                written.value += 1
+        wait = (simulator.next_due() - clock()).total_seconds() / rate
+        stop.wait(min(0.5, max(0.005, wait)))
 
 
 class FileListener:
@@ -174,19 +185,28 @@ class FileListener:
         from channels_redis.core import RedisChannelLayer
 
         layer = RedisChannelLayer(
-            hosts=[{"address": self.url, "socket_timeout": 15}], capacity=10000, expiry=60
+            hosts=[{"address": self.url, "socket_timeout": 15}], capacity=100000, expiry=120
         )
         channel = await layer.new_channel()
         await layer.group_add(FEED_FILES_GROUP, channel)
         self._ready.set()
+        # One receive at a time, never cancelled: a receive cancelled by a timeout can
+        # drop the message it had already popped (channels-redis).
+        receiving = asyncio.ensure_future(layer.receive(channel))
         while not self._stop.is_set():
+            done, _ = await asyncio.wait({receiving}, timeout=0.5)
+            if not done:
+                continue
             try:
-                message = await asyncio.wait_for(layer.receive(channel), 0.5)
-            except TimeoutError:
-                continue
+                message = receiving.result()
             except Exception:
+                message = None
                 await asyncio.sleep(0.2)
-                continue
-            self.files.setdefault(str(message.get("key")), []).append(dict(message))
+            receiving = asyncio.ensure_future(layer.receive(channel))
+            if message is not None:
+                self.files.setdefault(str(message.get("key")), []).append(dict(message))
+        receiving.cancel()
+        with contextlib.suppress(BaseException):
+            await receiving
         with contextlib.suppress(Exception):
             await layer.group_discard(FEED_FILES_GROUP, channel)

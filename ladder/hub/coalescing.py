@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 
-from ladder.frames import DeltaFrame
+from ladder.frames import DeltaFrame, FeedStamp
 from ladder.hub.config import live_setting
 from ladder.hub.encoding import encode
 from ladder.hub.view import View
@@ -36,9 +36,13 @@ async def view_settle(*, view: View, loop: asyncio.AbstractEventLoop) -> None:
     view.stop_waiting()
 
 
-async def view_delta_send(*, view: View, loop: asyncio.AbstractEventLoop) -> bool:
+async def view_delta_send(
+    *, view: View, loop: asyncio.AbstractEventLoop, feeds: dict[str, FeedStamp] | None = None
+) -> bool:
     """Send one delta frame with everything pending for ``view``, if anything changed.
 
+    ``feeds``: the hub's newest file per feed; the frame carries the ones the view
+    shows and has not told (files that changed nothing), so no health frame follows.
     True when a frame went out.
     """
     async with view.lock:
@@ -55,8 +59,15 @@ async def view_delta_send(*, view: View, loop: asyncio.AbstractEventLoop) -> boo
         if data is None:
             return False  # its files are not told: the caller sends them as health
         told = view.told
-        for feed, ingested in stamp.feeds.items():
+        news = {  # files of shown feeds not told yet (they changed nothing here)
+            feed: at
+            for feed, stamp_ in (feeds or {}).items()
+            if feed in view.shown_feeds
+            and (at := stamp_["ingested_at"] or 0.0) > told.get(feed, 0.0)
+        }
+        for feed, ingested in [*stamp.feeds.items(), *news.items()]:
             told[feed] = max(told.get(feed, 0.0), ingested)
+        shown = {*stamp.feeds, *news}
         view.seq += 1
         text = encode(
             DeltaFrame(
@@ -67,7 +78,7 @@ async def view_delta_send(*, view: View, loop: asyncio.AbstractEventLoop) -> boo
                 data=data,
                 # never older than what the view told already (a health frame may
                 # have told a newer file of the feed while this frame waited)
-                feeds={feed: told[feed] for feed in sorted(stamp.feeds)},
+                feeds={feed: told[feed] for feed in sorted(shown)},
                 s3_event_time=stamp.s3_event_time,
                 ingested_at=stamp.ingested_at,
                 server_time=time.time(),

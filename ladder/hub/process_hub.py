@@ -164,14 +164,16 @@ class LiveHub:
             if view.wants(update):
                 view.absorb(update, gap=gap)
                 self._schedule(view)
-            elif feed in view.shown_feeds and update.get("part", 1) == 1:
-                # the page shows this feed's age but not its rows: tell it now
-                health_send(views=[view], feeds=self.feeds)
+            elif feed in view.shown_feeds:
+                # the page shows this feed's age but not its rows: tell it in its next frame
+                view.news = True
+                self._schedule(view)
 
     def file_landed(self, landed: FeedFile) -> None:
         """A file the worker finished. One that sent updates reaches the pages with
         them (a delta, or a health frame when it changed nothing on a page); one that
-        sent none is told to the pages showing its feed now, not at the next health turn."""
+        sent none is told to the pages showing its feed in their next frame (the
+        settle, or the rest of the interval), not at the next health turn."""
         feed = landed["feed"]
         self._stamp(feed, landed["ingested_at"], landed["file_time"], landed["s3_event_time"])
         if landed["updates"]:
@@ -179,11 +181,9 @@ class LiveHub:
         for view in list(self.views.values()):
             if view.file_absorb(landed):  # a chunk of a batch: its mark may move
                 view.dirty = True
+            if feed in view.shown_feeds:
+                view.news = True
                 self._schedule(view)
-        health_send(
-            views=[view for view in self.views.values() if feed in view.shown_feeds],
-            feeds=self.feeds,
-        )
 
     def _stamp(
         self, feed: str, ingested_at: float, file_time: str | None, event_time: str | None
@@ -207,15 +207,20 @@ class LiveHub:
             await self.flush(view)
         finally:
             view.flush_task = None
-            if view.dirty and self.views.get(view.key) is view:
+            if (view.dirty or view.news) and self.views.get(view.key) is view:
                 self._schedule(view)
 
     async def flush(self, view: View) -> None:
-        """Send one delta frame with everything pending for ``view``, if anything changed;
-        if nothing on the page changed, its files still reach it (a health frame)."""
-        if await view_delta_send(view=view, loop=self.loop):
-            self.frames_sent += 1
-        else:
+        """Send one frame with everything pending for ``view``: a delta if anything on
+        the page changed (it carries the news of files that changed nothing, too),
+        else a health frame with those files' arrival."""
+        view.news = False
+        sent = False
+        if view.dirty:
+            sent = await view_delta_send(view=view, loop=self.loop, feeds=self.feeds)
+            if sent:
+                self.frames_sent += 1
+        if not sent:
             health_send(views=[view], feeds=self.feeds)
 
     # loops

@@ -97,6 +97,7 @@ class View:
         self._recent: dict[str, Batch] = {}  # recent batches: late chunks counted, not awaited
         self.newest: str = ""  # the moment of the newest spot-risk file or batch seen
         self.told: dict[str, float] = {}  # feed -> newest ingested_at its sockets were sent
+        self.news = False  # a shown feed has a file its sockets were not told of
         self.file_give_up = 0.0  # loop time a flush stops waiting for a file's parts
 
     def wants(self, update: FeedUpdate) -> bool:

@@ -59,7 +59,6 @@ def main(argv: list[str] | None = None) -> int:
             run_dir=Path(tmp),
             during=watch,
         )
-        watch(float("inf"))  # one last sample
     print("\n" + phase_table([phase]))
     print("\n".join(verdicts([phase])))
     flat = True

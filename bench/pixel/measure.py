@@ -154,6 +154,7 @@ class PollLog:
     """What the 1 s poller of ``/api/ladder/`` saw: each feed's last file time per answer."""
 
     answers: list[tuple[float, dict[str, str | None]]] = field(default_factory=list)
+    _cache: dict[str, list[tuple[float, Any]]] = field(default_factory=dict, repr=False)
 
     def answer(self, received: float, body: Mapping[str, Any]) -> None:
         feeds = body.get("feeds") or {}
@@ -162,17 +163,33 @@ class PollLog:
         )
 
     def seen_at(self, landed: Landed, *, moment: Any) -> float | None:
-        """When an answer first showed a file as new as ``landed`` (by its name's time).
+        """When an answer first showed a file as new as ``landed`` (by its name's time),
+        among the answers received after its PUT.
 
         ``moment`` parses a file time (ISO text) to something ordered."""
         if landed.file_time is None:
             return None
+        newest = self._newest(landed.feed, moment)
+        start = bisect.bisect_left(newest, (landed.put_at,))
         want = moment(landed.file_time)
-        for received, feeds in self.answers:
-            have = feeds.get(landed.feed)
-            if have is not None and received >= landed.put_at and moment(have) >= want:
+        # from there on, the newest file time shown only grows: the first one as new
+        for received, have in newest[start:]:
+            if have is not None and have >= want:
                 return received
         return None
+
+    def _newest(self, feed: str, moment: Any) -> list[tuple[float, Any]]:
+        """(received, newest file time shown so far) per answer, for ``feed``."""
+        cached = self._cache.get(feed)
+        if cached is None or len(cached) != len(self.answers):
+            cached, best = [], None
+            for received, feeds in self.answers:
+                have = feeds.get(feed)
+                if have is not None and (best is None or moment(have) > best):
+                    best = moment(have)
+                cached.append((received, best))
+            self._cache[feed] = cached
+        return cached
 
 
 def poll_result(poll: PollLog, files: Iterable[Landed], feeds: frozenset[str]) -> PageResult:

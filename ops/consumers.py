@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import Any, cast
 
 from channels.db import database_sync_to_async
 from django.conf import settings
@@ -37,6 +38,15 @@ class OpsConsumer(RoleGatedConsumer):
         except Exception as exc:  # messaging away: the rows still come every few seconds
             log.warning("ops page: file arrivals unavailable: %r", exc)
         self._pusher = asyncio.create_task(self._push())
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels closes stale DB connections (a hop through the one DB thread, busy
+        # rendering rows) before every handler; a file's arrival touches no database:
+        # skip it, or the arrival waits behind every socket's render.
+        if message["type"] == "feed.file":
+            await self.feed_file(cast(FeedFile, message))
+            return
+        await super().dispatch(message)
 
     async def feed_file(self, message: FeedFile) -> None:
         """A file landed: its feed's arrival and latency, at once. Two workers finish

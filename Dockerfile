@@ -20,6 +20,7 @@ COPY feeds feeds
 COPY ladder ladder
 COPY ops ops
 COPY accounts accounts
+COPY lib lib
 # collectstatic needs settings but no secrets: throwaway values, this stage only.
 RUN DJANGO_SECRET_KEY=build-only-not-a-secret-0000000000000000000000000000000 \
     DJANGO_ALLOWED_HOSTS=build DATABASE_URL=sqlite:////tmp/build.sqlite3 \

@@ -281,8 +281,8 @@ class Bench:
         """Put one file in the bucket and handle its notification as the worker would."""
         from django.conf import settings
 
-        from feeds.aws import client
         from feeds.sqs_consumer import message_handle
+        from lib.aws import client
 
         client("s3").put_object(Bucket=settings.FRGM_FEED_BUCKET, Key=key, Body=body)
         sqs = client("sqs")

@@ -254,8 +254,8 @@ class Bench:
 
     def _state_seed(self) -> None:
         from feeds.records import Feed
-        from feeds.redis_clients import state_store
         from feeds.state_store import key
+        from lib.redis_clients import state_store
 
         store = state_store()
         rows: dict[Any, Any] = {row_id: json.dumps(row) for row_id, row in _rows(0).items()}

@@ -134,8 +134,8 @@ class _TimedSqs:
 def hooks_install(recorder: Recorder) -> None:
     import feeds.pipeline as pipeline
     import feeds.sqs_consumer as consumer
-    from feeds.aws import client as real_client
     from feeds.state_store import IngestRecord
+    from lib.aws import client as real_client
 
     ingest = consumer.feed_file_ingest
     record_write = pipeline.ingest_record

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from botocore.exceptions import ClientError
 from django.conf import settings
 
-from feeds.aws import client
+from lib.aws import client
 
 # Short enough that a crashed worker's message is redelivered within the 15 s
 # recovery target; the consumer extends it while a slow file is in flight.

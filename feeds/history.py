@@ -29,8 +29,8 @@ import orjson
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 
-from feeds.aws import AwsUnavailable, client
 from feeds.records import Feed
+from lib.aws import AwsUnavailable, client
 
 METRICS_PREFIX = "metrics#"
 GREEKS_MISSING = "greeks_missing"  # as feeds.derive.GREEKS_MISSING: the metric and the mark

@@ -1,52 +1,13 @@
-"""Metrics as CloudWatch Embedded Metric Format log lines: no API call on the hot path.
+"""The ingest pipeline's metrics: their namespace and the per-feed dimension.
 
-In AWS the worker's stdout goes to CloudWatch Logs, which extracts the metrics.
+The EMF writer itself is plumbing (``lib.emf``); what is measured is feeds'.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import time
-from typing import Literal
+from lib.emf import Unit, emf_line, emf_logger
 
-Unit = Literal["Count", "Milliseconds", "Seconds", "None"]
 NAMESPACE = "FRGM/Ingest"
-
-emf_logger = logging.getLogger("frgm.emf")
-
-
-def emf_line(
-    *,
-    dimensions: dict[str, str],
-    metrics: dict[str, tuple[float, Unit]],
-    properties: dict[str, object] | None = None,
-    timestamp_ms: int | None = None,
-    namespace: str = NAMESPACE,
-    dimension_sets: list[list[str]] | None = None,
-) -> str:
-    """One EMF JSON document (pure). ``dimension_sets`` defaults to the line's own
-    dimensions and the empty set (per feed, and across all feeds for fleet-wide alarms)."""
-    document: dict[str, object] = {
-        "_aws": {
-            "Timestamp": timestamp_ms if timestamp_ms is not None else int(time.time() * 1000),
-            "CloudWatchMetrics": [
-                {
-                    "Namespace": namespace,
-                    "Dimensions": (
-                        dimension_sets if dimension_sets is not None else [sorted(dimensions), []]
-                    ),
-                    "Metrics": [
-                        {"Name": name, "Unit": unit} for name, (_, unit) in metrics.items()
-                    ],
-                }
-            ],
-        },
-        **dimensions,
-        **{name: value for name, (value, _) in metrics.items()},
-        **(properties or {}),
-    }
-    return json.dumps(document, separators=(",", ":"), default=str)
 
 
 def metrics_emit(
@@ -55,4 +16,12 @@ def metrics_emit(
     metrics: dict[str, tuple[float, Unit]],
     properties: dict[str, object] | None = None,
 ) -> None:
-    emf_logger.info(emf_line(dimensions={"Feed": feed}, metrics=metrics, properties=properties))
+    """One EMF line in ``FRGM/Ingest``, per feed and across all feeds."""
+    emf_logger.info(
+        emf_line(
+            namespace=NAMESPACE,
+            dimensions={"Feed": feed},
+            metrics=metrics,
+            properties=properties,
+        )
+    )

@@ -22,7 +22,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from redis.exceptions import RedisError
 
-from feeds.aws import AwsUnavailable, client
 from feeds.derive import DerivedFile, MarketInputs, file_derive, future_mid_of, group_of
 from feeds.history import history_body, history_write
 from feeds.limits import HISTORY_ITEM_MAX_BYTES
@@ -32,7 +31,6 @@ from feeds.parsers import ParseError, feed_key_parse, file_parse, size_check
 from feeds.publish import changes_by_group, updates_build, updates_publish
 from feeds.quarantine import quarantine_record
 from feeds.records import Feed, FeedKey, ParsedFile
-from feeds.redis_clients import StateStoreUnavailable, state_store
 from feeds.s3_events import ObjectEvent
 from feeds.self_heal import greeks_repair_after, state_heal_ensure
 from feeds.state_store import (
@@ -48,6 +46,8 @@ from feeds.state_store import (
     latest_apply,
     state_version,
 )
+from lib.aws import AwsUnavailable, client
+from lib.redis_clients import StateStoreUnavailable, state_store
 
 log = logging.getLogger(__name__)
 

@@ -36,14 +36,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from redis.exceptions import RedisError
 
-from feeds.aws import AwsUnavailable, client
 from feeds.derive import ApplyMode, DerivedFile, canonical_json, file_derive, group_of
 from feeds.history import HistoryItem, history_items
 from feeds.parsers import ParseError, feed_key_parse, file_parse
 from feeds.records import Feed
-from feeds.redis_clients import StateStoreUnavailable, state_store
 from feeds.replay import ArchivedObject, day_objects
 from feeds.state_store import key, latest_apply, state_version
+from lib.aws import AwsUnavailable, client
+from lib.redis_clients import StateStoreUnavailable, state_store
 
 log = logging.getLogger(__name__)
 

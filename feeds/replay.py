@@ -46,11 +46,11 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 
-from feeds.aws import AwsUnavailable, client
 from feeds.parsers import feed_key_parse
 from feeds.pipeline import TransientIngestError, feed_file_ingest
 from feeds.records import Feed, FeedKey
 from feeds.s3_events import ObjectEvent
+from lib.aws import AwsUnavailable, client
 
 FEED_PREFIXES: dict[Feed, str] = {
     Feed.SPOT_RISK: "actant/spot-risk/",

@@ -19,10 +19,10 @@ from typing import Any, NotRequired, TypedDict
 
 from feeds.models import IngestFailure, QuarantinedFile
 from feeds.records import Feed
-from feeds.redis_clients import StateStoreUnavailable, state_store
 from feeds.self_heal import LAST as SELF_HEAL_LAST
 from feeds.state_store import LATENCY_KEEP_S, intake_refusals, key
 from feeds.store_status import state_read
+from lib.redis_clients import StateStoreUnavailable, state_store
 
 MINUTE_S = 60
 _INT_DIGITS_MAX = 4000  # below sys.get_int_max_str_digits()'s default (4,300)

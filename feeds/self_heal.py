@@ -41,14 +41,15 @@ from typing import TYPE_CHECKING, Any
 
 from redis.exceptions import RedisClusterException, RedisError
 
-from feeds.aws import AwsUnavailable
 from feeds.derive import MarketInputs, spot_risk_rows_regreek
 from feeds.feed_keys import trading_date_for
 from feeds.history import history_greeks_missing, history_greeks_repair
-from feeds.metrics import emf_line, emf_logger
+from feeds.metrics import NAMESPACE
 from feeds.records import Feed, FeedKey
-from feeds.redis_clients import StateStoreUnavailable, state_store
 from feeds.state_store import key
+from lib.aws import AwsUnavailable
+from lib.emf import emf_line, emf_logger
+from lib.redis_clients import StateStoreUnavailable, state_store
 
 if TYPE_CHECKING:
     from feeds.rebuild import FeedRebuild
@@ -174,6 +175,7 @@ def _heal(*, day: date, token: str) -> SelfHeal:
     )
     emf_logger.info(
         emf_line(
+            namespace=NAMESPACE,
             dimensions={},
             dimension_sets=[[]],
             metrics={
@@ -276,6 +278,7 @@ def greeks_repair(*, day: date, market: MarketInputs) -> int:
         log.warning("repaired the Greeks of %d spot-risk history item(s) of %s", repaired, day)
         emf_logger.info(
             emf_line(
+                namespace=NAMESPACE,
                 dimensions={"Feed": str(Feed.SPOT_RISK)},
                 metrics={"GreeksRepaired": (repaired, "Count")},
                 properties={"Day": day.isoformat()},

@@ -21,12 +21,12 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
-from feeds.aws import client
-from feeds.loops import LoopHealth
 from feeds.models import IngestFailure, QuarantinedFile
 from feeds.pipeline import TransientIngestError, feed_file_ingest
 from feeds.s3_events import BadNotification, ObjectEvent, s3_events_decode
 from feeds.state_store import worker_heartbeat
+from lib.aws import client
+from lib.loops import LoopHealth
 
 log = logging.getLogger(__name__)
 

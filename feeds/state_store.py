@@ -17,7 +17,7 @@ from typing import Any
 
 from feeds.derive import DerivedFile
 from feeds.records import Feed
-from feeds.redis_clients import state_store, state_store_call
+from lib.redis_clients import state_store, state_store_call
 
 DONE_TTL_S = 3600  # a redelivered notification comes within minutes
 # A crashed worker's claim lapses when its message becomes visible again.

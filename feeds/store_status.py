@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from redis.exceptions import RedisClusterException, RedisError
 
-from feeds.redis_clients import StateStoreUnavailable, state_store, state_store_call
+from lib.redis_clients import StateStoreUnavailable, state_store, state_store_call
 
 log = logging.getLogger(__name__)
 

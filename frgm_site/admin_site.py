@@ -19,7 +19,7 @@ from django.shortcuts import redirect
 from django.urls import URLPattern, URLResolver, reverse
 
 from accounts.roles import Role, user_has_role
-from frgm_site.redirects import next_url
+from lib.redirects import next_url
 
 
 def _drop_admin_login_url(patterns: list[URLPattern | URLResolver]) -> None:

@@ -33,8 +33,8 @@ class FeedNotificationStep(bootsteps.StartStopStep):
 
         if not settings.FRGM_CONSUME_NOTIFICATIONS:
             return
-        from feeds.heap import heap_settle
         from feeds.sqs_consumer import NotificationConsumer
+        from lib.heap import heap_settle
 
         heap_settle()
 

@@ -25,9 +25,9 @@ from http import HTTPStatus
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from feeds.aws import AwsUnavailable
 from feeds.store_status import STORE_ERRORS, UNAVAILABLE_TEXT
 from frgm_site.request_id import current_request_id
+from lib.aws import AwsUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import add_never_cache_headers
 
-from feeds.aws import client
-from feeds.redis_clients import messaging, state_store
+from lib.aws import client
+from lib.redis_clients import messaging, state_store
 
 READY_TIMEOUT_S = 3.0
 

@@ -16,14 +16,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from accounts.roles import Role, role_required
-from feeds.aws import AwsUnavailable
 from feeds.feed_keys import trading_date_for
 from feeds.history import history_items
 from feeds.records import Feed
-from feeds.redis_clients import StateStoreUnavailable
 from feeds.selectors import feed_health, latest_rows, recent_files
 from ladder import analytics
 from ladder.plotly_finder import PLOTLY_STYLE_HASHES
+from lib.aws import AwsUnavailable
+from lib.redis_clients import StateStoreUnavailable
 
 log = logging.getLogger(__name__)
 

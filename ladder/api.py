@@ -20,10 +20,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from accounts.api_auth import api_error, api_role_required
 from accounts.roles import Role
-from feeds.aws import AwsUnavailable
 from feeds.history import HistoryItem, history_items
 from feeds.records import Feed
-from feeds.redis_clients import StateStoreUnavailable
 from ladder.api_cache import api_answer_cached
 from ladder.scenario import LadderRow
 from ladder.selectors import (
@@ -47,6 +45,8 @@ from ladder.selectors.slide import (
     slide_moves,
     slide_snapshot,
 )
+from lib.aws import AwsUnavailable
+from lib.redis_clients import StateStoreUnavailable
 
 DEFAULT_TICKS = 40
 HISTORY_LIMIT = 100

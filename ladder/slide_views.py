@@ -14,12 +14,12 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from accounts.roles import Role, role_required
-from feeds.redis_clients import StateStoreUnavailable
 from ladder.api import BadParameter, slide_query
 from ladder.plotly_finder import PLOTLY_STYLE_HASHES
 from ladder.selectors import UnknownInstrument
 from ladder.selectors.slide import DEFAULT_MOVES, DEFAULT_STEP, SlideView, slide_snapshot
 from ladder.views import feed_badges, money, plain, price
+from lib.redis_clients import StateStoreUnavailable
 
 
 def _shift_label(shift: float) -> str:

@@ -17,7 +17,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.roles import Role, role_required
-from feeds.redis_clients import StateStoreUnavailable
 from ladder.last_good import LastGood
 from ladder.numbers import OUT_OF_RANGE_CSS, OUT_OF_RANGE_NOTE, SHOWN_MAX_ABS, decimal_is_shown
 from ladder.prices import price_to_32nds, round_to_tick
@@ -36,6 +35,7 @@ from ladder.selectors import (
     ladder_snapshot,
     spot_risk_snapshot,
 )
+from lib.redis_clients import StateStoreUnavailable
 
 DEFAULT_TICKS = 40
 DASH = "—"  # a missing value: never a zero

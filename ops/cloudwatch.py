@@ -13,7 +13,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.db import transaction
 
-from feeds.aws import AwsUnavailable, client
+from lib.aws import AwsUnavailable, client
 from ops.alarms import ALARMS_BY_ID, AlarmDefinition
 from ops.evaluator import incident_record
 from ops.models import AlarmStatus, AlarmTransition

@@ -20,8 +20,8 @@ from django.conf import settings
 
 from accounts.consumers import RoleGatedConsumer
 from accounts.roles import Role
-from feeds.loops import LoopHealth
 from feeds.messages import FEED_FILES_GROUP, FeedFile
+from lib.loops import LoopHealth
 from ops.live import file_frame, ops_rows_frame
 
 log = logging.getLogger(__name__)

@@ -21,11 +21,11 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
-from feeds.aws import client
 from feeds.records import Feed
-from feeds.redis_clients import state_store
 from feeds.selectors import latency_samples, refused_files
 from feeds.state_store import workers_alive
+from lib.aws import client
+from lib.redis_clients import state_store
 from ops.alarms import (
     ALARMS,
     WATCHED_FEEDS,

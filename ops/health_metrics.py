@@ -16,8 +16,8 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from feeds.metrics import emf_line, emf_logger
 from feeds.state_store import workers_alive
+from lib.emf import emf_line, emf_logger
 from ops.alarms import FRGM_HEALTH, WATCHED_FEEDS
 from ops.feed_judging import feed_context_load, feed_state_now
 from ops.feed_states import FeedState

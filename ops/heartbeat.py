@@ -25,7 +25,7 @@ from datetime import datetime
 
 from django.conf import settings
 
-from feeds.metrics import emf_line, emf_logger
+from lib.emf import emf_line, emf_logger
 from ops.alarms import FRGM_HEALTH
 from ops.health_metrics import SCHEDULER_HEARTBEAT
 

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
-from feeds.loops import LoopHealth
+from lib.loops import LoopHealth
 from ops.cloudwatch import (
     cloudwatch_actions_sync,
     cloudwatch_alarms_describe,

@@ -10,7 +10,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
-from feeds.aws import client
+from lib.aws import client
 from ops.models import SecretReference
 from ops.services import audit_record
 

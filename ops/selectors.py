@@ -11,10 +11,10 @@ from django.db.models import Case, Count, F, QuerySet, Value, When
 
 from feeds.models import QuarantinedFile
 from feeds.records import Feed
-from feeds.redis_clients import StateStoreUnavailable, state_store
 from feeds.selectors import FeedHealth, LatencySample, feed_health, latency_samples
 from feeds.state_store import key
 from feeds.store_status import state_read
+from lib.redis_clients import StateStoreUnavailable, state_store
 from ops.alarms import ALARMS_BY_ID, AlarmDefinition, AlarmState
 from ops.evaluator import STALLED_PREFIX
 from ops.feed_judging import feed_context_load, feed_state_now

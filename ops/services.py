@@ -12,11 +12,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from feeds.aws import AwsUnavailable, client
 from feeds.records import Feed
 from feeds.s3_events import BadNotification, s3_events_decode
 from feeds.selectors import ingest_failures_for
 from feeds.state_store import latest_state_clear
+from lib.aws import AwsUnavailable, client
 from ops.models import NOTE_MAX_CHARS, AuditEvent, Incident, IncidentEvent, Silence
 
 

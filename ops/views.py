@@ -14,12 +14,12 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import Role, role_required
-from feeds.aws import AwsUnavailable, client
 from feeds.models import QuarantinedFile
 from feeds.records import Feed
-from feeds.redis_clients import StateStoreUnavailable
 from feeds.selectors import RecentFile, intake_refusals_read, recent_files, state_self_heal_last
-from frgm_site.redirects import next_url
+from lib.aws import AwsUnavailable, client
+from lib.redirects import next_url
+from lib.redis_clients import StateStoreUnavailable
 from ops import runbooks, selectors, services
 from ops.alarms import ALARMS_BY_ID
 from ops.forms import IncidentFilterForm, NoteForm, SilenceForm

@@ -15,9 +15,9 @@ from django.contrib.auth.models import Group, User
 from django.test import Client, override_settings
 
 from devstack.processes import Server, free_port, redis_start
-from feeds.aws import client, clients_reset
-from feeds.redis_clients import redis_clients_reset
 from frgm_site.channel_layers import channel_layers_config
+from lib.aws import client, clients_reset
+from lib.redis_clients import redis_clients_reset
 from ops.models import SecretReference
 from tests.stack import Stack, stack_start
 

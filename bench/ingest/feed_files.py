@@ -58,7 +58,7 @@ class FileSource:
 def upload(files: Sequence[Any]) -> None:
     from django.conf import settings
 
-    from feeds.aws import client
+    from lib.aws import client
 
     s3 = client("s3")
     for item in files:

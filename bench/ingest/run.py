@@ -140,7 +140,7 @@ def _heap_as_the_worker_has_it() -> None:
     """The worker settles its start-up heap before it takes a file
     (frgm_site/celery.py); the measured code runs here, so this does too."""
     import feeds.sqs_consumer  # noqa: F401 - what the worker has imported by then
-    from feeds.heap import heap_settle
+    from lib.heap import heap_settle
 
     heap_settle()
 

@@ -26,8 +26,8 @@ def bench_serial(bench: Bench, source: FileSource, count: int, *, profile: bool)
     import io
     import pstats
 
-    from feeds.aws import client
     from feeds.sqs_consumer import message_handle
+    from lib.aws import client
 
     files = source.take(count)
     upload(files)

@@ -14,13 +14,13 @@ from bench.instrument import Recorder
 def queue_url() -> str:
     from django.conf import settings
 
-    from feeds.aws import client
+    from lib.aws import client
 
     return str(client("sqs").get_queue_url(QueueName=settings.FRGM_FEED_QUEUE)["QueueUrl"])
 
 
 def queue_depth() -> tuple[int, int]:
-    from feeds.aws import client
+    from lib.aws import client
 
     attrs = client("sqs").get_queue_attributes(
         QueueUrl=queue_url(),

@@ -47,9 +47,9 @@ class Bench:
     def _django_point_at_stack(self) -> None:
         from django.test import override_settings
 
-        from feeds.aws import clients_reset
         from feeds.bootstrap import local_resources_ensure
-        from feeds.redis_clients import redis_clients_reset
+        from lib.aws import clients_reset
+        from lib.redis_clients import redis_clients_reset
         from tests.conftest import stack_settings
 
         os.environ["AWS_ENDPOINT_URL"] = self.stack.aws_url

@@ -22,8 +22,8 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from feeds.feed_keys import feed_key_for_filename
-from feeds.metrics import emf_line
 from feeds.push.spool import Spool, Spooled
+from lib.emf import emf_line
 
 log = logging.getLogger("frgm.push")
 emf_log = logging.getLogger("frgm.emf")

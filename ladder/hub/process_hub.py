@@ -12,7 +12,6 @@ from typing import Any
 from channels.layers import get_channel_layer
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from feeds.loops import LoopHealth
 from feeds.messages import FeedFile, FeedUpdate
 from ladder.frames import FeedStamp
 from ladder.hub.coalescing import flush_delay, view_delta_send, view_settle
@@ -25,6 +24,7 @@ from ladder.hub.spot_risk_view import SpotRiskView
 from ladder.hub.state_reads import feed_stamps
 from ladder.hub.subscriber import Subscriber
 from ladder.hub.view import View
+from lib.loops import LoopHealth
 
 log = logging.getLogger(__name__)
 

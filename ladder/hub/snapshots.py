@@ -6,11 +6,11 @@ import logging
 import time
 from typing import Any
 
-from feeds.redis_clients import StateStoreUnavailable
 from ladder.frames import ErrorFrame, FeedStamp, SnapshotFrame
 from ladder.hub.encoding import encode
 from ladder.hub.subscriber import Subscriber
 from ladder.hub.view import View
+from lib.redis_clients import StateStoreUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -6,10 +6,10 @@ from typing import Any
 
 from feeds import selectors
 from feeds.records import Feed
-from feeds.redis_clients import state_store
 from feeds.state_store import key
 from feeds.store_status import state_read
 from ladder.frames import FeedStamp
+from lib.redis_clients import state_store
 
 
 def rows_and_version(feed: Feed) -> tuple[dict[str, dict[str, Any]], str | None]:

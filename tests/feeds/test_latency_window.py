@@ -13,9 +13,9 @@ import pytest
 
 import feeds.state_store as store_module
 from feeds.records import Feed
-from feeds.redis_clients import state_store
 from feeds.selectors import latency_samples
 from feeds.state_store import IngestRecord, ingest_record
+from lib.redis_clients import state_store
 from ops.evaluator import local_alarm_values
 from ops.selectors import feed_rows
 

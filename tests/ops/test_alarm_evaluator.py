@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 import pytest
 from django.contrib.auth.models import User
 
-from feeds.redis_clients import state_store
 from feeds.state_store import worker_heartbeat
+from lib.redis_clients import state_store
 from ops.evaluator import alarm_states_update, local_alarm_values
 from ops.feed_states import CHICAGO
 from ops.models import AlarmStatus, AlarmTransition, Incident, Silence

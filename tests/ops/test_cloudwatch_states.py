@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django.utils import timezone
 
-from feeds.aws import client
+from lib.aws import client
 from ops.alarms import ALARMS_BY_ID
 from ops.cloudwatch import cloudwatch_actions_sync, cloudwatch_alarm_name, cloudwatch_states_sync
 from ops.models import AlarmStatus, AlarmTransition, AuditEvent, EvaluationRun, Incident, Silence

@@ -19,7 +19,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from feeds.aws import clients_reset
+from lib.aws import clients_reset
 from ops.models import AlarmStatus, EvaluationRun
 from ops.scheduler import evaluation_record, ops_cycle_run
 from tests.conftest import logged_in

@@ -18,7 +18,7 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
 
-from feeds.aws import clients_reset
+from lib.aws import clients_reset
 from ops.heartbeat import Heartbeat
 from ops.scheduler import ops_cycle_run, scheduler_run
 from tests.conftest import logged_in

@@ -13,7 +13,7 @@ from django.utils import timezone
 from redis.exceptions import RedisClusterException
 
 import ops.scheduler as scheduler_module
-from feeds.loops import liveness_stamp
+from lib.loops import liveness_stamp
 from ops.scheduler import SCHEDULER_LOOP, evaluation_record, scheduler_run
 
 pytestmark = pytest.mark.django_db

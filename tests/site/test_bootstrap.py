@@ -10,8 +10,8 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
-from feeds.aws import client
 from feeds.bootstrap import local_resources_ensure
+from lib.aws import client
 
 
 @pytest.fixture

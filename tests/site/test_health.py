@@ -8,8 +8,8 @@ from botocore.config import Config
 from django.test import override_settings
 
 from devstack.processes import free_port, redis_start
-from feeds.redis_clients import redis_clients_reset
 from frgm_site import health
+from lib.redis_clients import redis_clients_reset
 from tests.conftest import logged_in
 
 

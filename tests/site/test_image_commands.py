@@ -25,7 +25,7 @@ from tests.stack import Stack
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
-IMAGE_TREES = ("frgm_site", "feeds", "ladder", "ops", "accounts")
+IMAGE_TREES = ("lib", "frgm_site", "feeds", "ladder", "ops", "accounts")
 LOCAL_ONLY = ("moto", "flask", "devstack", "pytest", "aws_cdk")
 
 

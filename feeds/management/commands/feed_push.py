@@ -30,7 +30,7 @@ class Command(BaseCommand):
         if settings.AWS_ENDPOINT_URL:
             argv += ["--endpoint-url", settings.AWS_ENDPOINT_URL]
         if settings.AWS_LOCAL_CREDENTIALS:
-            # moto accepts any key; the same dummy pair feeds.aws uses locally
+            # moto accepts any key; the same dummy pair lib.aws uses locally
             os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
             os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
         raise SystemExit(main(argv))

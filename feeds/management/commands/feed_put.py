@@ -10,8 +10,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from feeds.aws import client
 from feeds.feed_keys import CHICAGO, feed_key_for_filename
+from lib.aws import client
 
 
 def _content_type(key: str) -> str:

@@ -10,8 +10,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from feeds.models import QuarantinedFile
-from feeds.redis_clients import StateStoreUnavailable
 from feeds.selectors import FeedHealth, feed_health_all, quarantined_recent
+from lib.redis_clients import StateStoreUnavailable
 
 REASON_WIDTH = 100
 

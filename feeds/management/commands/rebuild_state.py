@@ -7,12 +7,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from feeds.aws import AwsUnavailable
 from feeds.feed_keys import trading_date_for
 from feeds.management.commands.replay import date_argument
 from feeds.rebuild import FeedRebuild, latest_state_rebuild
 from feeds.records import Feed
-from feeds.redis_clients import StateStoreUnavailable
+from lib.aws import AwsUnavailable
+from lib.redis_clients import StateStoreUnavailable
 
 
 class Command(BaseCommand):

@@ -9,9 +9,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from feeds.aws import AwsUnavailable
 from feeds.records import Feed
 from feeds.replay import ReplayReport, day_replay
+from lib.aws import AwsUnavailable
 
 BAR_WIDTH = 30
 REDRAW_S = 0.1  # a terminal redrawn per file at 40 files/s only flickers

@@ -28,9 +28,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from feeds.aws import client
 from feeds.feed_keys import CHICAGO
 from feeds.simulator import Layout, SimulatedFile, Simulator, SimulatorConfig
+from lib.aws import client
 
 logger = logging.getLogger(__name__)
 _BACKOFF_S = (1.0, 2.0, 5.0, 10.0, 30.0)

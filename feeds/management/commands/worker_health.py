@@ -8,8 +8,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from feeds.loops import loop_states, loops_dead
 from feeds.sqs_consumer import WORKER_LOOPS
+from lib.loops import loop_states, loops_dead
 
 
 class Command(BaseCommand):

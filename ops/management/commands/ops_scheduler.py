@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from feeds.loops import loops_dead
+from lib.loops import loops_dead
 from ops.heartbeat import Heartbeat
 from ops.scheduler import SCHEDULER_LOOP, ops_cycle_run, scheduler_run
 from ops.selectors import evaluation_freshness

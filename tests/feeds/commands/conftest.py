@@ -6,8 +6,8 @@ from datetime import date
 
 from feeds.history import HistoryItem, history_walk
 from feeds.records import Feed
-from feeds.redis_clients import state_store
 from feeds.state_store import key
+from lib.redis_clients import state_store
 from tests.feeds.ingest.conftest import (  # noqa: F401 - fixtures are found by name
     ORDERS_KEY,
     POSITIONS_KEY,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from feeds.records import Feed
-from feeds.redis_clients import state_store
 from feeds.selectors import feed_health
+from lib.redis_clients import state_store
 
 MINUTE = 29_000_000  # an epoch minute
 

@@ -9,11 +9,11 @@ from io import StringIO
 from django.conf import settings
 from django.core.management import call_command
 
-from feeds.aws import client
 from feeds.rebuild import latest_state_rebuild
 from feeds.records import Feed
-from feeds.redis_clients import state_store
 from ladder.selectors import ladder_snapshot
+from lib.aws import client
+from lib.redis_clients import state_store
 from tests.feeds.commands.conftest import DAY, INSTRUMENT_KEY, SPOT_KEY, day_ingest, raw_state
 from tests.feeds.ingest.conftest import latest_rows, sample
 

@@ -11,12 +11,12 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from feeds.aws import client
 from feeds.models import QuarantinedFile
 from feeds.records import Feed
-from feeds.redis_clients import state_store
 from feeds.replay import day_objects, day_replay
 from feeds.state_store import key as state_key
+from lib.aws import client
+from lib.redis_clients import state_store
 from tests.feeds.commands.conftest import (
     BAD_SPOT_KEY,
     DAY,

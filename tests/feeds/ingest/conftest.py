@@ -16,11 +16,11 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.test import override_settings
 
-from feeds.aws import client
 from feeds.bootstrap import local_resources_ensure
 from feeds.history import history_items
-from feeds.redis_clients import state_store
 from feeds.sqs_consumer import message_handle
+from lib.aws import client
+from lib.redis_clients import state_store
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 SPOT_KEY = "actant/spot-risk/2025-07-21/bav_analysis_20250721_203007.csv"

@@ -6,9 +6,9 @@ import json
 
 from django.conf import settings
 
-from feeds.aws import client
 from feeds.messages import feed_all_group_name
-from feeds.redis_clients import state_store
+from lib.aws import client
+from lib.redis_clients import state_store
 from tests.feeds.ingest.conftest import (
     POSITIONS_KEY,
     SPOT_KEY,

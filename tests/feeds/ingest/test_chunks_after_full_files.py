@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from feeds.messages import feed_all_group_name
-from feeds.redis_clients import state_store
+from lib.redis_clients import state_store
 from tests.feeds.ingest.conftest import latest_rows, sample
 from tests.feeds.ingest.test_chunk_positions import CALL, HEADER_9
 

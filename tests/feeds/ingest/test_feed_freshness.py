@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import time
 
-from feeds.aws import client
 from feeds.records import Feed
-from feeds.redis_clients import state_store
 from feeds.selectors import feed_health, recent_files
 from feeds.sqs_consumer import message_handle
+from lib.aws import client
+from lib.redis_clients import state_store
 from tests.feeds.ingest.conftest import POSITIONS_KEY, sample
 
 DAY = "tt/positions/2025-07-21/"

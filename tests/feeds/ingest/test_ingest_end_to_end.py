@@ -6,7 +6,7 @@ import json
 from decimal import Decimal
 
 from feeds.messages import feed_all_group_name
-from feeds.redis_clients import state_store
+from lib.redis_clients import state_store
 from tests.feeds.ingest.conftest import (
     ORDERS_KEY,
     POSITIONS_KEY,

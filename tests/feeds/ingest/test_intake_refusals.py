@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 
-from feeds.aws import client
 from feeds.models import QuarantinedFile
-from feeds.redis_clients import state_store
+from lib.aws import client
+from lib.redis_clients import state_store
 from tests.feeds.ingest.conftest import ORDERS_KEY, POSITIONS_KEY, latest_rows, sample
 
 FROM_2099 = "tt/orders/2099-12-31/working_orders_20991231_235959.json"

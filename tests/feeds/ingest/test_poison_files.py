@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 
-from feeds.aws import client
 from feeds.models import QuarantinedFile
-from feeds.redis_clients import state_store
+from lib.aws import client
+from lib.redis_clients import state_store
 from tests.feeds.ingest.conftest import SAMPLES, sample
 from tests.feeds.parsers.test_parser_bad_inputs import CORPUS
 

@@ -13,13 +13,13 @@ from decimal import Decimal
 
 from django.urls import reverse
 
-from feeds.aws import client
 from feeds.history import history_walk
 from feeds.rebuild import latest_state_rebuild
 from feeds.records import Feed
-from feeds.redis_clients import state_store
 from feeds.replay import day_replay
 from ladder.analytics_views import series_read
+from lib.aws import client
+from lib.redis_clients import state_store
 from tests.conftest import logged_in
 from tests.feeds.ingest.conftest import POSITIONS_KEY, latest_rows, sample
 

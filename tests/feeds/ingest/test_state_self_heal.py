@@ -10,11 +10,11 @@ from datetime import date
 from django.conf import settings
 from django.urls import reverse
 
-from feeds.aws import client
 from feeds.history import HistoryItem, history_items
 from feeds.records import Feed
-from feeds.redis_clients import state_store
 from feeds.sqs_consumer import message_handle
+from lib.aws import client
+from lib.redis_clients import state_store
 from tests.conftest import logged_in
 from tests.feeds.commands.conftest import DAY, day_ingest, raw_state
 from tests.feeds.ingest.conftest import SPOT_KEY, VTEXP_KEY, FeedQueue, sample

@@ -15,8 +15,8 @@ from django.conf import settings
 from django.test import override_settings
 
 from devstack.processes import Server, free_port, redis_start, wait_for_port
-from feeds.redis_clients import redis_clients_reset, state_store
 from feeds.sqs_consumer import NotificationConsumer
+from lib.redis_clients import redis_clients_reset, state_store
 from tests.feeds.ingest.conftest import history_count, sample
 
 OUTAGE_S = 5

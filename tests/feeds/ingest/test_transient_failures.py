@@ -10,8 +10,8 @@ from django.test import override_settings
 
 import feeds.sqs_consumer as consumer_module
 from devstack.processes import free_port, redis_start
-from feeds.redis_clients import redis_clients_reset
 from feeds.sqs_consumer import message_handle, retry_delay_s
+from lib.redis_clients import redis_clients_reset
 from tests.feeds.ingest.conftest import POSITIONS_KEY, latest_rows, sample
 
 

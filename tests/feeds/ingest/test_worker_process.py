@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from feeds.redis_clients import state_store
+from lib.redis_clients import state_store
 from tests.feeds.ingest.conftest import history_count, latest_rows, sample
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -20,10 +20,10 @@ from django.core.management import CommandError, call_command
 from moto.server import ThreadedMotoServer
 
 from devstack.processes import free_port
-from feeds.aws import client, clients_reset
 from feeds.feed_keys import CHICAGO
 from feeds.management.commands.simulate_feed import feed_simulate
 from feeds.simulator import Simulator, SimulatorConfig
+from lib.aws import client, clients_reset
 
 DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).resolve().parents[3]

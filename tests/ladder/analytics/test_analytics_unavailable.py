@@ -10,7 +10,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from devstack.processes import free_port
-from feeds.aws import clients_reset
+from lib.aws import clients_reset
 from tests.conftest import logged_in
 
 pytestmark = pytest.mark.django_db

@@ -20,10 +20,10 @@ from django.urls import reverse
 from accounts.api_auth import api_token_create, api_token_revoke
 from devstack.processes import free_port, redis_start
 from feeds.messages import feed_all_group_name
-from feeds.redis_clients import redis_clients_reset
 from frgm_site.api_asgi import ApiServer
 from ladder import api_cache
 from ladder.hub import LiveHub
+from lib.redis_clients import redis_clients_reset
 from tests.conftest import logged_in
 from tests.feeds.ingest.conftest import ORDERS_KEY, FeedQueue, channel_listener, sample
 

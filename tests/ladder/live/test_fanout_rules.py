@@ -115,7 +115,7 @@ async def test_a_gap_in_the_feed_sequence_reloads_the_view_from_the_state_store(
 ) -> None:
     import json
 
-    from feeds.redis_clients import state_store
+    from lib.redis_clients import state_store
 
     ws = await connect("/ws/spot-risk/", trader)
     reader = SpotRiskReader()

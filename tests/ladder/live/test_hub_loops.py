@@ -12,8 +12,8 @@ from channels.layers import get_channel_layer
 from django.test import override_settings
 from redis.exceptions import RedisClusterException
 
-import feeds.loops
 import ladder.hub.process_hub as process_hub
+import lib.loops
 from accounts.sockets import SOCKETS_GROUP
 from feeds.messages import feed_all_group_name
 from feeds.publish import updates_publish
@@ -39,7 +39,7 @@ async def test_the_reader_outlives_failing_receives_and_says_so_once(
     stack, trader, live_settings, caplog, monkeypatch
 ) -> None:
     caplog.set_level(logging.INFO, logger="ladder.hub.process_hub")
-    monkeypatch.setattr(feeds.loops, "BACKOFF_FIRST_S", 0.05)
+    monkeypatch.setattr(lib.loops, "BACKOFF_FIRST_S", 0.05)
     layer = get_channel_layer()
     real_receive = layer.receive
     failures: list[Exception] = [

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from feeds.redis_clients import state_store
 from ladder.numbers import OUT_OF_RANGE_NOTE
+from lib.redis_clients import state_store
 from tests.conftest import logged_in
 from tests.ladder.pages.conftest import INSTRUMENT
 from tests.ladder.pages.html import parse

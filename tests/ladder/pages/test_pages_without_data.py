@@ -8,7 +8,7 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
-from feeds.redis_clients import redis_clients_reset
+from lib.redis_clients import redis_clients_reset
 from tests.conftest import logged_in
 from tests.ladder.pages.html import parse
 

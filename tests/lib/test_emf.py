@@ -1,12 +1,13 @@
-"""Metrics leave the worker as CloudWatch Embedded Metric Format lines."""
+"""Metrics leave a process as CloudWatch Embedded Metric Format lines."""
 
 import json
 
-from feeds.metrics import emf_line
+from lib.emf import emf_line
 
 
 def test_an_emf_line_declares_each_metric_with_its_unit_and_dimension() -> None:
     line = emf_line(
+        namespace="FRGM/Ingest",
         dimensions={"Feed": "spot-risk"},
         metrics={"FilesIngested": (1, "Count"), "EndToEndLatency": (87.5, "Milliseconds")},
         properties={"Key": "actant/spot-risk/x.csv"},

@@ -31,7 +31,9 @@ async def view_settle(*, view: View, loop: asyncio.AbstractEventLoop) -> None:
     # a file's updates (one per group) go out in one frame: wait for its last part,
     # and for a chunk batch's last chunk
     view.file_give_up = loop.time() + live_setting("FRGM_LIVE_FILE_WAIT_S", 0.1)
-    while view.waiting(now=loop.time()):
+    # batches back to back (10x) would each renew the wait: the frame waits one cap at most
+    give_up = loop.time() + live_setting("FRGM_LIVE_BATCH_WAIT_S", 1.0)
+    while view.waiting(now=loop.time()) and loop.time() < give_up:
         await asyncio.sleep(0.005)
     view.stop_waiting()
 

@@ -88,9 +88,7 @@ async def test_a_newer_batch_releases_the_one_missing_a_chunk(stack, trader, liv
         loop = asyncio.get_running_loop()
         sent_at = loop.time()
         await _publish(newer)
-        seen = sorted(
-            key for delta in await frames_for(ws, 0.5) for key in reader.rows(delta)
-        )
+        seen = sorted(key for delta in await frames_for(ws, 0.5) for key in reader.rows(delta))
         assert seen == ["K1", "N1"]
         assert loop.time() - sent_at < 1.0
         await ws.disconnect()
@@ -158,3 +156,31 @@ def test_a_delta_cell_carries_the_number_shown(cell, in_a_delta) -> None:
     assert cell_pack(cell, shown=True) == in_a_delta
     assert cell_unpack(in_a_delta)[0] == cell[0]
     assert cell_unpack(in_a_delta)[2] == cell[2]
+
+
+async def test_batches_back_to_back_do_not_hold_the_page_past_the_batch_wait(
+    stack, trader, live_settings
+) -> None:
+    """Each new batch would renew the wait: a stream of them (10x the desk's rate)
+    still shows a frame within one batch wait."""
+    with override_settings(FRGM_LIVE_BATCH_WAIT_S=0.4, FRGM_LIVE_BATCH_GAP_S=0.3):
+        ws = await connect("/ws/spot-risk/", trader)
+        reader = SpotRiskReader()
+        reader.rows(await frame(ws))
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+
+        async def stream() -> None:
+            for n in range(20):  # 2 s of batches, each missing its third chunk
+                for chunk in (1, 2):
+                    update = _chunk(n + 1, chunk, 3, f"S{n}-{chunk}")
+                    update["key"] = update["key"].replace("203012", f"2031{n:02d}")
+                    await _publish(update)
+                    await asyncio.sleep(0.05)
+
+        streaming = asyncio.create_task(stream())
+        first = await frame(ws, timeout=3)
+        assert loop.time() - started < 1.0
+        assert first["data"]["batch"]["chunks"] == 3
+        await streaming
+        await ws.disconnect()

@@ -49,9 +49,11 @@ test: setup  ## run checks and the whole test suite
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope --durations=10
 
-lint: setup  ## ruff, mypy, the Dockerfile, the CI workflow, cfn-lint on the synthesized templates
+lint: setup  ## ruff, the import contracts, mypy, the Dockerfile, the CI workflow, cfn-lint on the templates
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	@# the apps' rooms (DESIGN.md): contracts in pyproject.toml [tool.importlinter]
+	$(VENV)/bin/lint-imports --no-logo
 	$(VENV)/bin/mypy
 	$(VENV)/bin/hadolint Dockerfile
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml

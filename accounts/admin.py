@@ -1,16 +1,25 @@
+"""Admin pages for users, API tokens, failed logins and the audit trail."""
+
 from __future__ import annotations
+
+from typing import Any
 
 from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt
 from django.contrib import admin
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 from django.http import HttpRequest
 
 from accounts.api_auth import api_token_revoke
 from accounts.login_throttle import login_unlock
-from accounts.models import ApiToken
+from accounts.models import ApiToken, AuditEvent
+from accounts.services import audit_record
+from lib.admin_read_only import ReadOnlyAdmin
 
 
 @admin.register(ApiToken)
@@ -75,4 +84,24 @@ class FrgmUserAdmin(UserAdmin):
         ]
         self.message_user(
             request, f"Unlocked {', '.join(unlocked)}." if unlocked else "Nobody was locked."
+        )
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["at", "actor", "action", "target", "detail"]
+    list_filter = ["action"]
+    search_fields = ["target", "detail", "actor__username"]
+    list_select_related = ["actor"]
+
+
+@receiver(post_save, sender=LogEntry)
+def admin_action_audit(sender: type, instance: LogEntry, created: bool, **kwargs: Any) -> None:
+    """Every change made in the admin joins the audit trail."""
+    if created:
+        audit_record(
+            actor=instance.user,
+            action=f"admin.{instance.get_action_flag_display()}".lower(),
+            target=f"{instance.content_type} {instance.object_repr}"[:255],
+            detail=instance.get_change_message()[:2000],
         )

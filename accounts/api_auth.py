@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import ApiToken
 from accounts.roles import Role, UserLike, user_has_role, user_roles
-from ops.services import audit_record
+from accounts.services import audit_record
 
 TOKEN_PREFIX = "frgm_"  # noqa: S105 - a label that starts every token, not a secret
 PREFIX_LENGTH = 12  # "frgm_" and 7 characters: enough to tell tokens apart, useless to guess
@@ -155,6 +155,7 @@ def api_role_required(role: Role) -> Callable[[View], View]:
             return view(request, *args, **kwargs)
 
         wrapped.frgm_required_role = role  # type: ignore[attr-defined]
-        return login_not_required(never_cache(require_GET(wrapped)))
+        # Django's decorators keep the view's call as it is (update_wrapper).
+        return cast(View, login_not_required(never_cache(require_GET(wrapped))))
 
     return decorator

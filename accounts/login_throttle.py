@@ -25,7 +25,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.roles import UserLike
-from ops.services import audit_record
+from accounts.services import audit_record
 
 log = logging.getLogger(__name__)
 

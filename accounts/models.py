@@ -1,8 +1,9 @@
-"""Tokens for desk scripts that call the JSON API (``docs/API.md``).
+"""API tokens for desk scripts and the audit trail of who did what.
 
-A token is shown once, when it is created, and never stored: the database
-keeps its SHA-256 (to recognise it) and a short prefix (to tell tokens apart
-in lists). Revoking keeps the row, so the admin shows who had access.
+Tokens are for scripts that call the JSON API (``docs/API.md``). A token is
+shown once, when it is created, and never stored: the database keeps its
+SHA-256 (to recognise it) and a short prefix (to tell tokens apart in lists).
+Revoking keeps the row, so the admin shows who had access.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class ApiToken(models.Model):
@@ -49,3 +51,24 @@ class ApiToken(models.Model):
 
 class TokenRevokedError(ValueError):
     """An attempt to un-revoke (or re-date the revocation of) an API token."""
+
+
+class AuditEvent(models.Model):
+    """Who did what, when: admin actions, redrives, acks, secret verifications."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+    )
+    action = models.CharField(max_length=64, db_index=True)
+    target = models.CharField(max_length=255, blank=True)
+    detail = models.TextField(blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        # The table ops made before the model moved here (0004_auditevent_from_ops):
+        # the rows stay where they are.
+        db_table = "ops_auditevent"
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor} {self.action} {self.target}"

@@ -1,4 +1,5 @@
-"""Creating the local persona users; keeping the admin role's permissions whole."""
+"""Recording the audit trail; creating the local persona users; keeping the admin
+role's permissions whole."""
 
 from __future__ import annotations
 
@@ -8,7 +9,18 @@ from dataclasses import dataclass
 from django.contrib.auth.models import Group, Permission, User
 from django.db import transaction
 
+from accounts.models import AuditEvent
 from accounts.roles import ALL_ROLES, Role
+
+
+def audit_record(
+    *, actor: User | None, action: str, target: str = "", detail: str = ""
+) -> AuditEvent:
+    """One line of the audit trail: who (None: the system) did what to what.
+
+    Every app records its actions here (ops' on-call actions, accounts' tokens and
+    unlocks, the admin's changes), so none reaches a sibling app to audit."""
+    return AuditEvent.objects.create(actor=actor, action=action, target=target, detail=detail)
 
 
 @dataclass(frozen=True)

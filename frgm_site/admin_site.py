@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import update_wrapper
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.contrib import admin
@@ -31,6 +31,9 @@ def _drop_admin_login_url(patterns: list[URLPattern | URLResolver]) -> None:
             pattern.callback.__dict__.pop("login_url", None)
 
 
+_View = TypeVar("_View", bound=Callable[..., Any])
+
+
 class FrgmAdminSite(admin.AdminSite):
     site_header = "FRGM Live administration"
     site_title = "FRGM Live admin"
@@ -42,9 +45,7 @@ class FrgmAdminSite(admin.AdminSite):
         user = request.user
         return bool(user.is_active and user_has_role(user, Role.ADMIN))
 
-    def admin_view(
-        self, view: Callable[..., HttpResponse], cacheable: bool = False
-    ) -> Callable[..., HttpResponse]:
+    def admin_view(self, view: _View, cacheable: bool = False) -> _View:
         inner = super().admin_view(view, cacheable)
 
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -54,7 +55,8 @@ class FrgmAdminSite(admin.AdminSite):
                 raise PermissionDenied("The admin pages need the admin role.")
             return inner(request, *args, **kwargs)
 
-        return update_wrapper(wrapper, inner)
+        # The wrapper takes and returns what the view does, as Django's own does.
+        return cast(_View, update_wrapper(wrapper, inner))
 
     def get_urls(self) -> list[URLPattern | URLResolver]:
         urls = super().get_urls()

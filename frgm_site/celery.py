@@ -22,7 +22,7 @@ app.autodiscover_tasks()
 class FeedNotificationStep(bootsteps.StartStopStep):
     """Starts the SQS notification consumer with the worker; stops it on warm shutdown."""
 
-    requires = {"celery.worker.components:Pool"}
+    requires = ("celery.worker.components:Pool",)
 
     def __init__(self, worker: Any, **kwargs: Any) -> None:
         super().__init__(worker, **kwargs)

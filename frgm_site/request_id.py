@@ -39,7 +39,9 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Request-Id") or request.headers.get("X-Amzn-Trace-Id")
         request_id = incoming if incoming and _SAFE_ID.match(incoming) else uuid.uuid4().hex
-        request.frgm_request_id = request_id
+        # An attribute of our own on the request, as Django's middlewares add theirs
+        # (request.user): RequestIdFilter reads it on django.request's lines.
+        request.frgm_request_id = request_id  # type: ignore[attr-defined]
         token = _request_id.set(request_id)
         try:
             response = self.get_response(request)

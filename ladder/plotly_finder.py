@@ -14,7 +14,7 @@ from typing import Any
 
 import plotly
 from django.contrib.staticfiles.finders import BaseFinder
-from django.core.checks import Error
+from django.core.checks import CheckMessage, Error
 from django.core.files.storage import FileSystemStorage
 
 PLOTLY_JS = "plotly.min.js"
@@ -35,13 +35,19 @@ def plotly_js_dir() -> Path:
     return Path(plotly.__file__).resolve().parent / "package_data"
 
 
+class _PrefixedStorage(FileSystemStorage):
+    # collectstatic files what a finder's storage holds under its ``prefix``, as
+    # Django's own app-directory storage declares.
+    prefix: str | None = None
+
+
 class PlotlyJsFinder(BaseFinder):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.storage = FileSystemStorage(location=plotly_js_dir())
+        self.storage = _PrefixedStorage(location=plotly_js_dir())
         self.storage.prefix = PREFIX  # read by collectstatic
 
-    def check(self, **kwargs: Any) -> list[Error]:
+    def check(self, **kwargs: Any) -> list[CheckMessage]:
         if (plotly_js_dir() / PLOTLY_JS).is_file():
             return []
         return [

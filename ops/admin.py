@@ -1,22 +1,21 @@
 """Admin pages for what admins edit (feed settings, holidays, secret references)
-and read-only views of what the system records (alarms, incidents, audit)."""
+and read-only views of what the system records (alarms, incidents). The audit
+trail's page is accounts'."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import admin, messages
-from django.contrib.admin.models import LogEntry
 from django.db.models import QuerySet
-from django.db.models.signals import post_save
-from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.roles import AuthenticatedHttpRequest
+from lib.admin_read_only import ReadOnlyAdmin
 from ops.models import (
     AlarmStatus,
     AlarmTransition,
-    AuditEvent,
     FeedSettings,
     Holiday,
     Incident,
@@ -25,20 +24,6 @@ from ops.models import (
     Silence,
 )
 from ops.secrets import secret_verify
-from ops.services import audit_record
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records of what happened: nothing is edited or deleted."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(FeedSettings)
@@ -83,13 +68,6 @@ class IncidentAdmin(ReadOnlyAdmin):
     inlines = [IncidentEventInline]
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ["at", "actor", "action", "target", "detail"]
-    list_filter = ["action"]
-    search_fields = ["target", "detail", "actor__username"]
-
-
 @admin.register(SecretReference)
 class SecretReferenceAdmin(admin.ModelAdmin):
     list_display = [
@@ -112,7 +90,9 @@ class SecretReferenceAdmin(admin.ModelAdmin):
         return obj.rotation_overdue(timezone.now())
 
     @admin.action(description="Verify with Secrets Manager (metadata only)")
-    def verify(self, request: HttpRequest, queryset: QuerySet[SecretReference]) -> None:
+    def verify(
+        self, request: AuthenticatedHttpRequest, queryset: QuerySet[SecretReference]
+    ) -> None:
         for reference in queryset:
             secret_verify(reference=reference, user=request.user)
             if reference.verify_error:
@@ -121,15 +101,3 @@ class SecretReferenceAdmin(admin.ModelAdmin):
                 messages.warning(request, f"{reference.name}: rotation overdue")
             else:
                 messages.success(request, f"{reference.name}: verified")
-
-
-@receiver(post_save, sender=LogEntry)
-def admin_action_audit(sender: type, instance: LogEntry, created: bool, **kwargs: Any) -> None:
-    """Every change made in the admin joins the audit trail."""
-    if created:
-        audit_record(
-            actor=instance.user,
-            action=f"admin.{instance.get_action_flag_display()}".lower(),
-            target=f"{instance.content_type} {instance.object_repr}"[:255],
-            detail=instance.get_change_message()[:2000],
-        )

@@ -13,12 +13,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.db import transaction
 
+from accounts.services import audit_record
 from lib.aws import AwsUnavailable, client
 from ops.alarms import ALARMS_BY_ID, AlarmDefinition
 from ops.evaluator import incident_record
 from ops.models import AlarmStatus, AlarmTransition
 from ops.selectors import active_silences, silences_by_alarm
-from ops.services import audit_record
 
 NAMES_PER_CALL = 100  # DisableAlarmActions and EnableAlarmActions take at most 100
 

@@ -1,5 +1,5 @@
-"""What on-call and admins keep: feed settings, silences, alarm states, incidents,
-the audit trail and references to secrets (never their values)."""
+"""What on-call and admins keep: feed settings, silences, alarm states, incidents
+and references to secrets (never their values). The audit trail is accounts'."""
 
 from __future__ import annotations
 
@@ -196,24 +196,6 @@ class IncidentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.at:%H:%M:%S}"
-
-
-class AuditEvent(models.Model):
-    """Who did what, when: admin actions, redrives, acks, secret verifications."""
-
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
-    )
-    action = models.CharField(max_length=64, db_index=True)
-    target = models.CharField(max_length=255, blank=True)
-    detail = models.TextField(blank=True)
-    at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    class Meta:
-        ordering = ["-at"]
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor} {self.action} {self.target}"
 
 
 class SecretReference(models.Model):

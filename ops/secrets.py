@@ -7,15 +7,15 @@ never requested (no ``GetSecretValue`` anywhere), so it cannot leak.
 from __future__ import annotations
 
 from botocore.exceptions import BotoCoreError, ClientError
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils import timezone
 
+from accounts.services import audit_record
 from lib.aws import client
 from ops.models import SecretReference
-from ops.services import audit_record
 
 
-def secret_verify(*, reference: SecretReference, user: AbstractBaseUser | None) -> SecretReference:
+def secret_verify(*, reference: SecretReference, user: User | None) -> SecretReference:
     """Record the secret's rotation and access dates, or why they could not be read."""
     try:
         described = client("secretsmanager", attempts=1).describe_secret(SecretId=reference.arn)

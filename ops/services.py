@@ -8,30 +8,25 @@ from datetime import UTC, datetime
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.services import audit_record
 from feeds.records import Feed
 from feeds.s3_events import BadNotification, s3_events_decode
 from feeds.selectors import ingest_failures_for
 from feeds.state_store import latest_state_clear
 from lib.aws import AwsUnavailable, client
-from ops.models import NOTE_MAX_CHARS, AuditEvent, Incident, IncidentEvent, Silence
+from ops.models import NOTE_MAX_CHARS, Incident, IncidentEvent, Silence
 
 
 class ActionRefused(ValueError):
     """The action does not apply in the object's current state."""
 
 
-def audit_record(
-    *, actor: AbstractBaseUser | None, action: str, target: str = "", detail: str = ""
-) -> AuditEvent:
-    return AuditEvent.objects.create(actor=actor, action=action, target=target, detail=detail)
-
-
 @transaction.atomic
-def incident_acknowledge(*, incident: Incident, user: AbstractBaseUser) -> Incident:
+def incident_acknowledge(*, incident: Incident, user: User) -> Incident:
     if incident.state != Incident.State.OPEN:
         raise ActionRefused(f"incident #{incident.pk} is {incident.state}, not open")
     incident.state = Incident.State.ACKNOWLEDGED
@@ -50,7 +45,7 @@ def _note_length_check(text: str) -> None:
 
 
 @transaction.atomic
-def incident_note_add(*, incident: Incident, user: AbstractBaseUser, text: str) -> IncidentEvent:
+def incident_note_add(*, incident: Incident, user: User, text: str) -> IncidentEvent:
     if not text.strip():
         raise ActionRefused("a note needs some text")
     _note_length_check(text.strip())
@@ -62,7 +57,7 @@ def incident_note_add(*, incident: Incident, user: AbstractBaseUser, text: str) 
 
 
 @transaction.atomic
-def incident_resolve(*, incident: Incident, user: AbstractBaseUser, text: str = "") -> Incident:
+def incident_resolve(*, incident: Incident, user: User, text: str = "") -> Incident:
     if incident.state == Incident.State.RESOLVED:
         raise ActionRefused(f"incident #{incident.pk} is resolved already")
     _note_length_check(text.strip())
@@ -76,9 +71,7 @@ def incident_resolve(*, incident: Incident, user: AbstractBaseUser, text: str = 
     return incident
 
 
-def silence_create(
-    *, user: AbstractBaseUser, target: str, name: str, until: datetime, reason: str
-) -> Silence:
+def silence_create(*, user: User, target: str, name: str, until: datetime, reason: str) -> Silence:
     if until <= timezone.now():
         raise ActionRefused("a silence must end in the future")
     silence = Silence.objects.create(
@@ -105,7 +98,7 @@ def dlq_depth() -> int:
     return int(attrs["ApproximateNumberOfMessages"])
 
 
-def dlq_redrive(*, user: AbstractBaseUser, limit: int = 1000) -> int:
+def dlq_redrive(*, user: User, limit: int = 1000) -> int:
     """Move dead-lettered notifications back to the feed queue; returns how many.
 
     Each message is sent to the queue before it is deleted from the DLQ, so a
@@ -199,7 +192,7 @@ def dlq_peek(*, limit: int = 10) -> list[DeadLetter]:
     return letters
 
 
-def feed_state_clear(*, user: AbstractBaseUser, feed: Feed) -> int:
+def feed_state_clear(*, user: User, feed: Feed) -> int:
     """Forget a feed's latest state so its next real file is applied (after a
     bad file froze it); audited. Returns the number of state keys removed."""
     removed = latest_state_clear(feed=feed)

@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.roles import Role, role_required
+from accounts.roles import AuthenticatedHttpRequest, Role, role_required
+from accounts.services import audit_record
 from feeds.models import QuarantinedFile
 from feeds.records import Feed
 from feeds.selectors import RecentFile, intake_refusals_read, recent_files, state_self_heal_last
@@ -87,19 +88,19 @@ def feed_detail(request: HttpRequest, feed: str) -> HttpResponse:
 
 @oncall
 @require_GET
-def quarantine_download(request: HttpRequest, pk: int) -> HttpResponse:
+def quarantine_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     record = get_object_or_404(QuarantinedFile, pk=pk, kind=QuarantinedFile.Kind.PARSE_ERROR)
     params = {"Bucket": record.bucket, "Key": record.key}
     if record.version_id:
         params["VersionId"] = record.version_id
     url = client("s3").generate_presigned_url("get_object", Params=params, ExpiresIn=300)
-    services.audit_record(actor=request.user, action="quarantine.download", target=record.key)
+    audit_record(actor=request.user, action="quarantine.download", target=record.key)
     return HttpResponseRedirect(url)
 
 
 @oncall
 @require_POST
-def dlq_redrive(request: HttpRequest) -> HttpResponse:
+def dlq_redrive(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.POST.get("confirm") != "redrive":
         messages.error(request, "Type redrive to confirm.")
         return redirect(next_url(request, default="ops:health"))
@@ -144,7 +145,7 @@ def intake_page(request: HttpRequest) -> HttpResponse:
 
 @admin_only
 @require_POST
-def feed_state_clear(request: HttpRequest, feed: str) -> HttpResponse:
+def feed_state_clear(request: AuthenticatedHttpRequest, feed: str) -> HttpResponse:
     try:
         feed_enum = Feed(feed)
     except ValueError:
@@ -166,10 +167,13 @@ def feed_state_clear(request: HttpRequest, feed: str) -> HttpResponse:
 
 @oncall
 @require_POST
-def silence_create(request: HttpRequest) -> HttpResponse:
+def silence_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = SilenceForm(request.POST)
     if not form.is_valid():
-        errors = "; ".join(f"{field}: {' '.join(errs)}" for field, errs in form.errors.items())
+        errors = "; ".join(
+            f"{field}: {' '.join(str(error) for error in errs)}"
+            for field, errs in form.errors.items()
+        )
         messages.error(request, f"Not silenced. {errors}")
         return redirect("ops:health")
     target, name = form.target_and_name()
@@ -264,7 +268,7 @@ def incidents_page(request: HttpRequest) -> HttpResponse:
 
 
 @oncall
-def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def incident_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     incident = get_object_or_404(Incident, pk=pk)
     if request.method == "POST":
         return _incident_action(request, incident)
@@ -289,7 +293,7 @@ def _incident_page(
     )
 
 
-def _incident_action(request: HttpRequest, incident: Incident) -> HttpResponse:
+def _incident_action(request: AuthenticatedHttpRequest, incident: Incident) -> HttpResponse:
     action = request.POST.get("action")
     if action in {"note", "resolve"}:
         note_form = NoteForm(request.POST)

@@ -9,8 +9,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.api_auth import api_token_create
-from accounts.models import ApiToken
-from ops.models import AuditEvent
+from accounts.models import ApiToken, AuditEvent
 from tests.conftest import logged_in
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from accounts import login_throttle
-from ops.models import AuditEvent
+from accounts.models import AuditEvent
 from tests.conftest import logged_in
 
 pytestmark = pytest.mark.django_db

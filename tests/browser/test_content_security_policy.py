@@ -59,7 +59,7 @@ def _admin_pages(user: User, incident: Incident) -> list[str]:
         f"/admin/ops/incident/{incident.pk}/change/",
         "/admin/ops/secretreference/add/",
         "/admin/accounts/apitoken/",
-        "/admin/ops/auditevent/",
+        "/admin/accounts/auditevent/",
     ]
 
 

@@ -11,10 +11,11 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django.utils import timezone
 
+from accounts.models import AuditEvent
 from lib.aws import client
 from ops.alarms import ALARMS_BY_ID
 from ops.cloudwatch import cloudwatch_actions_sync, cloudwatch_alarm_name, cloudwatch_states_sync
-from ops.models import AlarmStatus, AlarmTransition, AuditEvent, EvaluationRun, Incident, Silence
+from ops.models import AlarmStatus, AlarmTransition, EvaluationRun, Incident, Silence
 from ops.scheduler import ops_cycle_run
 
 pytestmark = pytest.mark.django_db

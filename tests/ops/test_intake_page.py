@@ -11,10 +11,10 @@ from django.conf import settings
 from django.test import override_settings
 from django.urls import reverse
 
+from accounts.models import AuditEvent
 from feeds.models import IngestFailure
 from feeds.sqs_consumer import message_handle
 from lib.aws import client
-from ops.models import AuditEvent
 from tests.conftest import logged_in
 from tests.feeds.ingest.conftest import ORDERS_KEY, POSITIONS_KEY, latest_rows, sample
 

@@ -8,8 +8,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import AuditEvent
 from lib.aws import client
-from ops.models import AuditEvent, Incident, IncidentEvent, Silence
+from ops.models import Incident, IncidentEvent, Silence
 from tests.conftest import logged_in
 from tests.feeds.ingest.conftest import POSITIONS_KEY, latest_rows, sample
 

@@ -9,7 +9,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from ops.models import AuditEvent, SecretReference
+from accounts.models import AuditEvent
+from ops.models import SecretReference
 from tests.conftest import logged_in
 
 pytestmark = pytest.mark.django_db

@@ -54,6 +54,6 @@ def test_the_admin_login_link_does_not_send_an_admin_off_the_site(administrator,
 
 
 def test_the_admin_login_link_sends_an_admin_on_within_the_site(administrator) -> None:
-    page = reverse("admin:ops_auditevent_changelist")
+    page = reverse("admin:accounts_auditevent_changelist")
     response = logged_in(administrator).get(reverse("admin:login"), {"next": page})
     assert response["Location"] == page

@@ -20,7 +20,7 @@ AREAS = {
     "admin:auth_user_add": ADMIN_AREA,
     "admin:ops_secretreference_changelist": ADMIN_AREA,
     "admin:accounts_apitoken_changelist": ADMIN_AREA,
-    "admin:ops_auditevent_changelist": ADMIN_AREA,
+    "admin:accounts_auditevent_changelist": ADMIN_AREA,
 }
 # Admins as the product makes them: in the admin group, no superuser or staff flag.
 AREAS = {url: {**codes, "group_admin": codes["administrator"]} for url, codes in AREAS.items()}

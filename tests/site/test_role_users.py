@@ -53,7 +53,11 @@ def test_the_admin_persona_opens_the_admin_by_its_role_alone(settings) -> None:
     client = Client()
     login = client.post(reverse("login"), {"username": "admin", "password": "persona-pass-8e2a"})
     assert login.status_code == 302
-    for page in ("admin:index", "admin:auth_user_changelist", "admin:ops_auditevent_changelist"):
+    for page in (
+        "admin:index",
+        "admin:auth_user_changelist",
+        "admin:accounts_auditevent_changelist",
+    ):
         assert client.get(reverse(page)).status_code == 200, page
 
 

@@ -16,7 +16,9 @@ false``). Then, for each client count:
    plus missing frames (sequence gaps), out-of-order frames and resyncs;
 4. the web process's CPU (from /proc/<pid>/stat) and RSS (/proc/<pid>/status).
 
-``--quick`` is a short smoke run. See docs/PERFORMANCE.md ("Fan-out").
+``--quick`` is a short smoke run; ``--book`` keeps a ladder and a risk-slide socket
+open beside the clients, so the hub recomputes the whole book on every update
+(``bench.fanout_book``). See docs/PERFORMANCE.md ("Fan-out").
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+from bench import fanout_book
 from bench.stats import cpu_model, fmt, machine_busy_s, percentile, process_cpu_s, table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -213,8 +216,9 @@ def _merge(results: list[ClientResult]) -> ClientResult:
 
 
 class Bench:
-    def __init__(self, run_dir: Path) -> None:
+    def __init__(self, run_dir: Path, *, book: bool = False) -> None:
         self.run_dir = run_dir
+        self.book = book  # the whole book live beside the clients (``bench.fanout_book``)
         self.servers: list[Any] = []
         self.web: subprocess.Popen[bytes] | None = None
         self.port = 0
@@ -263,6 +267,8 @@ class Bench:
         store.hset(
             key(Feed.SPOT_RISK, "meta"), mapping=cast(Any, {"version": "bench|0", "meta": "{}"})
         )
+        if self.book:
+            fanout_book.book_state_seed(expiries={GROUP: 3.832639, fanout_book.EXTRA_EXPIRY: 24.5})
 
     def _web_start(self) -> None:
         from devstack.processes import free_port, wait_for_port
@@ -326,6 +332,8 @@ class Bench:
             for i, (row_id, row) in enumerate(_rows(self.seq).items())
             if (i + self.seq) % (STATE_ROWS // CHANGED_ROWS) == 0
         }
+        if self.book:
+            fanout_book.book_rows_write(changed)
         updates = updates_build(
             feed="spot-risk",
             changes={GROUP: changed},
@@ -407,6 +415,15 @@ def step(bench: Bench, clients: int, seconds: float, rate: float) -> Step:
     out = ctx.Queue()
     share = -(-clients // CLIENT_PROCESSES)
     processes = []
+    watchers = None
+    if bench.book:
+        [watcher_cookie] = bench.sessions(1)
+        watchers = ctx.Process(
+            target=fanout_book.book_watchers,
+            args=(f"ws://127.0.0.1:{bench.port}", origin, watcher_cookie, stop, out),
+            daemon=True,
+        )
+        watchers.start()
     began = time.monotonic()
     for n in range(CLIENT_PROCESSES):
         part = cookies[n * share : (n + 1) * share]
@@ -446,7 +463,12 @@ def step(bench: Bench, clients: int, seconds: float, rate: float) -> Step:
     wall = time.monotonic() - wall_before
     rss = _rss_mib(bench.web.pid)
     stop.set()
-    results = [out.get(timeout=60) for _ in processes]
+    received = [out.get(timeout=60) for _ in range(len(processes) + (watchers is not None))]
+    results = [r for r in received if isinstance(r, ClientResult)]
+    if watchers is not None:  # the watchers put {view: deltas received}
+        book = [r for r in received if isinstance(r, dict)]
+        print(f"    book views live beside them, deltas received: {book}", flush=True)
+        watchers.join(timeout=10)
     for proc in processes:
         proc.join(timeout=10)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -497,6 +519,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="50 clients for 3 s")
     parser.add_argument("--verbose", action="store_true", help="latency of every frame")
     parser.add_argument("--keep", action="store_true", help="keep the run directory")
+    parser.add_argument(
+        "--book", action="store_true", help="a ladder and a slide socket live beside the clients"
+    )
     options = parser.parse_args(argv)
     counts = [50] if options.quick else [int(c) for c in options.clients.split(",")]
     seconds = 3.0 if options.quick else options.seconds
@@ -507,7 +532,7 @@ def main(argv: list[str] | None = None) -> int:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(wanted, hard), hard))
 
     run_dir = Path(tempfile.mkdtemp(prefix="frgm-bench-fanout-"))
-    bench = Bench(run_dir)
+    bench = Bench(run_dir, book=options.book)
     steps: list[Step] = []
     try:
         print(f"starting the stack and a uvicorn web process in {run_dir} ...", flush=True)

@@ -4,6 +4,10 @@ Starts two private Redis servers and moto's server, prepares the database and
 the AWS stand-in, then runs web, worker, the ops scheduler (and simulator) under
 devstack.supervisor: a process that dies is started again, and one that keeps
 dying stops everything with the reason. Ctrl-C stops every process this started.
+
+Variables come from the process environment first, then from ``.env`` (beside
+the Makefile, or ``FRGM_DOTENV``), then the defaults: ``FRGM_PORT=8001 make run``
+wins over a ``FRGM_PORT`` in ``.env``.
 """
 
 from __future__ import annotations
@@ -16,9 +20,12 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from types import FrameType
 from urllib.parse import urlparse
+
+from dotenv import dotenv_values
 
 from devstack.processes import (
     Server,
@@ -35,6 +42,8 @@ ROOT = Path(__file__).resolve().parent.parent
 RUN_DIR = Path(os.environ.get("FRGM_RUN_DIR") or ROOT / ".run")
 # ... and FRGM_PROCFILE, with processes of its own (one that keeps dying).
 PROCFILE = Path(os.environ.get("FRGM_PROCFILE") or ROOT / "Procfile")
+# The developer's own settings for make run (gitignored; .env.example lists them).
+DOTENV = Path(os.environ.get("FRGM_DOTENV") or ROOT / ".env")
 
 # A cap like MemoryDB's, so the memory alarm has something to measure against locally.
 STATE_STORE_MAXMEMORY = "512mb"
@@ -44,6 +53,13 @@ DEFAULTS = {
     "FRGM_MESSAGING_REDIS_URL": "redis://127.0.0.1:16380/0",
     "AWS_ENDPOINT_URL": "http://127.0.0.1:15566",
 }
+
+
+def stack_environment(environ: Mapping[str, str], dotenv: Path) -> dict[str, str]:
+    """``dotenv``'s variables under ``environ``'s: what the user typed on the command
+    line (or exported) is never overridden by the file. Neither: the defaults apply."""
+    from_file = dotenv_values(dotenv, interpolate=False) if dotenv.is_file() else {}
+    return {**{k: v for k, v in from_file.items() if v is not None}, **environ}
 
 
 def _port_of(url: str) -> int:
@@ -92,9 +108,12 @@ def _announce_when_up(port: int, stopped: threading.Event) -> None:
 
 
 def main() -> int:
-    config = {name: os.environ.get(name) or default for name, default in DEFAULTS.items()}
+    base = stack_environment(os.environ, DOTENV)
+    config = {name: base.get(name) or default for name, default in DEFAULTS.items()}
     _check_ports(config)
-    env = {**os.environ, **config, **local_aws_environment(config["AWS_ENDPOINT_URL"])}
+    env = {**base, **config, **local_aws_environment(config["AWS_ENDPOINT_URL"])}
+    # The stand-in's region unless the environment or .env names one.
+    env["AWS_DEFAULT_REGION"] = base.get("AWS_DEFAULT_REGION") or env["AWS_DEFAULT_REGION"]
     # uvicorn and celery live beside this interpreter in .venv/bin.
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     # /readyz shows each process's restart count from here.

@@ -1,7 +1,7 @@
 """How ``/api/`` is served: Django's sync handler on a small thread pool, bounded.
 
-Why: under ASGI, Django runs every sync part of a call (our request-id and
-WhiteNoise middleware, each ``MiddlewareMixin`` hook, the view) through
+Why: under ASGI, Django runs every sync part of a call (our request-id
+middleware, each ``MiddlewareMixin`` hook, the view) through
 ``sync_to_async`` in a thread it creates for that call, about sixteen hops
 between the event loop and that thread per call. For the JSON API, whose
 answers are cached (``ladder.api_cache``), that bookkeeping was most of the

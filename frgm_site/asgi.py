@@ -1,7 +1,8 @@
 """ASGI entry point: HTTP through Django, websockets through Channels.
 
-Websockets accept only same-host origins and carry the Django session. The
-JSON API (``/api/``) goes through Django's sync handler on a bounded thread
+Websockets accept only same-host origins and carry the Django session. Static
+files are answered before Django by ServeStatic (``frgm_site.static_files``).
+The JSON API (``/api/``) goes through Django's sync handler on a bounded thread
 pool (``frgm_site.api_asgi``).
 """
 
@@ -25,18 +26,25 @@ from django.conf import settings  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 
 from frgm_site.api_asgi import ApiServer  # noqa: E402
+from frgm_site.request_id import RequestIdASGI  # noqa: E402
 from frgm_site.routing import websocket_urlpatterns  # noqa: E402
+from frgm_site.static_files import StaticFilesASGI  # noqa: E402
 from ladder.api_cache import api_cache_hub_attach  # noqa: E402
 from ladder.hub import live_hub_lifespan  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": ApiServer(
-            django_asgi_app,
-            wsgi=get_wsgi_application(),
-            max_in_flight=settings.FRGM_API_MAX_IN_FLIGHT,
-            threads=settings.FRGM_API_THREADS,
-            startup=api_cache_hub_attach,
+        # The request id first: uvicorn's access line and every answer carry it.
+        "http": RequestIdASGI(
+            StaticFilesASGI(
+                ApiServer(
+                    django_asgi_app,
+                    wsgi=get_wsgi_application(),
+                    max_in_flight=settings.FRGM_API_MAX_IN_FLIGHT,
+                    threads=settings.FRGM_API_THREADS,
+                    startup=api_cache_hub_attach,
+                )
+            )
         ),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))

@@ -1,9 +1,14 @@
-"""Production refuses unsafe settings: system checks with stable ids and hints.
+"""Settings problems as system checks with stable ids and hints.
 
-Each check reports every problem at once (``manage.py check --deploy`` lists
-them). Django runs them before runserver, migrate and our own commands;
-``settings_refuse_unsafe`` runs them where Django does not (uvicorn's ASGI
-app, the Celery worker), so a production process with one of these errors
+- frgm.E001-E003: a value settings could not use, in any mode (a required one
+  missing, a malformed one, an unreadable ``NAME_FILE``): settings record them
+  (``frgm_site.env.EnvReader``) and import anyway, with safe fallbacks.
+- frgm.E101-E104: production settings that are unsafe though well formed.
+
+Each check reports every problem at once (``manage.py check`` and
+``check --deploy`` list them). Django runs them before runserver, migrate and
+our own commands; ``settings_refuse_unsafe`` runs them where Django does not
+(uvicorn's ASGI app, the Celery worker), so a process with one of these errors
 never starts.
 """
 
@@ -85,6 +90,15 @@ def _redis_problems(*, urls: dict[str, str]) -> list[Error]:
     ]
 
 
+@register()
+def settings_values_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Every environment value settings could not use, each with its id and a hint."""
+    return [
+        Error(problem.message, hint=problem.hint, id=problem.check_id)
+        for problem in settings.FRGM_CONFIG_PROBLEMS
+    ]
+
+
 @register(Tags.security)
 def production_settings_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Every unsafe production setting, each once with its id and a hint."""
@@ -99,10 +113,11 @@ def production_settings_check(app_configs: Any = None, **kwargs: Any) -> list[Ch
 
 
 def settings_refuse_unsafe() -> None:
-    """Raise SystemCheckError listing every error when production settings are unsafe.
+    """Raise SystemCheckError listing every error when settings are unusable or unsafe.
 
     For the entry points Django's own check run does not cover (ASGI, Celery)."""
-    errors = [m for m in production_settings_check() if m.is_serious()]
+    messages = settings_values_check() + production_settings_check()
+    errors = [m for m in messages if m.is_serious()]
     if errors:
         lines = "\n".join(f"{m}" for m in errors)
-        raise SystemCheckError(f"unsafe production settings, refusing to start:\n{lines}")
+        raise SystemCheckError(f"unusable or unsafe settings, refusing to start:\n{lines}")

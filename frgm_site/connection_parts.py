@@ -8,9 +8,12 @@ so each URL setting may instead come as ``<PREFIX>_HOST``, ``_PORT``, ``_USER``,
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
-from frgm_site.env import env_int, env_str
+import dj_database_url
+
+from frgm_site.env import MalformedValue, env_int, env_str
 
 
 def url_from_parts(prefix: str, *, scheme: str, default_port: int) -> str | None:
@@ -25,3 +28,16 @@ def url_from_parts(prefix: str, *, scheme: str, default_port: int) -> str | None
     auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
     name = quote(env_str(f"{prefix}_NAME", ""), safe="")
     return f"{scheme}://{auth}{host}:{port}/{name}"
+
+
+def database_config(url: str, *, conn_max_age: int) -> dict[str, Any]:
+    """Django's ``DATABASES`` entry for ``url``; the URL (it holds the password) is
+    never part of the error."""
+    try:
+        return dict(dj_database_url.parse(url, conn_max_age=conn_max_age))
+    except ValueError:
+        scheme = url.partition("://")[0] if "://" in url else "(none)"
+        raise MalformedValue(
+            f"DATABASE_URL is not a database URL Django can use (scheme {scheme!r}): "
+            "postgres://user:password@host:5432/name or sqlite:///path"
+        ) from None

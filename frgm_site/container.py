@@ -7,22 +7,35 @@ by ``FRGM_PROCESS`` (the image's HEALTHCHECK; each ECS task definition sets
 the variable and may repeat the check as its container health check).
 
 Nothing here imports Django: the web command must not pay for settings twice,
-and a health check must stay cheap.
+and a health check must stay cheap. The web command writes the app's logging
+configuration for uvicorn first (``frgm_site.logging_config``): its access and
+error lines are then JSON in production, like the app's.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+import tempfile
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from frgm_site.logging_config import (
+    LOG_FORMATS,
+    LOG_LEVELS,
+    default_log_format,
+    logging_config,
+)
 
 PROCESSES = ("web", "worker", "scheduler", "migrate")
 WEB_PORT = "8000"
 
 
 def command_for(process: str, *, environ: dict[str, str] | None = None) -> list[str]:
-    """The argv the container runs for ``process``."""
+    """The argv the container runs for ``process`` (for web, with the logging
+    configuration it names written)."""
     env = os.environ if environ is None else environ
     python = sys.executable
     if process == "web":
@@ -31,7 +44,8 @@ def command_for(process: str, *, environ: dict[str, str] | None = None) -> list[
             "--host", "0.0.0.0",  # noqa: S104 - the container's port, behind the ALB
             "--port", env.get("FRGM_PORT", WEB_PORT),
             "--ws", "websockets-sansio", "--ws-per-message-deflate", "false",
-            "--timeout-graceful-shutdown", "10", "--no-access-log",
+            "--timeout-graceful-shutdown", "10",
+            "--log-config", str(uvicorn_log_config_write(env)),
             # X-Forwarded-For is believed only from the ALB's subnets (required in
             # prod): REMOTE_ADDR is then the client the ALB saw.
             "--proxy-headers", "--forwarded-allow-ips", env.get("FRGM_TRUSTED_PROXIES", ""),
@@ -47,6 +61,28 @@ def command_for(process: str, *, environ: dict[str, str] | None = None) -> list[
     if process == "migrate":
         return [python, "manage.py", "migrate", "--noinput"]
     raise SystemExit(f"unknown process {process!r}: one of {', '.join(PROCESSES)}")
+
+
+def uvicorn_log_config_path() -> Path:
+    """Per process (the pid survives the exec): web commands side by side, as in
+    the tests, never read each other's."""
+    return Path(tempfile.gettempdir()) / f"frgm-uvicorn-logging-{os.getpid()}.json"
+
+
+def uvicorn_log_config_write(environ: Mapping[str, str]) -> Path:
+    """The app's logging configuration, for uvicorn, from the variables settings
+    read. A bad value falls back to the default here: settings reports it."""
+    production = environ.get("FRGM_ENV", "local") == "prod"
+    log_format = environ.get("FRGM_LOG_FORMAT") or default_log_format(production=production)
+    if log_format not in LOG_FORMATS:
+        log_format = default_log_format(production=production)
+    level = environ.get("FRGM_LOG_LEVEL") or "INFO"
+    if level not in LOG_LEVELS:
+        level = "INFO"
+    path = uvicorn_log_config_path()
+    config = logging_config(log_format=log_format, level=level, emf=False)
+    path.write_text(json.dumps(config))
+    return path
 
 
 def health_command_for(process: str) -> list[str] | None:

@@ -6,46 +6,49 @@ defaults) or ``prod`` (AWS: no secret defaults, HTTPS behind the ALB).
 
 from __future__ import annotations
 
+import secrets
 import ssl
 import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-import dj_database_url
-
 from frgm_site.channel_layers import channel_layers_config
-from frgm_site.connection_parts import url_from_parts
-from frgm_site.env import (
-    ConfigError,
-    env_bool,
-    env_float,
-    env_int,
-    env_list,
-    env_networks,
-    env_secret,
-    env_str,
-)
+from frgm_site.connection_parts import database_config, url_from_parts
+from frgm_site.env import EnvReader, MissingValue
+from frgm_site.logging_config import LOG_FORMATS, LOG_LEVELS, default_log_format, logging_config
+
+# A bad or missing value never stops this import: each becomes a problem that
+# frgm_site.checks reports (manage.py check; every entry point refuses to start
+# with one), all at once, while a safe fallback stands in.
+_env = EnvReader()
+env_bool, env_float, env_int, env_list = _env.env_bool, _env.env_float, _env.env_int, _env.env_list
+env_networks, env_secret, env_str = _env.env_networks, _env.env_secret, _env.env_str
+env_choice, env_url = _env.env_choice, _env.env_url
+REDIS_SCHEMES = ("redis", "rediss")
+# Stands in for a missing connection URL in production: TLS (no second, misleading
+# frgm.E104) and a host that never resolves (.invalid).
+UNSET_REDIS_URL = "rediss://unset.invalid:6379/0"
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 RUN_DIR = BASE_DIR / ".run"
 RUN_DIR.mkdir(exist_ok=True)  # the local SQLite file and private servers live here
 
-FRGM_ENV = env_str("FRGM_ENV", "local")
-if FRGM_ENV not in {"local", "prod"}:
-    raise ConfigError(f"FRGM_ENV={FRGM_ENV!r}: use 'local' or 'prod'")
+# A mistyped mode is taken as prod, the strict one: its missing secrets are reported too.
+FRGM_ENV = env_choice("FRGM_ENV", "local", ("local", "prod"), fallback="prod")
 PRODUCTION = FRGM_ENV == "prod"
 
 SECRET_KEY = env_secret(
     "DJANGO_SECRET_KEY",
     local_default="local-only-insecure-key-0f3c9a1e7b5d4c2a8e6f0b9d7c5a3e1f-never-in-prod",
     production=PRODUCTION,
+    fallback=secrets.token_urlsafe(50),  # a key nobody knows
 )
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
 )
-if PRODUCTION and not ALLOWED_HOSTS:
-    raise ConfigError("DJANGO_ALLOWED_HOSTS is not set: name the portal's host name(s)")
+if PRODUCTION and not ALLOWED_HOSTS:  # meanwhile no host is served
+    _env.problem(MissingValue("DJANGO_ALLOWED_HOSTS is not set: name the portal's host names"))
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -54,7 +57,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "whitenoise.runserver_nostatic",
+    # ServeStatic's checks of its settings; it serves from frgm_site.static_files.
+    "servestatic",
     "django.contrib.staticfiles",
     "channels",
     "axes",
@@ -72,7 +76,6 @@ MIDDLEWARE = [
     # escaping a view is a 503, never a 500.
     "frgm_site.errors.ErrorResponsesMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -114,21 +117,27 @@ TEMPLATES = [
 # as parts: DATABASE_HOST/_PORT/_NAME/_USER/_PASSWORD, FRGM_STATE_REDIS_HOST/_PORT/
 # _USER/_PASSWORD, FRGM_MESSAGING_REDIS_HOST/_PORT/_PASSWORD. The parts win over the
 # URL when _HOST is set; both Redis roles are then TLS (rediss://), as AWS serves them.
-_DATABASE_FROM_PARTS = url_from_parts("DATABASE", scheme="postgres", default_port=5432)
-_STATE_REDIS_FROM_PARTS = url_from_parts("FRGM_STATE_REDIS", scheme="rediss", default_port=6379)
-_MESSAGING_REDIS_FROM_PARTS = url_from_parts(
-    "FRGM_MESSAGING_REDIS", scheme="rediss", default_port=6379
+_DATABASE_FROM_PARTS = _env.read(
+    lambda: url_from_parts("DATABASE", scheme="postgres", default_port=5432), None
+)
+_STATE_REDIS_FROM_PARTS = _env.read(
+    lambda: url_from_parts("FRGM_STATE_REDIS", scheme="rediss", default_port=6379), None
+)
+_MESSAGING_REDIS_FROM_PARTS = _env.read(
+    lambda: url_from_parts("FRGM_MESSAGING_REDIS", scheme="rediss", default_port=6379), None
 )
 
+_DATABASE_URL = _DATABASE_FROM_PARTS or env_secret(
+    "DATABASE_URL",
+    local_default=f"sqlite:///{RUN_DIR / 'db.sqlite3'}",
+    production=PRODUCTION,
+    fallback="sqlite://:memory:",
+)
+_DATABASE_CONN_MAX_AGE = env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0)
 DATABASES = {
-    "default": dj_database_url.parse(
-        _DATABASE_FROM_PARTS
-        or env_secret(
-            "DATABASE_URL",
-            local_default=f"sqlite:///{RUN_DIR / 'db.sqlite3'}",
-            production=PRODUCTION,
-        ),
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+    "default": _env.read(
+        lambda: database_config(_DATABASE_URL, conn_max_age=_DATABASE_CONN_MAX_AGE),
+        database_config("sqlite://:memory:", conn_max_age=0),
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -189,7 +198,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "servestatic.storage.CompressedManifestStaticFilesStorage"
             if PRODUCTION
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
@@ -199,24 +208,35 @@ STORAGES = {
 # --- Redis: two roles (see docs/ and DESIGN.md "Storage layout") ------------
 # State store: MemoryDB in AWS, a one-node cluster locally; always reached
 # through redis-py's cluster client so the local path is the AWS path.
-FRGM_STATE_REDIS_URL = _STATE_REDIS_FROM_PARTS or env_secret(
-    "FRGM_STATE_REDIS_URL", local_default="redis://127.0.0.1:16379/0", production=PRODUCTION
+FRGM_STATE_REDIS_URL = _STATE_REDIS_FROM_PARTS or env_url(
+    "FRGM_STATE_REDIS_URL",
+    None if PRODUCTION else "redis://127.0.0.1:16379/0",
+    schemes=REDIS_SCHEMES,
+    fallback=UNSET_REDIS_URL,
 )
 # Messaging: channel layer and Celery broker; nothing here must survive a restart.
-FRGM_MESSAGING_REDIS_URL = _MESSAGING_REDIS_FROM_PARTS or env_secret(
-    "FRGM_MESSAGING_REDIS_URL", local_default="redis://127.0.0.1:16380/0", production=PRODUCTION
+FRGM_MESSAGING_REDIS_URL = _MESSAGING_REDIS_FROM_PARTS or env_url(
+    "FRGM_MESSAGING_REDIS_URL",
+    None if PRODUCTION else "redis://127.0.0.1:16380/0",
+    schemes=REDIS_SCHEMES,
+    fallback=UNSET_REDIS_URL,
 )
 FRGM_REDIS_TIMEOUT_S = env_float("FRGM_REDIS_TIMEOUT_S", 2.0)
 # The state store client's connections per node, and how long a call waits for a free
 # one before the store counts as unavailable (a bounded pool, not an instant failure).
-FRGM_STATE_REDIS_MAX_CONNECTIONS = env_int("FRGM_STATE_REDIS_MAX_CONNECTIONS", 64)
+FRGM_STATE_REDIS_MAX_CONNECTIONS = env_int("FRGM_STATE_REDIS_MAX_CONNECTIONS", 64, minimum=1)
 FRGM_STATE_REDIS_POOL_WAIT_S = env_float("FRGM_STATE_REDIS_POOL_WAIT_S", 1.0)
 
 CHANNEL_LAYERS = channel_layers_config(FRGM_MESSAGING_REDIS_URL)
 
 # --- AWS (moto's server stands in locally) --------------------------------
 # boto3's standard variable, so one code path talks to the stand-in and to AWS.
-AWS_ENDPOINT_URL = env_str("AWS_ENDPOINT_URL", "" if PRODUCTION else "http://127.0.0.1:15566")
+AWS_ENDPOINT_URL = env_url(
+    "AWS_ENDPOINT_URL",
+    "" if PRODUCTION else "http://127.0.0.1:15566",
+    schemes=("http", "https"),
+    fallback="",
+)
 AWS_REGION = env_str("AWS_REGION", env_str("AWS_DEFAULT_REGION", "us-east-1"))
 # Locally the stand-in accepts any key; in AWS the task role provides credentials.
 AWS_LOCAL_CREDENTIALS = not PRODUCTION and env_bool("FRGM_AWS_LOCAL_CREDENTIALS", True)
@@ -233,7 +253,9 @@ FRGM_HISTORY_TABLE = env_str("FRGM_HISTORY_TABLE", "frgm-history")
 FRGM_HISTORY_RETENTION_DAYS = env_int("FRGM_HISTORY_RETENTION_DAYS", 35)
 
 # --- Celery ----------------------------------------------------------------
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", FRGM_MESSAGING_REDIS_URL)
+CELERY_BROKER_URL = env_url(
+    "CELERY_BROKER_URL", FRGM_MESSAGING_REDIS_URL, schemes=REDIS_SCHEMES, fallback=UNSET_REDIS_URL
+)
 # Over TLS (AWS), verify the server: given no options kombu would accept any certificate.
 CELERY_BROKER_USE_SSL = (
     {"ssl_cert_reqs": ssl.CERT_REQUIRED} if CELERY_BROKER_URL.startswith("rediss://") else None
@@ -269,62 +291,28 @@ if PRODUCTION:
 SILENCED_SYSTEM_CHECKS = [] if not PRODUCTION or SECURE_HSTS_PRELOAD else ["security.W021"]
 
 # --- Logging -------------------------------------------------------------------
-FRGM_LOG_FORMAT = env_str("FRGM_LOG_FORMAT", "json" if PRODUCTION else "text")
-FRGM_LOG_LEVEL = env_str("FRGM_LOG_LEVEL", "INFO")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "frgm_site.request_id.RequestIdFilter"}},
-    "formatters": {
-        "bare": {"format": "%(message)s"},
-        "text": {
-            "format": "%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] %(message)s",
-        },
-        "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-        },
-    },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": FRGM_LOG_FORMAT,
-            "filters": ["request_id"],
-        },
-        # EMF documents must be whole JSON lines for CloudWatch to read them.
-        "emf": {
-            "class": "logging.StreamHandler",
-            "formatter": "bare",
-            "stream": "ext://sys.stdout",
-        },
-    },
-    "root": {"handlers": ["console"], "level": FRGM_LOG_LEVEL},
-    "loggers": {
-        "botocore": {"level": "WARNING"},
-        "urllib3": {"level": "WARNING"},
-        "axes": {"level": "WARNING"},  # its start-up banner would open every command
-        "frgm.emf": {
-            "handlers": ["emf"],
-            # EMF lines feed CloudWatch in AWS; locally they only crowd the terminal.
-            "level": "INFO" if env_bool("FRGM_EMF", PRODUCTION) else "WARNING",
-            "propagate": False,
-        },
-    },
-}
-if FRGM_LOG_FORMAT not in {"text", "json"}:
-    raise ConfigError(f"FRGM_LOG_FORMAT={FRGM_LOG_FORMAT!r}: use 'text' or 'json'")
+_DEFAULT_LOG_FORMAT = default_log_format(production=PRODUCTION)
+FRGM_LOG_FORMAT = env_choice(
+    "FRGM_LOG_FORMAT", _DEFAULT_LOG_FORMAT, LOG_FORMATS, fallback=_DEFAULT_LOG_FORMAT
+)
+FRGM_LOG_LEVEL = env_choice("FRGM_LOG_LEVEL", "INFO", LOG_LEVELS, fallback="INFO")
+# uvicorn's access and error lines included (frgm_site/logging_config.py).
+LOGGING = logging_config(
+    log_format=FRGM_LOG_FORMAT, level=FRGM_LOG_LEVEL, emf=env_bool("FRGM_EMF", PRODUCTION)
+)
 
 # Password for the local persona users (create_role_users); generated when empty.
 FRGM_ROLE_PASSWORD = env_str("FRGM_ROLE_PASSWORD", "")
 
-# Locally, whitenoise serves straight from the apps' static folders; in
-# production from the collectstatic output baked into the image.
-WHITENOISE_USE_FINDERS = not PRODUCTION
+# Static files are served at the ASGI layer (frgm_site/static_files.py). Locally
+# ServeStatic serves straight from the finders (the apps' static folders); in
+# production from the collectstatic output baked into the image, through its
+# manifest: hashed names are cached for a year, with gzip variants.
+SERVESTATIC_USE_FINDERS = not PRODUCTION
 
 # --- Notification consumer (runs inside the Celery worker) ------------------------
 FRGM_CONSUME_NOTIFICATIONS = env_bool("FRGM_CONSUME_NOTIFICATIONS", True)
-FRGM_CONSUMER_IN_FLIGHT = env_int("FRGM_CONSUMER_IN_FLIGHT", 4)
+FRGM_CONSUMER_IN_FLIGHT = env_int("FRGM_CONSUMER_IN_FLIGHT", 4, minimum=1)
 FRGM_CONSUMER_WAIT_S = env_int("FRGM_CONSUMER_WAIT_S", 20)
 # Short, so a crashed worker's message is redelivered well within the 15 s
 # recovery target; the consumer extends it while a file is in flight.
@@ -342,16 +330,25 @@ FRGM_LIVENESS_STALE_S = env_float("FRGM_LIVENESS_STALE_S", 60.0)
 
 # --- Ops --------------------------------------------------------------------------
 # Slack incoming webhook for alarm changes; a secret: environment only, never stored.
-FRGM_SLACK_WEBHOOK_URL = env_str("FRGM_SLACK_WEBHOOK_URL", "")
+FRGM_SLACK_WEBHOOK_URL = env_url("FRGM_SLACK_WEBHOOK_URL", "", schemes=("https",), fallback="")
 # Where people reach the portal, for links in notifications; locally the port
 # make run serves on (FRGM_PORT), so a stack on another port links to itself.
-FRGM_PUBLIC_URL = env_str("FRGM_PUBLIC_URL", f"http://127.0.0.1:{env_int('FRGM_PORT', 8000)}")
+FRGM_PUBLIC_URL = env_url(
+    "FRGM_PUBLIC_URL",
+    f"http://127.0.0.1:{env_int('FRGM_PORT', 8000, minimum=1)}",
+    schemes=("http", "https"),
+    fallback="http://127.0.0.1:8000",
+)
 # "local": the ops scheduler (manage.py ops_scheduler, its own process) evaluates
 # ops.alarms on local metrics; "cloudwatch": CloudWatch evaluates them and the
 # scheduler mirrors their states into the portal.
-FRGM_ALARM_SOURCE = env_str("FRGM_ALARM_SOURCE", "cloudwatch" if PRODUCTION else "local")
-if FRGM_ALARM_SOURCE not in {"local", "cloudwatch"}:
-    raise ConfigError(f"FRGM_ALARM_SOURCE={FRGM_ALARM_SOURCE!r}: use 'local' or 'cloudwatch'")
+_DEFAULT_ALARM_SOURCE = "cloudwatch" if PRODUCTION else "local"
+FRGM_ALARM_SOURCE = env_choice(
+    "FRGM_ALARM_SOURCE",
+    _DEFAULT_ALARM_SOURCE,
+    ("local", "cloudwatch"),
+    fallback=_DEFAULT_ALARM_SOURCE,
+)
 FRGM_ALARM_EVALUATE_EVERY_S = env_float("FRGM_ALARM_EVALUATE_EVERY_S", 15.0)
 # CloudWatch alarm names are "<prefix><alarm id>"; the CDK app gives each environment
 # its own (frgm-dev-, frgm-prod-: they may share an account) and sets it on the
@@ -367,7 +364,7 @@ FRGM_LIVE_BATCH_WAIT_S = env_float("FRGM_LIVE_BATCH_WAIT_S", 1.0)
 # The ops schedule's external dead-man's switch (ops.heartbeat): a healthchecks.io-style
 # ping URL the scheduler GETs after each good run; a secret (anyone holding it can
 # report "alive"): environment only, never logged or shown. Empty: the EMF beat only.
-FRGM_HEARTBEAT_URL = env_str("FRGM_HEARTBEAT_URL", "")
+FRGM_HEARTBEAT_URL = env_url("FRGM_HEARTBEAT_URL", "", schemes=("http", "https"), fallback="")
 FRGM_HEARTBEAT_TIMEOUT_S = env_float("FRGM_HEARTBEAT_TIMEOUT_S", 5.0)
 
 # --- make run supervision -------------------------------------------------------
@@ -405,8 +402,13 @@ CONTENT_SECURITY_POLICY = {
 
 # --- JSON API load (frgm_site.api_asgi, ladder.api_cache, accounts.api_auth) -------
 # /api/ calls served at once by one web process; more get 503 + Retry-After at once.
-FRGM_API_MAX_IN_FLIGHT = env_int("FRGM_API_MAX_IN_FLIGHT", 64)
-FRGM_API_THREADS = env_int("FRGM_API_THREADS", 8)  # threads running /api/ calls
+FRGM_API_MAX_IN_FLIGHT = env_int("FRGM_API_MAX_IN_FLIGHT", 64, minimum=1)
+FRGM_API_THREADS = env_int("FRGM_API_THREADS", 8, minimum=1)  # threads running /api/ calls
 # How long a web process trusts a bearer token it has looked up (revoking it in
 # another process, deactivating its user or changing roles take this long there).
 FRGM_API_TOKEN_CACHE_S = env_float("FRGM_API_TOKEN_CACHE_S", 5.0)
+
+# --- Problems with the values above -------------------------------------------------
+# Each reported once by frgm_site.checks (frgm.E001-E003) with a hint. Last, so
+# every read above is in it.
+FRGM_CONFIG_PROBLEMS = _env.problems

@@ -18,8 +18,11 @@ import re
 from typing import Any
 from urllib.parse import parse_qs
 
+from django.http import HttpRequest, QueryDict
+
 from accounts.consumers import RoleGatedConsumer
 from accounts.roles import Role
+from ladder.api import slide_query
 from ladder.frames import CLOSE_BAD_REQUEST, ErrorFrame
 from ladder.hub import (
     DEFAULT_TICKS,
@@ -30,6 +33,7 @@ from ladder.hub import (
     encode,
     ladder_view_key,
     live_hub,
+    slide_view_key,
 )
 
 log = logging.getLogger(__name__)
@@ -134,6 +138,47 @@ class LadderConsumer(LiveViewConsumer):
         if not 1 <= ticks <= MAX_TICKS:
             raise ValueError(f"ticks: between 1 and {MAX_TICKS}")
         return ladder_view_key(instrument_id=instrument, ticks=ticks)
+
+
+class SlideConsumer(LiveViewConsumer):
+    """``/ws/slide/?moves=&step=&vol_shifts=&days=&by_expiry=&instrument=``: the risk
+    slide of one parameter set (checked as ``/api/slide/`` checks them).
+
+    Besides ``snapshot`` and ``pong`` it reads ``{"type": "subscribe", "query":
+    "<the same query string>"}``: the socket leaves its view for the new parameters'
+    view (a snapshot follows); a bad query is answered with an error and changes
+    nothing.
+    """
+
+    def view_key(self) -> str:
+        return _slide_key(self.scope.get("query_string", b"").decode("latin-1"))
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        content: Any = None
+        if text_data and "subscribe" in text_data:  # pongs (most frames) parsed once only
+            with contextlib.suppress(ValueError):
+                content = json.loads(text_data)
+        if not (isinstance(content, dict) and content.get("type") == "subscribe"):
+            await super().receive(text_data=text_data, bytes_data=bytes_data)
+            return
+        if self.subscriber is None or self.hub is None:
+            return
+        self.subscriber.seen()
+        try:
+            key = _slide_key(str(content.get("query") or ""))
+        except ValueError as exc:
+            await self._error("bad-request", str(exc))
+            return
+        if key != self.subscriber.view:
+            self.hub.unsubscribe(self.subscriber)
+            await self.hub.subscribe(key, self.subscriber)
+
+
+def _slide_key(query_string: str) -> str:
+    """The slide view of a query string; ``ValueError`` (``BadParameter``) names a bad one."""
+    request = HttpRequest()
+    request.GET = QueryDict(query_string)
+    return slide_view_key(**slide_query(request))
 
 
 class SpotRiskConsumer(LiveViewConsumer):

@@ -20,7 +20,10 @@ Server → browser:
 - ``error``: something the browser should show or log (``code`` is stable).
 
 Browser → server: ``{"type": "snapshot"}`` (a fresh snapshot, after a gap,
-a resync or a reconnect) and ``{"type": "pong"}``.
+a resync or a reconnect) and ``{"type": "pong"}``; on the slide only,
+``{"type": "subscribe", "query": "<the socket's query string>"}`` (other
+parameters: the socket moves to their view and gets its snapshot; a bad query
+gets a ``bad-request`` error and changes nothing).
 
 View data. A cell is ``[text, value, css]``: the text exactly as the page
 renders it (``ladder.views``' formatting: 32nds, money, "—"), the exact value
@@ -57,6 +60,14 @@ value]`` when only the tone is implied; else all three.
   ``message`` are plain); delta ``data = {"header": {changed fields},
   "rows": {price: {col: cell} | null}, "added": [price]}`` plus ``order``
   when the row set moved (spot moved the centre).
+- ``slide:<parameters>`` (one view per distinct parameter set of ``/ws/slide/``,
+  ``ladder.hub.slide_view``): as the ladder's, rows keyed by their move in
+  ticks (``data-move``), cells ``move_32nds``, ``price``, ``delta``,
+  ``pnl:<i>`` (book P&L at vol shift i) and with the breakdown
+  ``x:<expiry>:<i>``; header fields plain: ``spot``, ``spot_source``,
+  ``centre``, ``days``, ``as_of``, ``instrument_label``, ``message``,
+  ``shifts`` (labels), ``expiries``, ``not_priced`` (``{"text", "keys"}``).
+  docs/BOOK.md shows a frame.
 """
 
 from __future__ import annotations
@@ -130,6 +141,13 @@ class SnapshotRequest(TypedDict):
     type: Literal["snapshot"]
 
 
+class SubscribeRequest(TypedDict):
+    """Browser → server (the slide): new parameters for this socket's view."""
+
+    type: Literal["subscribe"]
+    query: str  # as the socket's own query string: moves=16&step=4&...
+
+
 class ErrorFrame(TypedDict):
     type: Literal["error"]
     code: str  # bad-request | no-data | unavailable
@@ -137,7 +155,7 @@ class ErrorFrame(TypedDict):
 
 
 ServerFrame = SnapshotFrame | DeltaFrame | ResyncFrame | HealthFrame | PingFrame | ErrorFrame
-ClientFrame = PongFrame | SnapshotRequest
+ClientFrame = PongFrame | SnapshotRequest | SubscribeRequest
 
 # Close codes (application range), alongside accounts.consumers' 4401/4403.
 CLOSE_IDLE = 4408  # no pong (or anything) from the browser for too long

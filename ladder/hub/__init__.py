@@ -8,8 +8,11 @@ process writing one pre-serialised frame to every local socket reached ~0.2 s
 - the hub joins the feeds' all-updates groups (``feed.<feed>``) with ONE
   channel for the whole process and reads ``FeedUpdate`` messages
   (``process_hub``);
-- it keeps the state of each live view (``spot-risk``, ``ladder:<instrument>``)
-  in memory (``view``, ``spot_risk_view``, ``ladder_view``), coalesces updates
+- it keeps the state of each live view (``spot-risk``, ``ladder:<instrument>``,
+  ``slide:<parameters>``) in memory (``view``, ``spot_risk_view``, ``ladder_view``,
+  ``slide_view``: one per distinct parameter set, computed once per update for
+  all of its sockets; a recompute lets the frames already queued for sockets
+  go out first, ``LadderView.writes_done``), coalesces updates
   per view (a short settle, a file's last part and a spot-risk chunk batch's
   last chunk, then at most one frame per ``FRGM_LIVE_INTERVAL_S``:
   ``coalescing``), numbers the view's frames (``seq``) and serialises each
@@ -55,6 +58,7 @@ from ladder.hub.keys import (
     DEFAULT_TICKS,
     LADDER_PREFIX,
     MAX_TICKS,
+    SLIDE_PREFIX,
     SPOT_RISK_VIEW,
     ladder_view_key,
 )
@@ -65,6 +69,7 @@ from ladder.hub.ladder_view import (
     ladder_compute_default,
 )
 from ladder.hub.process_hub import LiveHub
+from ladder.hub.slide_view import SlideCompute, SlideRoom, slide_view_key, slide_view_query
 from ladder.hub.spot_risk_view import SpotRiskView
 from ladder.hub.subscriber import Subscriber
 from ladder.hub.view import View
@@ -76,6 +81,7 @@ __all__ = [
     "LADDER_FEEDS",
     "LADDER_PREFIX",
     "MAX_TICKS",
+    "SLIDE_PREFIX",
     "SPOT_RISK_VIEW",
     "SUBSCRIBED_FEEDS",
     "Cell",
@@ -85,6 +91,8 @@ __all__ = [
     "LadderView",
     "LiveHub",
     "PackedCells",
+    "SlideCompute",
+    "SlideRoom",
     "SpotRiskView",
     "Subscriber",
     "View",
@@ -97,6 +105,8 @@ __all__ = [
     "live_setting",
     "packed_cells",
     "packed_row",
+    "slide_view_key",
+    "slide_view_query",
     "spot_risk_cells",
     "spot_risk_columns",
     "spot_risk_totals",

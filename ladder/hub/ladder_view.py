@@ -13,6 +13,8 @@ from ladder.hub.config import LADDER_FEEDS
 from ladder.hub.view import View
 
 LadderCompute = Callable[..., tuple[dict[str, Any], dict[str, Cells]]]
+# How long a recompute waits at most for the sockets' pending writes (``writes_pending``).
+WRITES_WAIT_S = 0.15
 
 
 class LadderUnavailable(RuntimeError):
@@ -63,11 +65,20 @@ class LadderView(View):
 
     shown_feeds = LADDER_FEEDS | {Feed.SPOT_RISK, Feed.VTEXP}
 
-    def __init__(self, key: str, *, instrument_id: str | None, ticks: int, compute: LadderCompute):
+    def __init__(
+        self,
+        key: str,
+        *,
+        instrument_id: str | None,
+        ticks: int,
+        compute: LadderCompute,
+        writes_pending: Callable[[], bool] | None = None,
+    ):
         super().__init__(key)
         self.instrument_id = instrument_id
         self.ticks = ticks
         self.compute = compute
+        self.writes_pending = writes_pending
         self.header: dict[str, Any] | None = None
         self.rows: dict[str, Cells] | None = None
 
@@ -84,9 +95,25 @@ class LadderView(View):
         return False
 
     async def _compute(self) -> tuple[dict[str, Any], dict[str, Cells]]:
+        await self.writes_done()
         return await asyncio.to_thread(
             self.compute, instrument_id=self.instrument_id, ticks=self.ticks
         )
+
+    async def writes_done(self) -> None:
+        """Let the frames queued for sockets go out first (``WRITES_WAIT_S`` at most).
+
+        A recompute runs in a thread but holds the GIL for most of its ~20-30 ms
+        (Redis replies, JSON, formatting): begun while the event loop writes one
+        spot-risk frame to 1,000 sockets, it stretches that fan-out by as much. The
+        same file usually triggers both, so the recompute waits for the writes.
+        """
+        if self.writes_pending is None:
+            return
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + WRITES_WAIT_S
+        while self.writes_pending() and loop.time() < give_up:
+            await asyncio.sleep(0.005)
 
     async def snapshot_data(self) -> dict[str, Any] | None:
         if self.rows is None:

@@ -17,8 +17,15 @@ from ladder.frames import FeedStamp
 from ladder.hub.coalescing import flush_delay, view_delta_send, view_settle
 from ladder.hub.config import GROUPS_REFRESH_S, HUB_GROUPS, live_setting
 from ladder.hub.control_frames import health_send, heartbeat_send
-from ladder.hub.keys import DEFAULT_INSTRUMENT, DEFAULT_TICKS, LADDER_PREFIX, SPOT_RISK_VIEW
+from ladder.hub.keys import (
+    DEFAULT_INSTRUMENT,
+    DEFAULT_TICKS,
+    LADDER_PREFIX,
+    SLIDE_PREFIX,
+    SPOT_RISK_VIEW,
+)
 from ladder.hub.ladder_view import LadderCompute, LadderView, ladder_compute_default
+from ladder.hub.slide_view import SlideCompute, SlideRoom, slide_compute_default
 from ladder.hub.snapshots import snapshot_queue
 from ladder.hub.spot_risk_view import SpotRiskView
 from ladder.hub.state_reads import feed_stamps
@@ -34,11 +41,17 @@ LEAVE_GROUPS_S = 3.0  # a stopping web process waits this long at most to leave 
 class LiveHub:
     """One per event loop (one per web process in production)."""
 
-    def __init__(self, *, ladder_compute: LadderCompute | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        ladder_compute: LadderCompute | None = None,
+        slide_compute: SlideCompute | None = None,
+    ) -> None:
         self.loop = asyncio.get_running_loop()
         self.views: dict[str, View] = {}
         self.feeds: dict[str, FeedStamp] = {}
         self.ladder_compute: LadderCompute = ladder_compute or ladder_compute_default
+        self.slide_compute: SlideCompute = slide_compute or slide_compute_default
         self.channel: str | None = None
         self.frames_sent = 0
         self._group_seq: dict[tuple[str, str], int] = {}
@@ -128,6 +141,14 @@ class LiveHub:
             if view.flush_task is not None:
                 view.flush_task.cancel()
 
+    def writes_pending(self) -> bool:
+        """Some socket still has frames queued (the recomputes wait for them to go out)."""
+        return any(
+            not subscriber.queue.empty()
+            for view in self.views.values()
+            for subscriber in view.subscribers
+        )
+
     def subscriber_count(self) -> int:
         return sum(len(view.subscribers) for view in self.views.values())
 
@@ -141,7 +162,10 @@ class LiveHub:
                 instrument_id=None if instrument == DEFAULT_INSTRUMENT else instrument,
                 ticks=int(ticks) if ticks else DEFAULT_TICKS,
                 compute=self.ladder_compute,
+                writes_pending=self.writes_pending,
             )
+        if key.startswith(SLIDE_PREFIX):
+            return SlideRoom(key, compute=self.slide_compute, writes_pending=self.writes_pending)
         raise ValueError(f"unknown live view {key!r}")
 
     # updates

@@ -1,5 +1,6 @@
 """In real Chromium: a trader opens the risk slide and sees the grid, the chart, and
-the grid moving after a new spot-risk file (the page polls /api/slide/)."""
+the grid moving after a new spot-risk file through the websocket (``/ws/slide/``: no
+polling), and new parameters answered over the same socket."""
 
 from __future__ import annotations
 
@@ -56,9 +57,13 @@ def test_a_trader_sees_the_slide_and_it_moves_with_a_new_file(desk) -> None:
     )
     _wait_for_options(trader, "111.1640625")
     with (
-        served_app(websockets=False) as url,
+        served_app() as url,
         chromium_page(url, cookies=session_cookie(trader, url), viewport=(1400, 1500)) as page,
     ):
+        sockets: list[str] = []
+        page.on("websocket", lambda ws: sockets.append(ws.url))
+        api_calls: list[str] = []
+        page.on("request", lambda r: api_calls.append(r.url) if "/api/" in r.url else None)
         page.goto("/ladder/slide/")
         page.wait_for_function("() => document.querySelector('#chart-slide .main-svg') !== null")
         rows = page.locator("#slide-table tbody tr")
@@ -74,6 +79,8 @@ def test_a_trader_sees_the_slide_and_it_moves_with_a_new_file(desk) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "slide.png"), full_page=True)
 
+        page.wait_for_function("() => window.frgmLive.state().seq !== null")  # its snapshot
+        seq = page.evaluate("() => window.frgmLive.state().seq")
         before = page.evaluate(f"() => {CELL.format(move=8)}.dataset.value")
         desk.put("actant/spot-risk/2025-07-21/bav_analysis_20250721_203207.csv", _moved(4))
         page.wait_for_function(
@@ -81,4 +88,25 @@ def test_a_trader_sees_the_slide_and_it_moves_with_a_new_file(desk) -> None:
             arg=before,
             timeout=15000,
         )
+        assert page.evaluate("() => window.frgmLive.state().seq") == seq + 1  # one delta
+        assert page.inner_text('#slide [data-field="spot"]') == "111.2265625"
+        assert [url.split("?")[0].rsplit("/", 2)[-2] for url in sockets] == ["slide"]
+
+        # new parameters: the same socket, a new grid, the address bar in step
+        page.fill('input[name="moves"]', "16")
+        page.fill('input[name="step"]', "4")
+        page.check('input[name="by_expiry"]')
+        page.click("#slide-form button[type=submit]")
+        page.wait_for_function(
+            "() => document.querySelectorAll('#slide-table tbody tr').length === 9"
+        )
+        page.wait_for_function(
+            '() => document.querySelector(\'#slide-table tr[data-move="4"] td[data-shift="2"]\')'
+            ".dataset.value !== ''"
+        )
+        assert "moves=16" in page.url
+        assert page.locator("#slide-expiries").is_visible()
+        assert page.locator("#slide-expiry-table tbody tr").count() == 9 * 3  # 3 expiries
+        assert len(sockets) == 1  # no reconnect, no reload
+        assert api_calls == []  # the page never polled the API
         assert page.errors == []

@@ -8,11 +8,14 @@ container would die at start-up in AWS; here a test fails first.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -82,6 +85,28 @@ def _local_env(app: Path, tmp: Path, stack: Stack) -> dict[str, str]:
         AWS_ACCESS_KEY_ID="testing",
         AWS_SECRET_ACCESS_KEY="testing",
     )
+
+
+def _dockerfile_collectstatic_env() -> dict[str, str]:
+    """The variables the Dockerfile's collectstatic step sets on its RUN line."""
+    text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    run = next(
+        line for line in text.splitlines() if line.startswith("RUN") and "collectstatic" in line
+    )
+    return dict(re.findall(r"([A-Z_]+)=(\S+)", run.split("python", 1)[0]))
+
+
+def _get(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(  # noqa: S310 - a URL of our own
+        url, headers={"X-Forwarded-Proto": "https", **headers}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+            return answer.status, {k.lower(): v for k, v in answer.headers.items()}, answer.read()
+    except urllib.error.HTTPError as error:  # urllib counts a 304 as an error
+        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
+    except OSError:  # nothing listens yet
+        return 0, {}, b""
 
 
 def _container(python: Path, app: Path, env: dict[str, str], *args: str) -> list[str]:
@@ -203,3 +228,36 @@ def test_scheduler_runs_and_its_health_check_passes(image, tmp_path, running, lo
 
     _wait_until(healthy, within_s=90, what="the scheduler's health check passing")
     assert running[0].poll() is None
+
+
+def test_collectstatic_as_the_dockerfile_runs_it_feeds_the_web_a_cacheable_bundle(
+    image, tmp_path, running
+) -> None:
+    python, app = image
+    env = _env(app, **_dockerfile_collectstatic_env())
+    collected = subprocess.run(
+        [str(python), "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=app, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert collected.returncode == 0, collected.stderr[-2000:]
+    static_root = app / "staticfiles"
+    hashed = json.loads((static_root / "staticfiles.json").read_text())["paths"][
+        "plotly/plotly.min.js"
+    ]
+    assert hashed != "plotly/plotly.min.js"
+    assert (static_root / f"{hashed}.gz").is_file(), "no compressed variant baked in"
+
+    port = free_port()
+    env = _prod_env(app, tmp_path, port)
+    running.append(subprocess.Popen(_container(python, app, env, "web"), cwd=app, env=env))
+    base = f"http://127.0.0.1:{port}"
+    _wait_until(lambda: _get(f"{base}/healthz")[0] == 200, within_s=60, what="web up")
+
+    status, headers, body = _get(f"{base}/static/{hashed}", **{"Accept-Encoding": "gzip"})
+    assert status == 200
+    assert headers["cache-control"] == "max-age=315360000, public, immutable"
+    assert headers["content-encoding"] == "gzip"
+    assert body == (static_root / f"{hashed}.gz").read_bytes()
+    status, _, body = _get(f"{base}/static/{hashed}", **{"If-None-Match": headers["etag"]})
+    assert status == 304
+    assert body == b""

@@ -1,4 +1,4 @@
-/* Live updates for the ladder and spot-risk pages (no framework, no CDN).
+/* Live updates for the ladder, spot-risk and risk slide pages (no framework, no CDN).
  *
  * The page is complete without this script (server-rendered first paint). This
  * script opens the view's websocket and keeps the table current:
@@ -15,7 +15,7 @@
  * Spot-risk frames are packed further: rows by id, cells by column index.
  *
  * Page hooks (all optional but the table):
- *   - an element with data-view="ladder" or data-view="spot-risk" (else the
+ *   - an element with data-view="ladder", "spot-risk" or "slide" (else the
  *     view is guessed from #ladder-table / #spot-risk-table); for the ladder,
  *     data-instrument and data-ticks on it or on #ladder-table;
  *   - ladder rows  <tr data-price="110.125"> with <td data-col="position"> ...;
@@ -23,6 +23,8 @@
  *   - spot-risk rows <tr data-key="XCME..."> inside <tbody data-expiry="AUG25">
  *     with <td data-col="bid">, totals rows <tr data-total="AUG25|portfolio">,
  *     and #portfolio-totals [data-col];
+ *   - the slide: data-query on the data-view element (the socket's query); its
+ *     frames are applied by slide.js (window.frgmSlide.snapshot / .delta);
  *   - #banner (base.html) and #e2e-latency;
  *   - spot risk: #batch-status ("batch 14/16 chunks" while the newest batch
  *     misses chunks; hidden once a complete batch or a single file is shown);
@@ -39,7 +41,8 @@
   var STALE_AFTER_S = feedIntervals({ "spot-risk": 5, "tt-positions": 5, "tt-orders": 5, "vtexp": 1800 });
   var VIEW_FEEDS = {
     "ladder": ["tt-positions", "tt-orders", "spot-risk"],
-    "spot-risk": ["spot-risk", "vtexp"]
+    "spot-risk": ["spot-risk", "vtexp"],
+    "slide": ["tt-positions", "tt-orders", "spot-risk", "vtexp"]
   };
   var BACKOFF_MIN_MS = 500;
   var BACKOFF_MAX_MS = 15000;
@@ -73,7 +76,7 @@
     : (document.getElementById("no-data") && /\/spot-risk\/?$/.test(location.pathname)) ? "spot-risk"
     : (document.getElementById("no-data") && /\/ladder\/?$/.test(location.pathname)) ? "ladder"
     : null;
-  if (view !== "ladder" && view !== "spot-risk") return;
+  if (view !== "ladder" && view !== "spot-risk" && view !== "slide") return;
 
   var banner = document.getElementById("banner");
   var socket = null;
@@ -94,6 +97,7 @@
   function socketUrl() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     if (view === "spot-risk") return scheme + location.host + "/ws/spot-risk/";
+    if (view === "slide") return scheme + location.host + "/ws/slide/?" + (holder.dataset.query || "");
     var source = holder || ladderTable || document.body;
     var params = new URLSearchParams(location.search);
     var instrument = (source.dataset && source.dataset.instrument) ||
@@ -479,7 +483,9 @@
   // ------------------------------------------------------------------ frames
 
   function applySnapshot(data) {
-    if (view === "ladder") {
+    if (view === "slide") {
+      if (window.frgmSlide) window.frgmSlide.snapshot(data);
+    } else if (view === "ladder") {
       applyLadderRows(withRemoved(data.rows, "tr[data-price]", "price"), data.order || Object.keys(data.rows || {}), true);
       applyLadderHeader(data.header, true);
     } else {
@@ -511,7 +517,9 @@
   }
 
   function applyDelta(data) {
-    if (view === "ladder") {
+    if (view === "slide") {
+      if (window.frgmSlide) window.frgmSlide.delta(data);
+    } else if (view === "ladder") {
       applyLadderRows(data.rows || {}, data.order || null, true);
       applyLadderHeader(data.header, true);
     } else {
@@ -601,7 +609,15 @@
       return { connected: !!socket && socket.readyState === WebSocket.OPEN, seq: lastSeq, feeds: feeds };
     },
     // tests and the "kill the websocket" drill
-    drop: function () { if (socket) socket.close(); }
+    drop: function () { if (socket) socket.close(); },
+    patchCell: patchCell,
+    // Other parameters for the view (the slide's): its snapshot comes next. A closed
+    // socket reconnects with the page's data-query, which the caller has updated.
+    subscribe: function (query) {
+      // lastSeq stays: the new view's snapshot resets it (the server clears the socket's
+      // queue first), and a refused query leaves the socket on its view, deltas and all
+      send({ type: "subscribe", query: query });
+    }
   };
 
   function start() {

@@ -141,7 +141,7 @@ async def test_oncall_is_refused_the_trader_views_with_4403(stack, oncall, path)
     assert await ws.receive_output() == {"type": "websocket.close", "code": CLOSE_FORBIDDEN}
 
 
-@pytest.mark.parametrize("path", ["/ws/ladder/", "/ws/spot-risk/"])
+@pytest.mark.parametrize("path", ["/ws/ladder/", "/ws/spot-risk/", "/ws/slide/"])
 async def test_anonymous_is_refused_with_4401(stack, path) -> None:
     ws = await connect(path, None)
     assert await ws.receive_output() == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}

@@ -19,7 +19,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 TEST_WORKERS ?= 6
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system run test lint lock format bench bench-ingest bench-fanout bench-api drills synth cost clean
+.PHONY: help setup system run test lint lock format bench bench-ingest bench-fanout bench-api bench-pixel soak drills synth cost clean
 
 help:  ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -73,7 +73,7 @@ format: setup  ## apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: bench-ingest bench-fanout bench-api  ## every benchmark
+bench: bench-ingest bench-fanout bench-api bench-pixel  ## every benchmark
 
 bench-ingest: setup  ## ingest throughput, stage times and latency (docs/PERFORMANCE.md)
 	$(PY) -m bench.ingest
@@ -87,6 +87,12 @@ drills: setup  ## fault drills against a real make run stack (docs/RELIABILITY.m
 
 bench-api: setup  ## /api/ladder/ and /api/spot-risk/ at 200 and 400 requests/s on one web process
 	$(PY) -m bench.api_load
+
+bench-pixel: setup  ## file-to-pixel latency: PUT to frame per page, 1,000 clients, beside a 1 s poller
+	$(PY) -m bench.pixel $(ARGS)
+
+soak: setup  ## 30 minutes at 10x production with 200 clients: files, errors, memory slopes
+	$(PY) -m bench.soak $(ARGS)
 
 synth: $(STAMP)  ## both environments' CloudFormation templates into deploy/cdk/cdk.out (offline)
 	@command -v node >/dev/null && command -v npx >/dev/null || { \

@@ -31,6 +31,29 @@ class FeedUpdate(TypedDict):
     chunks: NotRequired[int]
 
 
+class FeedFile(TypedDict):
+    """One file the worker finished, whatever it changed: its arrival, for the pages
+    that show each feed's age and latency (a file that changed nothing sends no
+    ``FeedUpdate``, yet it proves its feed alive and must reach them at once)."""
+
+    type: Literal["feed.file"]
+    feed: str
+    key: str
+    status: str  # applied | same | stale (``feeds.state_store.ApplyResult``)
+    updates: int  # the FeedUpdates this file sent (0: nothing a view shows changed)
+    file_time: str | None
+    s3_event_time: str | None
+    ingested_at: float  # epoch seconds the worker finished writing
+    # A chunk of a spot-risk batch: as on FeedUpdate (the hub counts the batch's chunks).
+    chunk: NotRequired[int]
+    chunks: NotRequired[int]
+
+
+# Every FeedFile goes to this one group: each web process's hub and every ops
+# page socket join it (a few hundred bytes a file, not the files' rows).
+FEED_FILES_GROUP = "feed.files"
+
+
 def feed_all_group_name(feed: str) -> str:
     """The channel-layer group of a feed's updates: each web process's hub joins it."""
     return f"feed.{feed}"

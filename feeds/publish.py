@@ -18,7 +18,7 @@ import orjson
 from channels.layers import get_channel_layer
 
 from feeds.derive import DerivedFile, group_of
-from feeds.messages import FeedUpdate, feed_all_group_name
+from feeds.messages import FEED_FILES_GROUP, FeedFile, FeedUpdate, feed_all_group_name
 from feeds.records import FeedKey
 from feeds.s3_events import ObjectEvent
 from feeds.state_store import ApplyResult, group_sequences_next
@@ -33,36 +33,51 @@ def file_updates_publish(
     version: str,
     ingested_at: float,
 ) -> None:
-    """Tell browsers what one file changed; a stale file changed nothing they see."""
-    if applied.status == "stale":
-        return  # history has it; browsers keep the newer state
-    # "same": an earlier delivery applied it but died before publishing: push again.
-    changed = applied.changed if applied.status == "applied" else tuple(derived.rows)
-    removed = {
-        row_id: group_of(source.feed, json.loads(old)) for row_id, old in applied.removed.items()
-    }
-    changes = changes_by_group(
-        changed_ids=changed,
-        rows=derived.rows,
-        groups=derived.groups,
-        removed_groups=removed,
-        values=derived.values,
-    )
-    sequences = group_sequences_next(feed=source.feed, groups=changes)
-    updates_publish(
-        updates_build(
+    """Tell browsers what one file changed, and every page that shows feed ages
+    that it landed: a file that changed nothing shown (or came stale) still proves
+    its feed alive, and must reach them now, not at the pages' next health poll."""
+    file_time = source.file_time.isoformat() if source.file_time else None
+    event_time = event.event_time.isoformat() if event.event_time else None
+    updates: list[FeedUpdate] = []
+    if applied.status != "stale":  # stale: history has it; browsers keep the newer state
+        # "same": an earlier delivery applied it but died before publishing: push again.
+        changed = applied.changed if applied.status == "applied" else tuple(derived.rows)
+        removed = {
+            row_id: group_of(source.feed, json.loads(old))
+            for row_id, old in applied.removed.items()
+        }
+        changes = changes_by_group(
+            changed_ids=changed,
+            rows=derived.rows,
+            groups=derived.groups,
+            removed_groups=removed,
+            values=derived.values,
+        )
+        updates = updates_build(
             feed=source.feed,
             changes=changes,
-            sequences=sequences,
+            sequences=group_sequences_next(feed=source.feed, groups=changes),
             version=version,
             key=event.key,
-            file_time=source.file_time.isoformat() if source.file_time else None,
-            s3_event_time=event.event_time.isoformat() if event.event_time else None,
+            file_time=file_time,
+            s3_event_time=event_time,
             ingested_at=ingested_at,
             chunk=source.chunk,
             chunks=source.chunks,
         )
+    landed = FeedFile(
+        type="feed.file",
+        feed=source.feed,
+        key=event.key,
+        status=applied.status,
+        updates=len(updates),
+        file_time=file_time,
+        s3_event_time=event_time,
+        ingested_at=ingested_at,
     )
+    if source.chunk is not None and source.chunks is not None:
+        landed["chunk"], landed["chunks"] = source.chunk, source.chunks
+    updates_publish(updates, landed=landed)
 
 
 def changes_by_group(
@@ -128,14 +143,15 @@ def updates_build(
     return updates
 
 
-def updates_publish(updates: list[FeedUpdate]) -> None:
-    """Send each update to its feed's group, where every web process's hub listens."""
-    if not updates:
+def updates_publish(updates: list[FeedUpdate], *, landed: FeedFile | None = None) -> None:
+    """Send each update to its feed's group, where every web process's hub listens,
+    and ``landed`` (the file's arrival) to ``FEED_FILES_GROUP``, in the same round."""
+    if not updates and landed is None:
         return
     layer = get_channel_layer()
     if layer is None:
         return
-    _on_publisher_loop(_send_all(layer, updates))
+    _on_publisher_loop(_send_all(layer, updates, landed))
 
 
 PUBLISH_TIMEOUT_S = 10.0
@@ -165,7 +181,9 @@ def _publisher_loop() -> asyncio.AbstractEventLoop:
         return _loop[1]
 
 
-async def _send_all(layer: object, updates: list[FeedUpdate]) -> None:
+async def _send_all(
+    layer: object, updates: list[FeedUpdate], landed: FeedFile | None = None
+) -> None:
     """All of one file's sends at once: they land together, so a subscriber can coalesce
     them into one frame (each group still sees its updates in file order: the next
     file is published only after this one's sends are done).
@@ -175,9 +193,11 @@ async def _send_all(layer: object, updates: list[FeedUpdate]) -> None:
     A layer that can send several messages to a group in one round trip does
     (frgm_site.channel_layers.FeedChannelLayer); a file's messages all go to its feed's group.
     """
-    by_group: dict[str, list[FeedUpdate]] = defaultdict(list)
+    by_group: dict[str, list[Any]] = defaultdict(list)
     for update in updates:
         by_group[feed_all_group_name(update["feed"])].append(update)
+    if landed is not None:
+        by_group[FEED_FILES_GROUP].append(landed)
     send_many = getattr(layer, "group_send_many", None)
     if send_many is not None:
         await asyncio.gather(*(send_many(group, sends) for group, sends in by_group.items()))

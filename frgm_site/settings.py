@@ -171,6 +171,9 @@ FRGM_LIVE_SETTLE_S = env_float("FRGM_LIVE_SETTLE_S", 0.01)  # a burst's updates,
 FRGM_LIVE_INTERVAL_S = env_float("FRGM_LIVE_INTERVAL_S", 0.25)  # at most one frame per view
 FRGM_LIVE_FILE_WAIT_S = env_float("FRGM_LIVE_FILE_WAIT_S", 0.1)  # for a file's other parts
 # For a spot-risk batch's other chunks after its first (0 turns the wait off).
+# A spot-risk batch is held while its chunks keep coming this close together (no chunk
+# for the gap: it goes out with what arrived, marked incomplete), never past the wait.
+FRGM_LIVE_BATCH_GAP_S = env_float("FRGM_LIVE_BATCH_GAP_S", 0.15)
 FRGM_LIVE_BATCH_WAIT_S = env_float("FRGM_LIVE_BATCH_WAIT_S", 1.0)
 FRGM_LIVE_QUEUE_SIZE = env_int("FRGM_LIVE_QUEUE_SIZE", 32)  # frames a slow socket may lag
 FRGM_LIVE_PING_S = env_float("FRGM_LIVE_PING_S", 15.0)  # every socket is pinged this often

@@ -12,8 +12,10 @@ Server → browser:
 - ``health``: per feed, when its last file was ingested (``live.js`` turns this
   into the "stale: <feed> last file N s ago" banner), for files the view's
   deltas did not carry (a file that changed nothing still proves its feed
-  alive). Only the feeds with news; the snapshot has them all. Not part of a
-  view's sequence.
+  alive): in the view's next frame slot after the file lands (a delta going
+  out then carries the file in its ``feeds`` instead), and from the hub's
+  health loop as a backstop. Only the feeds with news; the snapshot has them
+  all. Not part of a view's sequence.
 - ``ping``: heartbeat; the browser answers ``pong``.
 - ``error``: something the browser should show or log (``code`` is stable).
 
@@ -45,6 +47,10 @@ value]`` when only the tone is implied; else all three.
   first, under a new id), null means the row is gone (its id with it). Cells
   are packed (``cell_pack``); in deltas a number's exact value is the number
   shown (``data-value`` then sorts as the page reads; a snapshot is exact).
+  Both carry ``batch``: ``{"name", "arrived", "chunks"}`` while the newest
+  spot-risk moment is a chunk batch missing chunks (the page shows "batch
+  14/16 chunks": what arrived is shown at once, not held), null once a whole
+  batch or a single file is the newest.
 - ``ladder:<instrument>[:<ticks>]``: snapshot ``data = {"header": {...},
   "rows": {price: {col: cell}}, "order": [price, ...]}`` (prices are decimal
   strings, ``data-price``; order high to low; header fields ``position``,

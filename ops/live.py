@@ -1,14 +1,16 @@
 """What the ops pages' websockets send, rendered as on first paint: the feed and
-alarm rows, and the rows of ops task runs."""
+alarm rows, each file's arrival, and the rows of ops task runs."""
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from feeds.messages import FeedFile
 from ops import selectors
 from ops.messages import OpsTaskUpdate
 from ops.models import OpsTaskRun
@@ -70,3 +72,25 @@ def task_run_update(run: OpsTaskRun) -> OpsTaskUpdate:
 
 def task_run_rows(runs: list[OpsTaskRun]) -> list[dict[str, Any]]:
     return [task_run_row(task_run_update(run)) for run in runs]
+
+
+def file_frame(landed: FeedFile) -> dict[str, Any]:
+    """One file's arrival as the ops page shows it: its feed's "last file" cell.
+
+    ``latency_ms``: S3 event to ingest finished (the page's "Latency" column, for
+    this one file); ``server_time`` lets the page correct its clock for the age.
+    """
+    latency_ms = None
+    if landed["s3_event_time"]:
+        event = datetime.fromisoformat(landed["s3_event_time"]).timestamp()
+        latency_ms = round((landed["ingested_at"] - event) * 1000, 1)
+    return {
+        "type": "file",
+        "feed": landed["feed"],
+        "key": landed["key"],
+        "status": landed["status"],
+        "ingested_at": landed["ingested_at"],
+        "event_time": landed["s3_event_time"],
+        "latency_ms": latency_ms,
+        "server_time": time.time(),
+    }

@@ -13,7 +13,7 @@ import time
 
 from django.conf import settings
 
-from ladder.frames import DeltaFrame
+from ladder.frames import DeltaFrame, FeedStamp
 from ladder.hub.encoding import encode
 from ladder.hub.view import View
 
@@ -32,14 +32,20 @@ async def view_settle(*, view: View, loop: asyncio.AbstractEventLoop) -> None:
     # a file's updates (one per group) go out in one frame: wait for its last part,
     # and for a chunk batch's last chunk
     view.file_give_up = loop.time() + settings.FRGM_LIVE_FILE_WAIT_S
-    while view.waiting(now=loop.time()):
+    # batches back to back (10x) would each renew the wait: the frame waits one cap at most
+    give_up = loop.time() + settings.FRGM_LIVE_BATCH_WAIT_S
+    while view.waiting(now=loop.time()) and loop.time() < give_up:
         await asyncio.sleep(0.005)
     view.stop_waiting()
 
 
-async def view_delta_send(*, view: View, loop: asyncio.AbstractEventLoop) -> bool:
+async def view_delta_send(
+    *, view: View, loop: asyncio.AbstractEventLoop, feeds: dict[str, FeedStamp] | None = None
+) -> bool:
     """Send one delta frame with everything pending for ``view``, if anything changed.
 
+    ``feeds``: the hub's newest file per feed; the frame carries the ones the view
+    shows and has not told (files that changed nothing), so no health frame follows.
     True when a frame went out.
     """
     async with view.lock:
@@ -53,10 +59,18 @@ async def view_delta_send(*, view: View, loop: asyncio.AbstractEventLoop) -> boo
             view.last_flush = loop.time()
         if stamp.version:
             view.version = stamp.version
-        for feed, ingested in stamp.feeds.items():
-            view.told[feed] = max(view.told.get(feed, 0.0), ingested)
         if data is None:
-            return False
+            return False  # its files are not told: the caller sends them as health
+        told = view.told
+        news = {  # files of shown feeds not told yet (they changed nothing here)
+            feed: at
+            for feed, stamp_ in (feeds or {}).items()
+            if feed in view.shown_feeds
+            and (at := stamp_["ingested_at"] or 0.0) > told.get(feed, 0.0)
+        }
+        for feed, ingested in [*stamp.feeds.items(), *news.items()]:
+            told[feed] = max(told.get(feed, 0.0), ingested)
+        shown = {*stamp.feeds, *news}
         view.seq += 1
         text = encode(
             DeltaFrame(
@@ -65,7 +79,9 @@ async def view_delta_send(*, view: View, loop: asyncio.AbstractEventLoop) -> boo
                 seq=view.seq,
                 version=view.version,
                 data=data,
-                feeds=dict(sorted(stamp.feeds.items())),
+                # never older than what the view told already (a health frame may
+                # have told a newer file of the feed while this frame waited)
+                feeds={feed: told[feed] for feed in sorted(shown)},
                 s3_event_time=stamp.s3_event_time,
                 ingested_at=stamp.ingested_at,
                 server_time=time.time(),

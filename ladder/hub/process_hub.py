@@ -13,10 +13,10 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from feeds.messages import FeedUpdate, feed_all_group_name
+from feeds.messages import FeedFile, FeedUpdate
 from ladder.frames import FeedStamp
 from ladder.hub.coalescing import flush_delay, view_delta_send, view_settle
-from ladder.hub.config import GROUPS_REFRESH_S, SUBSCRIBED_FEEDS
+from ladder.hub.config import GROUPS_REFRESH_S, HUB_GROUPS
 from ladder.hub.control_frames import health_send, heartbeat_send
 from ladder.hub.keys import (
     DEFAULT_INSTRUMENT,
@@ -116,12 +116,12 @@ class LiveHub:
                 log.warning("live hub: could not leave the feed groups: %r", exc)
 
     async def _leave(self, layer: Any) -> None:
-        for feed in SUBSCRIBED_FEEDS:
-            await layer.group_discard(feed_all_group_name(feed), self.channel)
+        for group in HUB_GROUPS:
+            await layer.group_discard(group, self.channel)
 
     async def _join(self, layer: Any) -> None:
-        for feed in SUBSCRIBED_FEEDS:
-            await layer.group_add(feed_all_group_name(feed), self.channel)
+        for group in HUB_GROUPS:
+            await layer.group_add(group, self.channel)
 
     # subscribers
 
@@ -196,17 +196,40 @@ class LiveHub:
                 listener(update)
             except Exception:
                 log.exception("live hub: update listener %r failed", listener)
-        stamp = self.feeds.get(feed)
-        if stamp is None or (stamp["ingested_at"] or 0) <= update["ingested_at"]:
-            self.feeds[feed] = FeedStamp(
-                ingested_at=update["ingested_at"],
-                file_time=update["file_time"],
-                event_time=update["s3_event_time"],
-            )
+        self._stamp(feed, update["ingested_at"], update["file_time"], update["s3_event_time"])
         for view in list(self.views.values()):
             if view.wants(update):
                 view.absorb(update, gap=gap)
                 self._schedule(view)
+            elif feed in view.shown_feeds:
+                # the page shows this feed's age but not its rows: tell it in its next frame
+                view.news = True
+                self._schedule(view)
+
+    def file_landed(self, landed: FeedFile) -> None:
+        """A file the worker finished. One that sent updates reaches the pages with
+        them (a delta, or a health frame when it changed nothing on a page); one that
+        sent none is told to the pages showing its feed in their next frame (the
+        settle, or the rest of the interval), not at the next health turn."""
+        feed = landed["feed"]
+        self._stamp(feed, landed["ingested_at"], landed["file_time"], landed["s3_event_time"])
+        if landed["updates"]:
+            return
+        for view in list(self.views.values()):
+            if view.file_absorb(landed):  # a chunk of a batch: its mark may move
+                view.dirty = True
+            if feed in view.shown_feeds:
+                view.news = True
+                self._schedule(view)
+
+    def _stamp(
+        self, feed: str, ingested_at: float, file_time: str | None, event_time: str | None
+    ) -> None:
+        stamp = self.feeds.get(feed)
+        if stamp is None or (stamp["ingested_at"] or 0) <= ingested_at:
+            self.feeds[feed] = FeedStamp(
+                ingested_at=ingested_at, file_time=file_time, event_time=event_time
+            )
 
     def _schedule(self, view: View) -> None:
         if view.flush_task is not None and not view.flush_task.done():
@@ -221,13 +244,21 @@ class LiveHub:
             await self.flush(view)
         finally:
             view.flush_task = None
-            if view.dirty and self.views.get(view.key) is view:
+            if (view.dirty or view.news) and self.views.get(view.key) is view:
                 self._schedule(view)
 
     async def flush(self, view: View) -> None:
-        """Send one delta frame with everything pending for ``view``, if anything changed."""
-        if await view_delta_send(view=view, loop=self.loop):
-            self.frames_sent += 1
+        """Send one frame with everything pending for ``view``: a delta if anything on
+        the page changed (it carries the news of files that changed nothing, too),
+        else a health frame with those files' arrival."""
+        view.news = False
+        sent = False
+        if view.dirty:
+            sent = await view_delta_send(view=view, loop=self.loop, feeds=self.feeds)
+            if sent:
+                self.frames_sent += 1
+        if not sent:
+            health_send(views=[view], feeds=self.feeds)
 
     # loops
 
@@ -250,11 +281,14 @@ class LiveHub:
                     await self._join(layer)
                 continue
             health.ok()
-            if message.get("type") == "feed.update":
-                try:
+            kind = message.get("type")
+            try:
+                if kind == "feed.update":
                     self.dispatch(message)
-                except Exception:
-                    log.exception("live hub: bad feed update %r", message.get("key"))
+                elif kind == "feed.file":
+                    self.file_landed(message)
+            except Exception:
+                log.exception("live hub: bad %s message %r", kind, message.get("key"))
 
     async def _heartbeat_loop(self) -> None:
         health = LoopHealth("live hub heartbeat", logger=log, stamps=False)

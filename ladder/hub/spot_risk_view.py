@@ -44,6 +44,7 @@ class SpotRiskRoom(View):
         self.pending: dict[str, dict[str, Any] | None] = {}
         self.reload = False
         self.ids: dict[str, str] = {}  # row key -> its id in this view's frames
+        self.batch_told: dict[str, Any] | None = None  # the incomplete batch last framed
         self._next_id = 0
 
     def wants(self, update: FeedUpdate) -> bool:
@@ -77,6 +78,7 @@ class SpotRiskRoom(View):
             "columns": list(columns),
             "rows": {self._id(k): packed_row(self.cells[k]) for k in sorted(self.cells)},
             "totals": {group: packed_cells(cells) for group, cells in self.totals.items()},
+            "batch": self.batch_mark(),
         }
 
     async def delta_data(self) -> dict[str, Any] | None:
@@ -108,8 +110,12 @@ class SpotRiskRoom(View):
                 rows[self.ids[row_key]] = packed_cells(changed, shown=True)
             self.rows[row_key] = new
             self.cells[row_key] = cells
+        batch = self.batch_mark()
+        batch_moved, self.batch_told = batch != self.batch_told, batch
         if not rows:
-            return None
+            # nothing shown changed, but the page's "batch n/m" mark may have (a late
+            # chunk that changed nothing completed the batch): tell it
+            return {"rows": {}, "totals": {}, "batch": batch} if batch_moved else None
         totals = spot_risk_totals(self.rows)
         totals_delta: dict[str, PackedCells | None] = {
             group: packed_cells(changed, shown=True)
@@ -118,4 +124,4 @@ class SpotRiskRoom(View):
         }
         totals_delta.update({group: None for group in self.totals if group not in totals})
         self.totals = totals
-        return {"rows": rows, "totals": totals_delta}
+        return {"rows": rows, "totals": totals_delta, "batch": batch}

@@ -1,18 +1,56 @@
 """A live view's state: its sockets, its sequence number, and what its next frame waits for.
 
-Updates are coalesced per view: a view may wait for every part of a file and every
-chunk of a spot-risk batch before its next frame (``ladder.hub.coalescing``).
+Updates are coalesced per view: a view may wait for every part of a file and for
+the chunks of a spot-risk batch while they keep coming (``ladder.hub.coalescing``).
+A batch that misses a chunk goes out at once with what arrived, marked incomplete.
 """
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 
-from feeds.messages import FeedUpdate
+from feeds.messages import FeedFile, FeedUpdate
+from feeds.records import Feed
 from ladder.hub.subscriber import Subscriber
+
+RECENT_BATCHES = 32  # batches whose late chunks are still counted (not waited for)
+
+
+def _moment(arrived: FeedUpdate | FeedFile) -> datetime | None:
+    """What orders spot-risk files and batches: the stamp in their names (a batch's
+    chunks share it), as the worker parsed it; None when the key had none."""
+    stamp = arrived.get("file_time")
+    return datetime.fromisoformat(stamp) if stamp else None
+
+
+def _chunk_of(arrived: FeedUpdate | FeedFile) -> tuple[str, int, int] | None:
+    """(batch, chunk, chunks) of a chunk file, from what the worker sent (it parsed
+    the key: the hub never spells the key layout); None for a single file."""
+    chunk, chunks, stamp = arrived.get("chunk"), arrived.get("chunks"), arrived.get("file_time")
+    if chunk is None or chunks is None or stamp is None:
+        return None
+    return stamp, chunk, chunks
+
+
+@dataclass
+class Batch:
+    """One spot-risk chunk batch as the view has seen it."""
+
+    name: str  # its chunks' file time
+    moment: datetime
+    chunks: int
+    first_at: float  # loop time of its first chunk here
+    last_at: float  # loop time of its newest chunk here
+    arrived: set[int] = field(default_factory=set)
+
+    @property
+    def complete(self) -> bool:
+        return len(self.arrived) >= self.chunks
 
 
 class _Stamp:
@@ -39,9 +77,11 @@ class View:
     # Wait for every part of a file before sending (views built from the updates'
     # rows); a view that re-reads the state store has the whole file at once.
     whole_files = False
-    # Wait for every chunk of a spot-risk batch too: the batch is one snapshot of
-    # the book split over files, so one frame shows it (not 3-4, each with totals
-    # that mix two moments). A missing chunk holds it FRGM_LIVE_BATCH_WAIT_S at most.
+    # Wait for a spot-risk chunk batch while its chunks keep coming: the batch is one
+    # snapshot of the book split over files, so one frame shows it (not 3-4, each with
+    # totals that mix two moments). A batch that misses a chunk is not held: no chunk
+    # of it for FRGM_LIVE_BATCH_GAP_S, or a newer file, and it goes out with what
+    # arrived (FRGM_LIVE_BATCH_WAIT_S caps the wait however its chunks trickle in).
     whole_batches = False
     shown_feeds: frozenset[str] = frozenset()  # the feeds whose age the page shows
 
@@ -56,10 +96,11 @@ class View:
         self.stamp = _Stamp()
         self.dirty = False
         self.incomplete: dict[tuple[str, str], set[int]] = {}  # file -> parts still to come
-        self.batches: dict[str, set[int]] = {}  # chunk batch -> chunks still to come
-        self.batch_since: float | None = None  # loop time the open batches' first chunk came
-        self._batches_over: dict[str, None] = {}  # recent batches: a late chunk waits for none
+        self.batches: dict[str, Batch] = {}  # open batches: their next frame may wait for them
+        self._recent: dict[str, Batch] = {}  # recent batches: late chunks counted, not awaited
+        self.newest: datetime | None = None  # the newest spot-risk file or batch seen
         self.told: dict[str, float] = {}  # feed -> newest ingested_at its sockets were sent
+        self.news = False  # a shown feed has a file its sockets were not told of
         self.file_give_up = 0.0  # loop time a flush stops waiting for a file's parts
 
     def wants(self, update: FeedUpdate) -> bool:
@@ -76,40 +117,73 @@ class View:
             if not left:
                 del self.incomplete[file]
         if self.whole_batches:
-            self._batch_absorb(update)
+            whole = (update["feed"], update["key"]) not in self.incomplete
+            self._file_arrived(update, whole=whole)
 
-    def _batch_absorb(self, update: FeedUpdate) -> None:
-        # A batch is its chunks' shared file time (the stamp in their names).
-        chunk, chunks, batch = update.get("chunk"), update.get("chunks"), update["file_time"]
-        if chunk is None or chunks is None or batch is None or batch in self._batches_over:
+    def file_absorb(self, landed: FeedFile) -> bool:
+        """A file that sent no update (it changed nothing shown) still arrived: a
+        batch counts its chunk. True when it was counted (the batch mark may move)."""
+        if self.whole_batches and landed["feed"] == Feed.SPOT_RISK and not landed["updates"]:
+            self._file_arrived(landed, whole=True)
+            return True
+        return False
+
+    def _file_arrived(self, arrived: FeedUpdate | FeedFile, *, whole: bool) -> None:
+        """Count a spot-risk file in: its batch's chunk (once all its parts are in)."""
+        moment = _moment(arrived)
+        if moment is not None and (self.newest is None or moment > self.newest):
+            self.newest = moment
+            # a newer file: the open batches will get no more chunks worth waiting for
+            for name in [name for name, b in self.batches.items() if b.moment < moment]:
+                self._batch_close(name)
+        chunk = _chunk_of(arrived)
+        if chunk is None or moment is None:
             return
-        if not self.batches:
-            self.batch_since = asyncio.get_running_loop().time()
-        left = self.batches.setdefault(batch, set(range(1, chunks + 1)))
-        if (update["feed"], update["key"]) not in self.incomplete:  # the chunk is all in
-            left.discard(chunk)
-        if not left:
-            self._batch_over(batch)
+        name, number, chunks = chunk
+        now = asyncio.get_running_loop().time()
+        batch = self.batches.get(name) or self._recent.get(name)
+        if batch is None:
+            batch = Batch(name, moment, chunks, first_at=now, last_at=now)
+            self.batches[name] = batch
+            self._recent[name] = batch
+            while len(self._recent) > RECENT_BATCHES:
+                del self._recent[next(iter(self._recent))]
+        batch.last_at = now
+        if whole:
+            batch.arrived.add(number)
+        if batch.complete:
+            self._batch_close(name)
 
-    def _batch_over(self, batch: str) -> None:
-        self.batches.pop(batch, None)
-        self._batches_over[batch] = None
-        while len(self._batches_over) > 32:
-            del self._batches_over[next(iter(self._batches_over))]
-        if not self.batches:
-            self.batch_since = None
+    def _batch_close(self, name: str) -> None:
+        self.batches.pop(name, None)
+
+    def batch_mark(self) -> dict[str, Any] | None:
+        """The newest spot-risk moment, when it is a batch that misses chunks:
+        ``{"name", "arrived", "chunks"}``; None when it is whole (or a single file)."""
+        for name in reversed(self._recent):
+            batch = self._recent[name]
+            if batch.moment == self.newest:
+                if batch.complete:
+                    return None
+                return {
+                    "name": name,
+                    "arrived": len(batch.arrived),
+                    "chunks": batch.chunks,
+                }
+        return None
 
     def waiting(self, *, now: float) -> bool:
-        """Some file or batch still has parts to come, and not for too long."""
-        batch_wait = settings.FRGM_LIVE_BATCH_WAIT_S
-        if self.batch_since is not None and now < self.batch_since + batch_wait:
-            return True
+        """Some file still has parts to come, or a batch its chunks, and not for too long."""
+        gap = settings.FRGM_LIVE_BATCH_GAP_S
+        cap = settings.FRGM_LIVE_BATCH_WAIT_S
+        for batch in self.batches.values():
+            if now < batch.last_at + gap and now < batch.first_at + cap:
+                return True
         return bool(self.incomplete) and now < self.file_give_up
 
     def stop_waiting(self) -> None:
         self.incomplete.clear()
-        for batch in list(self.batches):
-            self._batch_over(batch)
+        self.batches.clear()
 
     def take_stamp(self) -> _Stamp:
         stamp, self.stamp = self.stamp, _Stamp()

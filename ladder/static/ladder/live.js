@@ -25,7 +25,10 @@
  *     and #portfolio-totals [data-col];
  *   - the slide: data-query on the data-view element (the socket's query); its
  *     frames are applied by slide.js (window.frgmSlide.snapshot / .delta);
- *   - #banner (base.html) and #e2e-latency.
+ *   - #banner (base.html) and #e2e-latency;
+ *   - spot risk: #batch-status ("batch 14/16 chunks" while the newest batch
+ *     misses chunks; hidden once a complete batch or a single file is shown);
+ *   - .feed-ages li[data-feed]: its title tells the last file's latency.
  * It calls window.frgmPages.setFeedAge(feed, s) and .spotMoved() when present,
  * and dispatches "frgm:frame" and "frgm:latency" events on document.
  */
@@ -179,7 +182,11 @@
         applyDelta(frame.data);
         flushFlashes();
         Object.keys(frame.feeds || {}).forEach(function (feed) {
-          feeds[feed] = Object.assign({}, feeds[feed] || {}, { ingested_at: frame.feeds[feed] });
+          // the frame's S3 event time is its newest update's: that feed's file
+          var newest = frame.feeds[feed] === frame.ingested_at;
+          feeds[feed] = Object.assign({}, feeds[feed] || {}, {
+            ingested_at: frame.feeds[feed], event_time: newest ? frame.s3_event_time : null
+          });
         });
         showLatency(frame, receivedAt);
         break;
@@ -486,7 +493,18 @@
       spotKeys = {};
       applySpotRows(withRemoved(spotRowsByKey(data.rows), "tr[data-key]", "key"), true);
       applySpotTotals(spotTotals(data.totals), true);
+      showBatch(data.batch);
     }
+  }
+
+  // The newest spot-risk batch that misses chunks is shown with what arrived, marked.
+  function showBatch(batch) {
+    var el = document.getElementById("batch-status");
+    if (!el || batch === undefined) return;
+    if (!batch) { el.hidden = true; el.textContent = ""; delete el.dataset.batch; return; }
+    el.textContent = "batch " + batch.arrived + "/" + batch.chunks + " chunks";
+    el.dataset.batch = batch.name;
+    el.hidden = false;
   }
 
   // A snapshot is the whole view: rows on the page that it lacks are gone.
@@ -509,6 +527,7 @@
       if (rows === false) { askSnapshot(); return; } // a row this page never heard of
       applySpotRows(rows, true);
       applySpotTotals(spotTotals(data.totals), true);
+      showBatch(data.batch);
     }
   }
 
@@ -555,11 +574,22 @@
       if (!stamp || !stamp.ingested_at) return;
       var age = Math.max(0, nowS - stamp.ingested_at);
       if (window.frgmPages && window.frgmPages.setFeedAge) window.frgmPages.setFeedAge(feed, age);
+      noteFeedLatency(feed, stamp);
       var limit = STALE_AFTER_S[feed];
       if (limit !== undefined && age > limit) stale.push("stale: " + feed + " last file " + Math.round(age) + " s ago");
     });
     if (stale.length) showBanner(stale.join(" · "), "stale");
     else hideBanner();
+  }
+
+  // A health frame carries the file's S3 event time: its latency to ingested.
+  function noteFeedLatency(feed, stamp) {
+    var li = document.querySelector('.feed-ages li[data-feed="' + cssEscape(feed) + '"]');
+    var event = stamp.event_time ? Date.parse(stamp.event_time) : NaN;
+    if (!li || isNaN(event)) return;
+    var ms = Math.round(stamp.ingested_at * 1000 - event);
+    li.dataset.latencyMs = String(ms);
+    li.title = "last file " + (stamp.file_time || "") + ": S3 event to ingested " + ms + " ms";
   }
 
   function tick() {

@@ -1,0 +1,323 @@
+"""One harness run: the whole stack, the feed, the clients, the poller; phases at
+given rates; the table. ``bench.soak`` runs it long, sampling memory."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.drills.stack import Stack, load_average, stack_running
+from bench.pixel.clients import ClientFleet, Poller, Socket
+from bench.pixel.feed import FeedRun, FileListener
+from bench.pixel.measure import PAGE_FEEDS, Landed, PageResult, ingest_result, poll_result
+from bench.stats import fmt, table
+
+BUCKET = "frgm-feed-local"
+HISTORY_TABLE = "frgm-history"
+TARGETS_MS = {1.0: 150.0}  # production; anything faster: 250 ms
+PUSH_AHEAD = 5.0  # push must beat the poller at p99 by this factor
+POLLED_FEEDS = frozenset({"tt-positions", "tt-orders", "spot-risk", "tt-instruments"})
+
+
+def target_ms(rate: float) -> float:
+    return TARGETS_MS.get(rate, 250.0)
+
+
+def free_block(size: int = 4) -> int:
+    """A port with the ``size - 1`` after it free too (devstack takes web + 3)."""
+    for _ in range(200):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = int(probe.getsockname()[1])
+        if base + size >= 65535:
+            continue
+        free = True
+        for port in range(base, base + size):
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    free = False
+                    break
+        if free:
+            return base
+    raise SystemExit("no block of free ports")
+
+
+@contextlib.contextmanager
+def harness_stack() -> Iterator[Stack]:
+    """``make run``'s stack without its simulator: the harness is the feed server."""
+    os.environ["FRGM_SIMULATE"] = "0"
+    os.environ.setdefault("FRGM_LOG_LEVEL", "WARNING")
+    with stack_running(port=free_block()) as stack:
+        yield stack
+
+
+def django_setup(stack: Stack) -> None:
+    os.environ.update(
+        {k: v for k, v in stack.env.items() if k.startswith(("FRGM_", "DATABASE_", "AWS_"))}
+    )
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "frgm_site.settings")
+    # moto's stand-in takes any credentials; the producer finds them where boto3 looks
+    for name, value in (
+        ("AWS_ACCESS_KEY_ID", "local"),
+        ("AWS_SECRET_ACCESS_KEY", "local"),
+        ("AWS_DEFAULT_REGION", "us-east-1"),
+    ):
+        os.environ.setdefault(name, value)
+    import django
+
+    django.setup()
+
+
+def sessions(username: str, role: str, count: int) -> list[str]:
+    """``count`` logged-in sessions of ``username`` (a session per socket, as browsers)."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth.models import Group, User
+    from django.contrib.sessions.backends.db import SessionStore
+
+    user, created = User.objects.get_or_create(username=username)
+    if created:
+        user.set_unusable_password()
+        user.save()
+    user.groups.add(Group.objects.get_or_create(name=role)[0])
+    cookies = []
+    for _ in range(count):
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+        cookies.append(f"{settings.SESSION_COOKIE_NAME}={session.session_key}")
+    return cookies
+
+
+def sockets_plan(clients: int) -> list[Socket]:
+    """Half the clients on the ladder, half on spot risk, a few on-call on the ops page."""
+    ops = max(1, min(10, clients // 20))
+    ladder = (clients - ops) // 2
+    spot = clients - ops - ladder
+    trader = sessions("pixel-trader", "trader", ladder + spot)
+    oncall = sessions("pixel-oncall", "oncall", ops)
+    return (
+        [Socket("ladder", c) for c in trader[:ladder]]
+        + [Socket("spot-risk", c) for c in trader[ladder:]]
+        + [Socket("ops", c) for c in oncall]
+    )
+
+
+def history_uploads(stack: Stack) -> dict[str, int]:
+    """History snapshot items per upload ``key#version`` (metrics items not counted)."""
+    counts: dict[str, int] = {}
+    pages = (
+        stack.aws("dynamodb")
+        .get_paginator("scan")
+        .paginate(TableName=HISTORY_TABLE, ProjectionExpression="pk, sk")
+    )
+    for page in pages:
+        for item in page.get("Items", []):
+            if item["pk"]["S"].startswith("metrics#"):
+                continue
+            upload = item["sk"]["S"].split("#", 1)[1]
+            counts[upload] = counts.get(upload, 0) + 1
+    return counts
+
+
+@dataclass
+class Phase:
+    name: str
+    rate: float
+    layout: str
+    seconds: float
+    files_put: int = 0
+    written: int = 0
+    pages: dict[str, PageResult] = field(default_factory=dict)
+    poller: PageResult | None = None
+    ingest: PageResult | None = None
+    poll_get_ms: list[float] = field(default_factory=list)
+    poll_errors: int = 0
+    not_announced: list[str] = field(default_factory=list)  # PUT, never ingested
+    announced_twice: list[str] = field(default_factory=list)
+    lost: list[str] = field(default_factory=list)  # PUT, no history item
+    twice: list[str] = field(default_factory=list)  # more than one history item
+    connect_failures: int = 0
+    closed_early: int = 0
+    errors: list[str] = field(default_factory=list)
+    load: str = ""
+
+
+def phase_run(
+    stack: Stack,
+    *,
+    name: str,
+    rate: float,
+    layout: str,
+    seconds: float,
+    clients: int,
+    processes: int,
+    run_dir: Path,
+    during: Callable[[float], None] | None = None,
+) -> Phase:
+    """One phase: fresh clients, the feed at ``rate`` for ``seconds``, then the match."""
+    phase = Phase(name, rate, layout, seconds)
+    listener = FileListener(stack.env["FRGM_MESSAGING_REDIS_URL"])
+    listener.start()
+    fleet = ClientFleet(
+        base_ws=stack.base.replace("http://", "ws://"),
+        origin=stack.base,
+        sockets=sockets_plan(clients),
+        processes=processes,
+    )
+    fleet.wait_ready(timeout_s=300)
+    poller = Poller(base=stack.base, cookie=sessions("pixel-poller", "trader", 1)[0])
+    poller.start()
+    feed = FeedRun(
+        watch=run_dir / f"feed-{name}",
+        endpoint=stack.aws_endpoint,
+        bucket=BUCKET,
+        rate=rate,
+        layout=layout,  # type: ignore[arg-type]
+        span_s=seconds,
+    )
+    feed.start()
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        time.sleep(1.0)
+        if during is not None:
+            during(time.monotonic() - started)
+    feed.stop(drain_s=30)
+    time.sleep(3.0)  # the last files through the worker and the hub
+    settle_until = time.monotonic() + 60
+    puts = feed.puts
+    while time.monotonic() < settle_until and any(p.key not in listener.files for p in puts):
+        time.sleep(0.5)
+    time.sleep(1.5)  # their frames
+    poller.stop()
+    listener.stop()
+    phase.load = load_average()
+    phase.files_put, phase.written, phase.errors = len(puts), feed.written, feed.errors
+    files: list[Landed] = []
+    for put in puts:
+        told = listener.files.get(put.key, [])
+        if not told:
+            phase.not_announced.append(put.key)
+            continue
+        if len(told) > 1:
+            phase.announced_twice.append(put.key)
+        files.append(
+            Landed(
+                put.key, told[0]["feed"], put.started, told[0]["ingested_at"], told[0]["file_time"]
+            )
+        )
+    phase.ingest = ingest_result(files)
+    phase.pages, failures, phase.closed_early = fleet.finish(files)
+    phase.connect_failures = fleet.connect_failures + failures
+    last_poll = poller.log.answers[-1][0] if poller.log.answers else 0.0
+    polled = [f for f in files if f.put_at < last_poll - 1.0]
+    phase.poller = poll_result(poller.log, polled, POLLED_FEEDS)
+    phase.poll_get_ms, phase.poll_errors = poller.get_ms, poller.errors
+    if poller.last_error:
+        phase.errors.append(f"poller: {poller.errors} failed GETs, the last: {poller.last_error}")
+    history = history_uploads(stack)
+    uploads = {f"{p.key}#{p.version}" for p in puts}
+    phase.lost = sorted(u for u in uploads if history.get(u, 0) == 0)
+    phase.twice = sorted(u for u in uploads if history.get(u, 0) > 1)
+    return phase
+
+
+def _ms(value: float | None) -> str:
+    return fmt(value, 1)
+
+
+def phase_table(phases: list[Phase]) -> str:
+    rows: list[list[object]] = []
+    for phase in phases:
+        results: list[PageResult] = [*phase.pages.values()]
+        results += [r for r in (phase.poller, phase.ingest) if r is not None]
+        for result in results:
+            rows.append(
+                [
+                    phase.name,
+                    result.page,
+                    result.sockets,
+                    result.count,
+                    result.missed,
+                    _ms(result.percentile(50)),
+                    _ms(result.percentile(95)),
+                    _ms(result.percentile(99)),
+                    _ms(result.percentile(100)),
+                    result.gaps,
+                    result.backwards,
+                    result.older,
+                ]
+            )
+    return table(
+        [
+            "phase",
+            "page",
+            "sockets",
+            "file x socket",
+            "missed",
+            "p50 ms",
+            "p95 ms",
+            "p99 ms",
+            "max ms",
+            "gaps",
+            "seq back",
+            "older",
+        ],
+        rows,
+    )
+
+
+def verdicts(phases: list[Phase]) -> list[str]:
+    """One line per target: met or not, with the figure."""
+    lines = []
+    for phase in phases:
+        target = target_ms(phase.rate)
+        for page, result in phase.pages.items():
+            p99 = result.percentile(99)
+            ok = p99 is not None and p99 <= target and not result.missed
+            lines.append(
+                f"{'met' if ok else 'NOT met':8} {phase.name} {page}: p99 {_ms(p99)} ms "
+                f"(target <= {target:.0f}), missed {result.missed}, older frames {result.older}"
+            )
+        push, poll = phase.pages.get("ladder"), phase.poller
+        if push and poll and push.count and poll.count:
+            r50 = (poll.percentile(50) or 0) / max(push.percentile(50) or 0, 0.1)
+            r99 = (poll.percentile(99) or 0) / max(push.percentile(99) or 0, 0.1)
+            lines.append(
+                f"{'met' if r99 >= PUSH_AHEAD else 'NOT met':8} {phase.name} push/poll ratio "
+                f"(poller latency / ladder push latency): p50 {r50:.1f}x, p99 {r99:.1f}x "
+                f"(target p99 >= {PUSH_AHEAD:.0f}x)"
+            )
+        lines.append(
+            f"{'met' if not (phase.lost or phase.twice or phase.not_announced) else 'NOT met':8} "
+            f"{phase.name} files: {phase.files_put} PUT, lost {len(phase.lost)}, "
+            f"applied twice {len(phase.twice)}, never announced {len(phase.not_announced)}, "
+            f"announced twice {len(phase.announced_twice)}; connect failures "
+            f"{phase.connect_failures}, sockets closed early {phase.closed_early}; "
+            f"poll GET p50 {_ms(_pct(phase.poll_get_ms, 50))} ms, errors {phase.poll_errors}; "
+            f"load {phase.load}"
+        )
+        lines.extend(f"note     {phase.name}: {error}" for error in phase.errors[:5])
+        lines.extend(
+            f"note     {phase.name}: never announced {key}" for key in phase.not_announced[:5]
+        )
+    return lines
+
+
+def _pct(values: list[float], pct: float) -> float | None:
+    from bench.stats import percentile
+
+    return percentile(values, pct)
+
+
+def page_feeds_note() -> str:
+    return "; ".join(f"{page}: {', '.join(sorted(feeds))}" for page, feeds in PAGE_FEEDS.items())

@@ -185,7 +185,9 @@ class EnvReader:
         self.problems: list[ConfigProblem] = []
 
     def problem(self, error: ConfigError) -> None:
-        self.problems.append(ConfigProblem(error.check_id, str(error), error.hint))
+        problem = ConfigProblem(error.check_id, str(error), error.hint)
+        if problem not in self.problems:  # a value read twice is one problem
+            self.problems.append(problem)
 
     def read(self, reader: Callable[[], T], fallback: T) -> T:
         """``reader()``, or ``fallback`` with the problem recorded."""

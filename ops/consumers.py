@@ -22,8 +22,9 @@ from accounts.consumers import RoleGatedConsumer
 from accounts.roles import Role
 from feeds.messages import FEED_FILES_GROUP, FeedFile
 from lib.loops import LoopHealth
-from ops.live import file_frame, ops_rows_frame, task_run_html
+from ops.live import file_frame, ops_rows_frame, task_run_html, task_run_update
 from ops.messages import OPS_TASKS_GROUP, OpsTaskUpdate
+from ops.selectors import recent_task_runs
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,10 @@ class OpsConsumer(RoleGatedConsumer):
                 await self._pusher
 
 
+def _recent_task_updates() -> list[OpsTaskUpdate]:
+    return [task_run_update(run) for run in reversed(recent_task_runs())]
+
+
 class OpsTasksConsumer(RoleGatedConsumer):
     """The ops task runs, live: every change of a run, as its row (``ops.task_runs``)."""
 
@@ -92,6 +97,12 @@ class OpsTasksConsumer(RoleGatedConsumer):
     async def on_authorized(self) -> None:
         await self.channel_layer.group_add(OPS_TASKS_GROUP, self.channel_name)
         self._joined = True
+        # The recent runs as they are now, oldest first (each lands on top): a page
+        # that reconnects after a drop shows what changed while it was away.
+        updates = await database_sync_to_async(_recent_task_updates)()
+        for update in updates:
+            await self.ops_task(update)
+        await self.send_json({"type": "synced", "runs": len(updates)})  # the page is current
 
     async def ops_task(self, event: OpsTaskUpdate) -> None:
         await self.send_json(

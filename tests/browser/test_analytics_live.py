@@ -54,12 +54,14 @@ def test_a_new_file_extends_the_series_and_moves_the_smile_without_a_reload(desk
         chromium_page(url, cookies=session_cookie(trader, url), viewport=(1440, 1400)) as page,
     ):
         page.goto("/ladder/analytics/")  # today: the live day
+        # Functions, not strings: the page's CSP forbids eval (a string is eval'd).
         page.wait_for_function(
-            "document.querySelector('#chart-series .main-svg') !== null"
+            "() => document.querySelector('#chart-series .main-svg') !== null"
             " && document.querySelector('#chart-smile .main-svg') !== null"
         )
         page.wait_for_function(
-            "document.getElementById('analytics-live').textContent.includes('live: websocket')"
+            "() => document.getElementById('analytics-live').textContent"
+            ".includes('live: websocket')"
         )
         assert page.evaluate(f"{FUTURE_MID}.y") == [111.1796875]  # (bid + ask) / 2, 1 tick up
         assert page.evaluate(CALL_IV_AVG_AT_110_5) == 796.7854655
@@ -67,8 +69,8 @@ def test_a_new_file_extends_the_series_and_moves_the_smile_without_a_reload(desk
 
         put_at = time.monotonic()
         desk.put(spot_risk_key(moment=now), _spot_risk(ticks=4, iv_avg=b"850.0000000"))
-        page.wait_for_function(f"{FUTURE_MID}.y.length === 2", timeout=10000)
-        page.wait_for_function(f"{CALL_IV_AVG_AT_110_5} === 850", timeout=10000)
+        page.wait_for_function(f"() => {FUTURE_MID}.y.length === 2", timeout=10000)
+        page.wait_for_function(f"() => {CALL_IV_AVG_AT_110_5} === 850", timeout=10000)
         print(f"series and smile moved {time.monotonic() - put_at:.2f} s after the file landed")
         assert page.evaluate(f"{FUTURE_MID}.y") == [111.1796875, 111.2265625]
         assert page.evaluate("window.__sameDocument === true")  # no reload

@@ -58,7 +58,7 @@ def test_a_new_file_moves_the_ladder_within_a_second_and_a_dropped_socket_recove
         page.click("button.primary")
         page.wait_for_url("**/ladder/")
         assert page.inner_text(POSITION_AT_110_040).strip() == "+529"  # server-rendered
-        page.wait_for_function("window.frgmLive && window.frgmLive.state().connected")
+        page.wait_for_function("() => window.frgmLive && window.frgmLive.state().connected")
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "ladder.png"))
 
@@ -94,7 +94,7 @@ def test_a_new_file_moves_the_ladder_within_a_second_and_a_dropped_socket_recove
         assert page.inner_text(POSITION_AT_110_040).strip() == "+530"  # still down
         assert page.get_attribute("#banner", "data-state") == "disconnected"
         refusing["on"] = False
-        page.wait_for_function("window.frgmLive.state().connected", timeout=20000)
+        page.wait_for_function("() => window.frgmLive.state().connected", timeout=20000)
         page.wait_for_selector("#banner[data-state=disconnected]", state="detached", timeout=5000)
         page.wait_for_function(_shows(POSITION_AT_110_040, "+531"), timeout=5000)
         assert page.evaluate("window.__sameDocument === true")  # no reload
@@ -121,7 +121,7 @@ def test_a_feed_past_its_expected_interval_turns_the_banner_stale(desk):
     trader = User.objects.get(username="tina-live")
     with served_app() as url, chromium_page(url, cookies=session_cookie(trader, url)) as page:
         page.goto("/ladder/")
-        page.wait_for_function("window.frgmLive && window.frgmLive.state().connected")
+        page.wait_for_function("() => window.frgmLive && window.frgmLive.state().connected")
         page.wait_for_selector("#banner[data-state=stale]", timeout=10000)
         text = page.inner_text("#banner")
         assert text.startswith("stale: tt-orders last file")
@@ -144,14 +144,14 @@ def test_the_ladder_survives_a_web_restart_without_a_reload(desk):
     with chromium_page(base, cookies=session_cookie(trader, base)) as page:
         with served_app(port=port):
             page.goto("/ladder/")
-            page.wait_for_function("window.frgmLive && window.frgmLive.state().connected")
+            page.wait_for_function("() => window.frgmLive && window.frgmLive.state().connected")
             page.evaluate("window.__sameDocument = true")
         # the web process is gone: the trader is told, the numbers stay on screen
         page.wait_for_selector("#banner[data-state=disconnected]", timeout=5000)
         assert page.inner_text(POSITION_AT_110_040).strip() == "+529"
         with served_app(port=port):
             restarted = time.monotonic()
-            page.wait_for_function("window.frgmLive.state().connected", timeout=20000)
+            page.wait_for_function("() => window.frgmLive.state().connected", timeout=20000)
             back_after = time.monotonic() - restarted
             print(f"reconnected {back_after:.1f} s after the web process came back")
             assert back_after < 15  # the recovery target

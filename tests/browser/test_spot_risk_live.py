@@ -50,7 +50,7 @@ def test_the_spot_risk_page_follows_new_files_without_a_reload(desk) -> None:
     call = CALL.split(b",")[0].decode()
     with served_app() as url, chromium_page(url, cookies=session_cookie(trader, url)) as page:
         page.goto("/ladder/spot-risk/")
-        page.wait_for_function("window.frgmLive && window.frgmLive.state().connected")
+        page.wait_for_function("() => window.frgmLive && window.frgmLive.state().connected")
         page.evaluate("window.__sameDocument = true")
         assert page.inner_text(_cell(call, "iv_avg")) == "796.79"
         page.wait_for_timeout(700)  # the snapshot's flash is over: the sample, as it came

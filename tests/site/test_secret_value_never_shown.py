@@ -115,6 +115,7 @@ def _values(pattern: str, name: str, objects: dict[str, Any]) -> dict[str, str]:
         "feed": Feed.SPOT_RISK.value,
         "alarm_id": objects["alarm_id"],
         "slug": runbooks_all()[0].slug,
+        "kind": "redrive",  # an ops task (replay, rebuild, redrive)
         "app_label": "ops",
         "url": "no-such-page/",
         "content_type_id": str(ContentType.objects.get_for_model(instance).pk),

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import plotly
 from django.contrib.staticfiles import finders
 from django.templatetags.static import static
-from django.test import Client
 
 from ladder.plotly_finder import PlotlyJsFinder, plotly_js_dir
+from tests.site.test_static_files import asgi_get
 
 
 def test_plotly_js_is_served_as_a_static_file(db: None) -> None:
-    reply = Client().get(static("plotly/plotly.min.js"))  # static files need no login
-    assert reply.status_code == 200
-    body = b"".join(reply.streaming_content)
+    # Through the ASGI app uvicorn serves: static files are answered before Django
+    # (frgm_site.static_files), and need no login.
+    from frgm_site.asgi import application
+
+    reply = asyncio.run(asgi_get(application, static("plotly/plotly.min.js")))
+    assert reply.status == 200
+    body = reply.body
     assert b"plotly" in body[:500]
     assert body == (plotly_js_dir() / "plotly.min.js").read_bytes()
 

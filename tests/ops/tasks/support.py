@@ -47,12 +47,22 @@ def cookie(user: Any) -> tuple[bytes, bytes]:
 
 
 async def tasks_socket(user: Any) -> WebsocketCommunicator:
+    """The page's socket, past its opening frames (the recent runs, then "synced")."""
+    communicator, _ = await tasks_socket_opening(user)
+    return communicator
+
+
+async def tasks_socket_opening(user: Any) -> tuple[WebsocketCommunicator, list[dict[str, Any]]]:
+    """The page's socket and the frames it opens with, "synced" last."""
     communicator = WebsocketCommunicator(
         application, "/ws/ops/tasks/", headers=[ORIGIN, await cookie(user)]
     )
     connected, _ = await communicator.connect()
     assert connected
-    return communicator
+    opening: list[dict[str, Any]] = []
+    while not opening or opening[-1]["type"] != "synced":
+        opening.append(await communicator.receive_json_from(timeout=10))
+    return communicator, opening
 
 
 @sync_to_async

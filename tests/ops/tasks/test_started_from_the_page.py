@@ -21,6 +21,7 @@ from tests.ops.tasks.support import (
     frames_until_ended,
     started_on_the_page,
     tasks_socket,
+    tasks_socket_opening,
 )
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -105,6 +106,20 @@ def test_a_finished_run_stays_listed_with_its_result(stack, oncall):
     assert f'id="run-{run.pk}"' in page
     assert "Moved 4 message(s) back to the feed queue." in page
     assert "oscar-oncall" in page
+
+
+async def test_a_page_that_reconnects_is_sent_the_runs_as_they_are_now(stack, oncall):
+    # A run that ended while the page's socket was down: the page would show it
+    # "running" forever if the socket only carried changes.
+    run = await sync_to_async(OpsTaskRun.objects.create)(
+        kind="rebuild", lock="rebuild", status="done", result="Rebuilt 5 feeds.", started_by=oncall
+    )
+    communicator, opening = await tasks_socket_opening(oncall)
+    await communicator.disconnect()
+    runs = [frame for frame in opening if frame["type"] == "task"]
+    assert [(frame["run"], frame["status"]) for frame in runs] == [(run.pk, "done")]
+    assert "Rebuilt 5 feeds." in runs[0]["html"]
+    assert opening[-1] == {"type": "synced", "runs": 1}
 
 
 async def test_redrive_moves_dead_letters_back_and_they_are_ingested(

@@ -134,6 +134,9 @@ def main() -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_sigterm)
+    # Started from a shell's background job (`make run &`, a CI script), SIGINT comes
+    # in ignored and Python then keeps it so: Ctrl-C (or a test's SIGINT) did nothing.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         print("Starting private Redis servers and the AWS stand-in under .run/ ...", flush=True)
         servers.append(

@@ -27,6 +27,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,7 +35,6 @@ from pathlib import Path
 
 from bench.drills.stack import (
     BUCKET,
-    HISTORY_TABLE,
     POSITIONS,
     ROOT,
     Browser,
@@ -42,6 +42,7 @@ from bench.drills.stack import (
     Stack,
     drill_base,
     drill_key,
+    history_uploads,
     seconds,
     stack_running,
     wait_for,
@@ -63,25 +64,8 @@ def moto_pid(stack: Stack) -> int:
 
 def history_by_key(stack: Stack, keys: set[str]) -> dict[str, int]:
     """History snapshot items per object key in ``keys`` (whatever their S3 version)."""
-    counts: dict[str, int] = {}
-    pages = (
-        stack.aws("dynamodb")
-        .get_paginator("scan")
-        .paginate(
-            TableName=HISTORY_TABLE,
-            FilterExpression="contains(sk, :feed)",
-            ExpressionAttributeValues={":feed": {"S": "#tt/positions/"}},
-            ProjectionExpression="pk, sk",
-        )
-    )
-    for page in pages:
-        for item in page.get("Items", []):
-            if item["pk"]["S"].startswith("metrics#"):
-                continue
-            key = item["sk"]["S"].split("#")[1]  # stamp#key#version
-            if key in keys:
-                counts[key] = counts.get(key, 0) + 1
-    return counts
+    by_key = (upload.split("#", 1)[0] for upload in history_uploads(stack))
+    return dict(Counter(key for key in by_key if key in keys))
 
 
 @dataclass

@@ -23,6 +23,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -268,9 +269,8 @@ def file_put(stack: Stack, key: str) -> str:
     return str(reply.get("VersionId") or "")
 
 
-def history_counts(stack: Stack, uploads: set[str]) -> dict[str, int]:
-    """History snapshots per upload (``key#version``) in ``uploads``; metrics not counted."""
-    counts: dict[str, int] = {}
+def history_uploads(stack: Stack) -> Iterator[str]:
+    """Each positions history snapshot's upload (``key#version``); metrics not counted."""
     pages = (
         stack.aws("dynamodb")
         .get_paginator("scan")
@@ -283,12 +283,13 @@ def history_counts(stack: Stack, uploads: set[str]) -> dict[str, int]:
     )
     for page in pages:
         for item in page.get("Items", []):
-            if item["pk"]["S"].startswith("metrics#"):
-                continue
-            upload = item["sk"]["S"].split("#", 1)[1]  # the stamp first, then key#version
-            if upload in uploads:
-                counts[upload] = counts.get(upload, 0) + 1
-    return counts
+            if not item["pk"]["S"].startswith("metrics#"):
+                yield item["sk"]["S"].split("#", 1)[1]  # the stamp first, then key#version
+
+
+def history_counts(stack: Stack, uploads: set[str]) -> dict[str, int]:
+    """History snapshots per upload (``key#version``) in ``uploads``."""
+    return dict(Counter(upload for upload in history_uploads(stack) if upload in uploads))
 
 
 def load_average() -> str:

@@ -43,7 +43,7 @@ from bench.clients import (
     ws_clients,
 )
 from bench.harness import QUIET, Harness, nofile_raise, rss_mib, run_directory
-from bench.stats import cpu_model, fmt, machine_busy_s, percentile, process_cpu_s, table
+from bench.stats import cpu_model, fmt, machine_busy_s, percentile, table, tree_cpu_s, tree_rss_mib
 from devstack.standins import Stack
 
 # The client pieces moved to bench.clients; their old names here still work.
@@ -209,7 +209,7 @@ def step(bench: Bench, clients: int, seconds: float, rate: float) -> Step:
     connect_s = time.monotonic() - began
     time.sleep(1.0)  # let the snapshots drain
 
-    cpu_before = process_cpu_s(bench.web.pid)
+    cpu_before = tree_cpu_s(bench.web.pid)  # with its compute process
     busy_before = machine_busy_s()
     wall_before = time.monotonic()
     start.set()
@@ -224,10 +224,10 @@ def step(bench: Bench, clients: int, seconds: float, rate: float) -> Step:
         published += 1
         next_at += interval
     time.sleep(1.0)  # the last frames arrive
-    cpu_after = process_cpu_s(bench.web.pid)
+    cpu_after = tree_cpu_s(bench.web.pid)
     busy_after = machine_busy_s()
     wall = time.monotonic() - wall_before
-    rss = rss_mib(bench.web.pid)
+    rss = tree_rss_mib(bench.web.pid)
     stop.set()
     received = [out.get(timeout=60) for _ in range(len(processes) + (watchers is not None))]
     results = [r for r in received if isinstance(r, ClientResult)]

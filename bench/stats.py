@@ -61,6 +61,44 @@ def process_cpu_s(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def process_tree(pid: int) -> list[int]:
+    """A process and its descendants (Linux /proc): the web process with its compute
+    process (``lib.compute_process``), Celery with its pool, are one server each."""
+    pids, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        pids.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            try:
+                todo.extend(int(child) for child in (task / "children").read_text().split())
+            except OSError:
+                continue
+    return pids
+
+
+def tree_cpu_s(pid: int) -> float | None:
+    """``process_cpu_s`` of a process and its descendants together, or None."""
+    own = process_cpu_s(pid)
+    if own is None:
+        return None
+    return own + sum(process_cpu_s(child) or 0.0 for child in process_tree(pid)[1:])
+
+
+def tree_rss_mib(pid: int) -> float | None:
+    """Resident memory of a process and its descendants (``/proc/<pid>/status``), MiB;
+    None when the process itself is unreadable."""
+    total = 0
+    for current in process_tree(pid):
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            if current == pid:
+                return None
+    return total / 1024
+
+
 def cpu_model() -> str:
     try:
         for text in Path("/proc/cpuinfo").read_text().splitlines():

@@ -179,6 +179,9 @@ FRGM_LIVE_QUEUE_SIZE = env_int("FRGM_LIVE_QUEUE_SIZE", 32)  # frames a slow sock
 FRGM_LIVE_PING_S = env_float("FRGM_LIVE_PING_S", 15.0)  # every socket is pinged this often
 FRGM_LIVE_IDLE_S = env_float("FRGM_LIVE_IDLE_S", 45.0)  # a socket silent this long is closed
 FRGM_LIVE_HEALTH_S = env_float("FRGM_LIVE_HEALTH_S", 2.0)  # browsers told each feed's age
+# The ladder and risk-slide recomputes run in a process of their own (lib/compute_process.py),
+# so they never hold the event loop's GIL while it writes frames; 0 runs them in a thread.
+FRGM_LIVE_COMPUTE_PROCESS = env_bool("FRGM_LIVE_COMPUTE_PROCESS", True)
 # The address is REMOTE_ADDR (frgm_site/client_address.py): uvicorn believes
 # X-Forwarded-For only from FRGM_TRUSTED_PROXIES and takes the rightmost entry
 # none of them wrote, so a client cannot choose it.

@@ -14,6 +14,7 @@ from ladder.hub.config import LADDER_FEEDS
 from ladder.hub.view import View
 from ladder.prices import round_to_tick
 from ladder.selectors import decimal_text, ladder_snapshot
+from lib.compute_process import compute_in_process, compute_run
 
 LadderCompute = Callable[..., tuple[dict[str, Any], dict[str, Cells]]]
 # How long a recompute waits at most for the sockets' pending writes (``writes_pending``).
@@ -88,18 +89,26 @@ class LadderRoom(View):
         return False
 
     async def _compute(self) -> tuple[dict[str, Any], dict[str, Cells]]:
-        await self.writes_done()
-        return await asyncio.to_thread(
+        return await self.compute_run(
             self.compute, instrument_id=self.instrument_id, ticks=self.ticks
         )
+
+    async def compute_run(
+        self, compute: Callable[..., tuple[dict[str, Any], dict[str, Cells]]], **kwargs: Any
+    ) -> tuple[dict[str, Any], dict[str, Cells]]:
+        """Run a recompute in the compute process (``lib.compute_process``), off the
+        event loop's GIL; one that runs in a thread waits for the sockets' writes first."""
+        if not compute_in_process(compute):
+            await self.writes_done()
+        return await compute_run(compute, **kwargs)
 
     async def writes_done(self) -> None:
         """Let the frames queued for sockets go out first (``WRITES_WAIT_S`` at most).
 
-        A recompute runs in a thread but holds the GIL for most of its ~20-30 ms
-        (Redis replies, JSON, formatting): begun while the event loop writes one
-        spot-risk frame to 1,000 sockets, it stretches that fan-out by as much. The
-        same file usually triggers both, so the recompute waits for the writes.
+        A recompute in a thread holds the GIL for most of its ~20-30 ms (Redis
+        replies, JSON, formatting): begun while the event loop writes one spot-risk
+        frame to 1,000 sockets, it stretches that fan-out by as much. The same file
+        usually triggers both, so such a recompute waits for the writes.
         """
         if self.writes_pending is None:
             return

@@ -11,7 +11,6 @@ that changed, as the ladder view does.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -124,8 +123,7 @@ class SlideRoom(LadderRoom):
         self._absorbed.clear()
         while len(self._computed) > _FILES_REMEMBERED:
             del self._computed[next(iter(self._computed))]
-        await self.writes_done()
-        return await asyncio.to_thread(self.compute, **self.query)
+        return await self.compute_run(self.compute, **self.query)
 
 
 _FILES_REMEMBERED = 64  # more than the parts and chunks in flight at once

@@ -1,0 +1,179 @@
+"""A process of its own for CPU-heavy recomputes, so they never hold the caller's GIL.
+
+The web process's event loop writes every frame to every socket. A recompute
+run in a thread (the ladder with its whole-book columns, the 129 x 5 risk
+slide: ~30 ms of Python per update) holds the GIL for most of its run, so a
+broadcast it overlaps waits for it: with the book live, the 1,000-socket
+fan-out's p99 grew by 17 %. Here the recompute runs in one child process per
+web process (the second core), and the loop only unpickles its answer.
+
+The child is started on first use (spawn: a clean interpreter, not a fork of a
+threaded server) and lives as long as its parent: it exits when the parent is
+gone, even after a ``kill -9`` (``_orphan_watch``). One that dies is replaced,
+and the call that found it dead runs in a thread instead, so a frame is late
+at worst, never lost.
+
+Settings: the child loads the same settings module from the same environment.
+Settings the parent changed at run time (``override_settings`` in tests: a
+test's own Redis, say) travel with each call and are applied in the child
+before it runs, so the child reads what the caller would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import multiprocessing
+import os
+import pickle
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+from django.conf import settings
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+ORPHAN_CHECK_S = 1.0  # how often the child checks that its parent still lives
+_MISSING = object()
+
+_pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def settings_overridden() -> dict[str, Any]:
+    """The settings changed at run time in this process (``override_settings``), the
+    innermost value of each; empty in production, where nothing overrides them."""
+    from django.conf import UserSettingsHolder
+
+    layers = []
+    wrapped = getattr(settings, "_wrapped", None)
+    while isinstance(wrapped, UserSettingsHolder):
+        layers.append({k: v for k, v in vars(wrapped).items() if k.isupper()})
+        wrapped = wrapped.default_settings
+    changed: dict[str, Any] = {}
+    for layer in reversed(layers):  # outermost first: the inner layers win
+        changed.update(layer)
+    return changed
+
+
+async def compute_run(fn: Callable[..., T], /, **kwargs: Any) -> T:
+    """``fn(**kwargs)`` in the compute process (``fn`` must be a module-level function:
+    it is sent by name). Its exceptions are raised here, as a thread would."""
+    if not compute_in_process(fn):
+        return await asyncio.to_thread(fn, **kwargs)
+    pool = _pool_get()
+    call = functools.partial(_child_call, fn, settings_overridden(), kwargs)
+    try:
+        return await asyncio.wrap_future(pool.submit(call))
+    except BrokenProcessPool:
+        log.warning("compute process died: starting another; this recompute runs in a thread")
+        _pool_drop(pool)
+        return await asyncio.to_thread(fn, **kwargs)
+
+
+def compute_in_process(fn: Callable[..., Any]) -> bool:
+    """Whether ``compute_run(fn)`` runs in the compute process: when it is on
+    (``FRGM_LIVE_COMPUTE_PROCESS``), for a module-level function (sent by name; a
+    test's closure runs in a thread) and overridden settings that pickle."""
+    if not settings.FRGM_LIVE_COMPUTE_PROCESS or "<" in getattr(fn, "__qualname__", "<"):
+        return False
+    try:
+        pickle.dumps(settings_overridden())
+    except Exception:
+        return False
+    return True
+
+
+def compute_process_pid() -> int | None:
+    """The compute process's pid, or None when none is running (drills, tests)."""
+    pool = _pool
+    processes = getattr(pool, "_processes", None) or {}
+    return next(iter(processes), None)
+
+
+def compute_process_stop() -> None:
+    """Stop the compute process (it is started again on next use)."""
+    with _pool_lock:
+        pool = _pool
+    if pool is not None:
+        _pool_drop(pool)
+
+
+def _pool_get() -> ProcessPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_child_start,
+                initargs=(os.getpid(),),
+            )
+        return _pool
+
+
+def _pool_drop(pool: ProcessPoolExecutor) -> None:
+    global _pool
+    with _pool_lock:
+        if _pool is pool:
+            _pool = None
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+# the child's side
+
+
+def _child_start(parent_pid: int) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "frgm_site.settings")
+    import django
+
+    django.setup()
+    threading.Thread(
+        target=_orphan_watch, args=(parent_pid,), name="orphan-watch", daemon=True
+    ).start()
+
+
+def _orphan_watch(parent_pid: int) -> None:
+    """Exit when the parent is gone: its pipes stay open in this child (the executor's
+    queues hold both ends), so a parent killed with -9 would leave it waiting forever."""
+    while os.getppid() == parent_pid:
+        time.sleep(ORPHAN_CHECK_S)
+    os._exit(0)
+
+
+_applied: dict[str, Any] = {}  # the parent's overrides this child runs with
+_originals: dict[str, Any] = {}  # the values they replaced
+
+
+def _child_call(fn: Callable[..., T], overrides: dict[str, Any], kwargs: dict[str, Any]) -> T:
+    if overrides != _applied:
+        _overrides_apply(overrides)
+    return fn(**kwargs)
+
+
+def _overrides_apply(overrides: dict[str, Any]) -> None:
+    from lib.aws import clients_reset
+    from lib.redis_clients import redis_clients_reset
+
+    for name in list(_applied):
+        if name not in overrides:
+            original = _originals.pop(name)
+            if original is _MISSING:
+                delattr(settings, name)
+            else:
+                setattr(settings, name, original)
+    for name, value in overrides.items():
+        if name not in _originals:
+            _originals[name] = getattr(settings, name, _MISSING)
+        setattr(settings, name, value)
+    _applied.clear()
+    _applied.update(overrides)
+    redis_clients_reset()  # clients made under the old settings (a test's own Redis)
+    clients_reset()

@@ -1,0 +1,128 @@
+"""The ladder and slide recomputes run in a process of their own (lib/compute_process.py):
+off the web loop's GIL, with the caller's settings, replaced when it dies, gone
+when its parent is."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.test import override_settings
+
+from lib.compute_process import compute_process_pid, compute_run, settings_overridden
+from tests.lib.compute_targets import refuse, setting_of, sleep_then_whoami, whoami
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie still answers kill(0): read its state
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split(") ", 1)[1][:1] != "Z"
+
+
+async def test_a_recompute_runs_in_another_process() -> None:
+    child = await compute_run(whoami)
+    assert child != os.getpid()
+    assert await compute_run(whoami) == child, "one child, kept for the next recompute"
+    assert compute_process_pid() == child
+
+
+async def test_the_event_loop_runs_while_the_child_computes() -> None:
+    """The point of the process: the loop is not held while a recompute runs."""
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    await compute_run(whoami)  # started
+    ticker = asyncio.create_task(tick())
+    await compute_run(sleep_then_whoami, seconds=0.3)
+    ticker.cancel()
+    assert ticks >= 15
+
+
+@override_settings(FRGM_LIVE_COMPUTE_PROCESS=False)
+async def test_switched_off_a_recompute_runs_in_a_thread_of_this_process() -> None:
+    assert await compute_run(whoami) == os.getpid()
+
+
+async def test_a_closure_runs_in_a_thread() -> None:
+    """A function the child cannot import by name (a test's stand-in compute)."""
+    assert await compute_run(lambda: os.getpid()) == os.getpid()
+
+
+async def test_the_child_reads_the_settings_the_caller_overrode() -> None:
+    with override_settings(FRGM_STATE_REDIS_URL="redis://127.0.0.1:1/0"):
+        assert await compute_run(setting_of, name="FRGM_STATE_REDIS_URL") == (
+            "redis://127.0.0.1:1/0"
+        )
+        with override_settings(FRGM_STATE_REDIS_URL="redis://127.0.0.1:2/0", FRGM_X_TEST=1):
+            assert settings_overridden()["FRGM_STATE_REDIS_URL"] == "redis://127.0.0.1:2/0"
+            assert await compute_run(setting_of, name="FRGM_STATE_REDIS_URL") == (
+                "redis://127.0.0.1:2/0"
+            )
+            assert await compute_run(setting_of, name="FRGM_X_TEST") == 1
+        assert await compute_run(setting_of, name="FRGM_X_TEST") == "<unset>"
+        assert await compute_run(setting_of, name="FRGM_STATE_REDIS_URL") == (
+            "redis://127.0.0.1:1/0"
+        )
+
+
+async def test_the_computes_errors_are_raised_to_the_caller() -> None:
+    with pytest.raises(LookupError, match="no such instrument"):
+        await compute_run(refuse, message="no such instrument")
+    assert await compute_run(whoami) != os.getpid(), "the child survives its compute's error"
+
+
+async def test_a_killed_child_is_replaced_and_no_recompute_is_lost() -> None:
+    first = await compute_run(whoami)
+    slow = asyncio.ensure_future(compute_run(sleep_then_whoami, seconds=2.0))
+    await asyncio.sleep(0.3)
+    os.kill(first, signal.SIGKILL)
+    # the recompute in flight is answered (in a thread of this process) ...
+    assert await asyncio.wait_for(slow, 10) == os.getpid()
+    # ... and the next one runs in a new child
+    second = await compute_run(whoami)
+    assert second not in (first, os.getpid())
+
+
+def test_the_child_exits_when_its_parent_is_killed() -> None:
+    """A web process killed with -9 leaves no compute process behind."""
+    script = (
+        "import asyncio, django, os, sys, time\n"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'frgm_site.settings')\n"
+        "django.setup()\n"
+        "from lib.compute_process import compute_run\n"
+        "from tests.lib.compute_targets import whoami\n"
+        "print(asyncio.run(compute_run(whoami)), flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    parent = subprocess.Popen(
+        [sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert parent.stdout is not None
+        child = int(parent.stdout.readline())
+        assert _alive(child)
+        parent.kill()
+        parent.wait(10)
+        deadline = time.monotonic() + 10
+        while _alive(child) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(child), "the compute process outlived its parent"
+    finally:
+        parent.kill()

@@ -11,8 +11,8 @@ process writing one pre-serialised frame to every local socket reached ~0.2 s
 - it keeps the state of each live view (``spot-risk``, ``ladder:<instrument>``,
   ``slide:<parameters>``) in memory, one room each (``View`` in ``view``;
   ``SpotRiskRoom``, ``LadderRoom``, ``SlideRoom``: one per distinct parameter set,
-  computed once per update for all of its sockets; a recompute lets the frames
-  already queued for sockets go out first, ``LadderRoom.writes_done``; the pages'
+  computed once per update for all of its sockets, in the web process's compute
+  process (``lib.compute_process``) so it never holds the loop's GIL; the pages'
   read models are ``ladder.selectors``' ``SpotRiskView`` and ``LadderView``),
   formats cells as the pages do (``ladder.formatting``), coalesces updates
   per view (a short settle, a file's last part and a spot-risk chunk batch's
@@ -26,8 +26,9 @@ process writing one pre-serialised frame to every local socket reached ~0.2 s
   health loop tells browsers when each feed's last file arrived
   (``control_frames``).
 
-All of it runs in the web process's event loop; Redis reads (view loads,
-ladder recomputes, feed health: ``state_reads``) go through ``asyncio.to_thread``.
+All of it runs in the web process's event loop; the ladder and slide recomputes
+run in the compute process, other Redis reads (view loads, feed health:
+``state_reads``) through ``asyncio.to_thread``.
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ fan-out's p99 grew by 17 %. Here the recompute runs in one child process per
 web process (the second core), and the loop only unpickles its answer.
 
 The child is started on first use (spawn: a clean interpreter, not a fork of a
-threaded server) and lives as long as its parent: it exits when the parent is
+threaded server; recomputes run in a thread until it is up) and lives as long
+as its parent: it exits when the parent is
 gone, even after a ``kill -9`` (``_orphan_watch``). One that dies is replaced,
 and the call that found it dead runs in a thread instead, so a frame is late
 at worst, never lost.
@@ -30,7 +31,7 @@ import pickle
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
@@ -44,7 +45,8 @@ ORPHAN_CHECK_S = 1.0  # how often the child checks that its parent still lives
 _MISSING = object()
 
 _pool: ProcessPoolExecutor | None = None
-_pool_lock = threading.Lock()
+_pool_lock = threading.RLock()  # re-entered when the start-up callback runs at once
+_ready = threading.Event()  # the current child has started and loaded Django
 
 
 def settings_overridden() -> dict[str, Any]:
@@ -66,9 +68,9 @@ def settings_overridden() -> dict[str, Any]:
 async def compute_run(fn: Callable[..., T], /, **kwargs: Any) -> T:
     """``fn(**kwargs)`` in the compute process (``fn`` must be a module-level function:
     it is sent by name). Its exceptions are raised here, as a thread would."""
-    if not compute_in_process(fn):
+    pool = _pool_get() if compute_in_process(fn) else None
+    if pool is None or not _ready.is_set():  # off, or the child still starting
         return await asyncio.to_thread(fn, **kwargs)
-    pool = _pool_get()
     call = functools.partial(_child_call, fn, settings_overridden(), kwargs)
     try:
         return await asyncio.wrap_future(pool.submit(call))
@@ -91,6 +93,17 @@ def compute_in_process(fn: Callable[..., Any]) -> bool:
     return True
 
 
+def compute_process_start() -> None:
+    """Start the compute process now (when it is on), not at the first recompute."""
+    if settings.FRGM_LIVE_COMPUTE_PROCESS:
+        _pool_get()
+
+
+def compute_process_ready(timeout: float) -> bool:
+    """Wait (blocking) until the compute process has started; False on timeout."""
+    return _ready.wait(timeout)
+
+
 def compute_process_pid() -> int | None:
     """The compute process's pid, or None when none is running (drills, tests)."""
     pool = _pool
@@ -107,16 +120,28 @@ def compute_process_stop() -> None:
 
 
 def _pool_get() -> ProcessPoolExecutor:
+    """The compute process, started (not awaited) when there is none: until it has
+    loaded Django (``_ready``: 1-2 s, longer on a busy machine) recomputes run in a
+    thread, so neither a socket's first snapshot nor a delta waits for the start."""
     global _pool
     with _pool_lock:
         if _pool is None:
+            _ready.clear()
             _pool = ProcessPoolExecutor(
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_child_start,
                 initargs=(os.getpid(),),
             )
+            pool = _pool
+            pool.submit(os.getpid).add_done_callback(lambda f: _started(f, pool))
         return _pool
+
+
+def _started(future: Future[int], pool: ProcessPoolExecutor) -> None:
+    with _pool_lock:
+        if _pool is pool and not future.cancelled() and future.exception() is None:
+            _ready.set()
 
 
 def _pool_drop(pool: ProcessPoolExecutor) -> None:
@@ -124,6 +149,7 @@ def _pool_drop(pool: ProcessPoolExecutor) -> None:
     with _pool_lock:
         if _pool is pool:
             _pool = None
+            _ready.clear()
     pool.shutdown(wait=False, cancel_futures=True)
 
 

@@ -32,6 +32,7 @@ from ladder.hub.spot_risk_view import SpotRiskRoom
 from ladder.hub.state_reads import feed_stamps
 from ladder.hub.subscriber import Subscriber
 from ladder.hub.view import View
+from lib.compute_process import compute_process_start
 from lib.loops import LoopHealth
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,7 @@ class LiveHub:
             # process: move them out of the collector's sight, so a full collection
             # (which stops the event loop) scans the live objects only, not the startup heap.
             gc.freeze()
+            compute_process_start()  # the recomputes' process, ready before it is needed
             self.channel = await layer.new_channel()
             await self._join(layer)
             try:

@@ -15,7 +15,13 @@ from pathlib import Path
 import pytest
 from django.test import override_settings
 
-from lib.compute_process import compute_process_pid, compute_run, settings_overridden
+from lib.compute_process import (
+    compute_process_pid,
+    compute_process_ready,
+    compute_process_start,
+    compute_run,
+    settings_overridden,
+)
 from tests.lib.compute_targets import refuse, setting_of, sleep_then_whoami, whoami
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,14 +37,35 @@ def _alive(pid: int) -> bool:
     return stat.exists() and stat.read_text().split(") ", 1)[1][:1] != "Z"
 
 
-async def test_a_recompute_runs_in_another_process() -> None:
+async def _started() -> None:
+    compute_process_start()
+    assert await asyncio.to_thread(compute_process_ready, 60), "no compute process in 60 s"
+
+
+@pytest.fixture
+async def started_child() -> None:
+    await _started()
+
+
+@override_settings(FRGM_LIVE_COMPUTE_PROCESS=True)
+async def test_until_the_child_is_up_recomputes_run_in_a_thread() -> None:
+    """A socket's first snapshot never waits for the child's start (1-2 s, more when busy)."""
+    from lib.compute_process import compute_process_stop
+
+    compute_process_stop()
+    assert await compute_run(whoami) == os.getpid()  # at once, the child still starting
+    await _started()
+    assert await compute_run(whoami) != os.getpid()
+
+
+async def test_a_recompute_runs_in_another_process(started_child) -> None:
     child = await compute_run(whoami)
     assert child != os.getpid()
     assert await compute_run(whoami) == child, "one child, kept for the next recompute"
     assert compute_process_pid() == child
 
 
-async def test_the_event_loop_runs_while_the_child_computes() -> None:
+async def test_the_event_loop_runs_while_the_child_computes(started_child) -> None:
     """The point of the process: the loop is not held while a recompute runs."""
     ticks = 0
 
@@ -48,7 +75,6 @@ async def test_the_event_loop_runs_while_the_child_computes() -> None:
             await asyncio.sleep(0.01)
             ticks += 1
 
-    await compute_run(whoami)  # started
     ticker = asyncio.create_task(tick())
     await compute_run(sleep_then_whoami, seconds=0.3)
     ticker.cancel()
@@ -65,7 +91,7 @@ async def test_a_closure_runs_in_a_thread() -> None:
     assert await compute_run(lambda: os.getpid()) == os.getpid()
 
 
-async def test_the_child_reads_the_settings_the_caller_overrode() -> None:
+async def test_the_child_reads_the_settings_the_caller_overrode(started_child) -> None:
     with override_settings(FRGM_STATE_REDIS_URL="redis://127.0.0.1:1/0"):
         assert await compute_run(setting_of, name="FRGM_STATE_REDIS_URL") == (
             "redis://127.0.0.1:1/0"
@@ -82,20 +108,21 @@ async def test_the_child_reads_the_settings_the_caller_overrode() -> None:
         )
 
 
-async def test_the_computes_errors_are_raised_to_the_caller() -> None:
+async def test_the_computes_errors_are_raised_to_the_caller(started_child) -> None:
     with pytest.raises(LookupError, match="no such instrument"):
         await compute_run(refuse, message="no such instrument")
     assert await compute_run(whoami) != os.getpid(), "the child survives its compute's error"
 
 
-async def test_a_killed_child_is_replaced_and_no_recompute_is_lost() -> None:
+async def test_a_killed_child_is_replaced_and_no_recompute_is_lost(started_child) -> None:
     first = await compute_run(whoami)
     slow = asyncio.ensure_future(compute_run(sleep_then_whoami, seconds=2.0))
     await asyncio.sleep(0.3)
     os.kill(first, signal.SIGKILL)
     # the recompute in flight is answered (in a thread of this process) ...
     assert await asyncio.wait_for(slow, 10) == os.getpid()
-    # ... and the next one runs in a new child
+    # ... and the next ones run in a new child (in a thread until it is up)
+    await _started()
     second = await compute_run(whoami)
     assert second not in (first, os.getpid())
 
@@ -108,6 +135,9 @@ def test_the_child_exits_when_its_parent_is_killed() -> None:
         "django.setup()\n"
         "from lib.compute_process import compute_run\n"
         "from tests.lib.compute_targets import whoami\n"
+        "from lib.compute_process import compute_process_ready, compute_process_start\n"
+        "compute_process_start()\n"
+        "assert compute_process_ready(60)\n"
         "print(asyncio.run(compute_run(whoami)), flush=True)\n"
         "time.sleep(60)\n"
     )

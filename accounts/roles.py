@@ -55,6 +55,15 @@ def user_roles(user: UserLike) -> frozenset[Role]:
     return roles
 
 
+def user_roles_known(user: UserLike) -> frozenset[Role] | None:
+    """The roles ``user_roles`` read for this very user object already (no database
+    trip), or None when they were not read yet."""
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    cached: frozenset[Role] | None = getattr(user, "_frgm_roles", None)
+    return cached
+
+
 def roles_from_groups(group_names: Iterable[str], *, is_superuser: bool) -> frozenset[Role]:
     """The roles a user's group names (and superuser flag) grant."""
     names = set(group_names)

@@ -1,6 +1,7 @@
 """ASGI entry point: HTTP through Django, websockets through Channels.
 
-Websockets accept only same-host origins and carry the Django session. Static
+Websockets accept only same-host origins and carry the Django session (and
+the user's roles, read with it: ``accounts.consumers.socket_auth_stack``). Static
 files are answered before Django by ServeStatic (``frgm_site.static_files``).
 The JSON API (``/api/``) goes through Django's sync handler on a bounded thread
 pool (``frgm_site.api_asgi``).
@@ -19,12 +20,12 @@ from frgm_site.checks import settings_refuse_unsafe  # noqa: E402
 # uvicorn runs no system checks: unsafe production settings stop it here.
 settings_refuse_unsafe()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 
+from accounts.consumers import socket_auth_stack  # noqa: E402
 from frgm_site.api_asgi import ApiServer  # noqa: E402
 from frgm_site.request_id import RequestIdASGI  # noqa: E402
 from frgm_site.routing import websocket_urlpatterns  # noqa: E402
@@ -46,8 +47,9 @@ application = ProtocolTypeRouter(
                 )
             )
         ),
+        # Channels' AuthMiddlewareStack, reading the user's roles in the same database trip.
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            socket_auth_stack(URLRouter(websocket_urlpatterns))
         ),
         # Shutdown: the live hub leaves its channel-layer groups.
         "lifespan": live_hub_lifespan,

@@ -37,6 +37,11 @@ from ladder.hub import (
 )
 
 log = logging.getLogger(__name__)
+_HANDLERS = {  # the socket's messages, handled without Channels' DB clean-up hop
+    "websocket.connect": "websocket_connect",
+    "websocket.receive": "websocket_receive",
+    "websocket.disconnect": "websocket_disconnect",
+}
 CLOSE_UNAVAILABLE = 1011  # server error: the browser reconnects with backoff
 _INSTRUMENT = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 NO_CHANNEL_LAYER = "frgm-live-no-layer"  # an alias that is not configured: no channel per socket
@@ -56,13 +61,17 @@ class LiveViewConsumer(RoleGatedConsumer):
         raise NotImplementedError
 
     async def dispatch(self, message: dict[str, Any]) -> None:
-        # Channels closes stale DB connections (a thread hop) before every handler;
-        # browser frames (pongs, snapshot requests) touch no database: skip it, so a
-        # round of 1,000 pongs costs no 1,000 hops through the one DB thread.
-        if message["type"] == "websocket.receive":
-            await self.websocket_receive(message)
+        # Channels closes stale DB connections (a hop through the process's one DB
+        # thread) before every handler. Browser frames (pongs, snapshot requests) touch
+        # no database, and connect and disconnect reach it only through
+        # database_sync_to_async, which closes them itself: skip it, so a round of
+        # 1,000 pongs, or 500 sockets reconnecting to a restarted web process, queue
+        # no hop of their own on that thread.
+        handler = _HANDLERS.get(message["type"])
+        if handler is None:
+            await super().dispatch(message)
             return
-        await super().dispatch(message)
+        await getattr(self, handler)(message)
 
     async def on_authorized(self) -> None:
         try:

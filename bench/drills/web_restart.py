@@ -49,8 +49,19 @@ def _spread(values: list[float]) -> str:
     ordered = sorted(values)
     return (
         f"p50 {percentile(ordered, 50):.1f} s, p95 {percentile(ordered, 95):.1f} s, "
-        f"max {ordered[-1]:.1f} s"
+        f"p99 {percentile(ordered, 99):.1f} s, max {ordered[-1]:.1f} s"
     )
+
+
+def _connect_rate(snapshot_s: list[float], serving_s: float | None) -> str:
+    """Fresh snapshots a second, from the web answering /healthz to the last one:
+    what the restarted process served, whatever the clients' schedule."""
+    if not snapshot_s or serving_s is None:
+        return "no rate (no snapshot, or the web never answered)"
+    span = max(snapshot_s) - serving_s
+    if span <= 0:
+        return f"all {len(snapshot_s)} before /healthz answered"
+    return f"{len(snapshot_s) / span:.0f} a second ({len(snapshot_s)} in {span:.1f} s)"
 
 
 def _histogram(offsets: list[float], *, slot_s: float, until_s: float) -> list[str]:
@@ -185,7 +196,8 @@ def _result(
         "tries per 250 ms after the stop (each line one second, four slots):",
         *(f"  {line}" for line in _histogram(retry_offsets, slot_s=SLOT_S, until_s=60)),
         f"fresh snapshot on the new process: {len(snapshot_s)} of {clients} clients, "
-        f"{_spread(snapshot_s)} after the stop",
+        f"{_spread(snapshot_s)} after the stop; from /healthz answering to the last: "
+        f"{_connect_rate(snapshot_s, serving_s)}",
         f"a live delta after it: {len(live_s)} of {clients}, {_spread(live_s)} after the stop; "
         f"in sequence from the snapshot: {in_sequence}; gaps (snapshot asked again): {gaps}",
         f"sequence numbers: last seen before the stop {sample[0]}, first snapshot after it "

@@ -18,7 +18,10 @@ process writing one pre-serialised frame to every local socket reached ~0.2 s
   per view (a short settle, a file's last part and a spot-risk chunk batch's
   last chunk, then at most one frame per ``FRGM_LIVE_INTERVAL_S``:
   ``coalescing``), numbers the view's frames (``seq``) and serialises each
-  frame once (spot-risk frames packed: ``ladder.frames``, ``cells``);
+  frame once (spot-risk frames packed: ``ladder.frames``, ``cells``); a view's
+  snapshot is built and encoded once per state of the view and shared by every
+  socket that asks while it is current (``snapshots``: a restarted web process
+  is asked for hundreds at once);
 - every socket is a ``Subscriber`` with a bounded queue (``subscriber``); a full
   queue means the browser is too slow: its queue is cleared and it gets one
   ``resync``, and nothing else until it asks for a snapshot. Nobody waits for it.

@@ -57,6 +57,7 @@ async def view_delta_send(
             return False
         finally:
             view.last_flush = loop.time()
+            view.changes += 1  # the state a snapshot shows may have moved: build anew
         if stamp.version:
             view.version = stamp.version
         if data is None:

@@ -68,6 +68,10 @@ class SpotRiskRoom(View):
             self._next_id += 1
         return found
 
+    def snapshot_key(self) -> tuple[object, ...]:
+        # the batch mark moves as chunks arrive, before their frame goes out
+        return (*super().snapshot_key(), self.batch_mark())
+
     async def snapshot_data(self) -> dict[str, Any] | None:
         if self.rows is None:
             self.rows = await self._load()

@@ -10,13 +10,16 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
 from feeds.messages import FeedFile, FeedUpdate
 from feeds.records import Feed
 from ladder.hub.subscriber import Subscriber
+
+if TYPE_CHECKING:
+    from ladder.hub.snapshots import SnapshotHead
 
 RECENT_BATCHES = 32  # batches whose late chunks are still counted (not waited for)
 
@@ -102,6 +105,12 @@ class View:
         self.told: dict[str, float] = {}  # feed -> newest ingested_at its sockets were sent
         self.news = False  # a shown feed has a file its sockets were not told of
         self.file_give_up = 0.0  # loop time a flush stops waiting for a file's parts
+        # The snapshot built last, shared by every socket that asks while ``snapshot_key``
+        # is unchanged (``ladder.hub.snapshots``); ``changes`` counts the delta folds,
+        # each of which may change what a snapshot shows (even one that sends nothing).
+        self.snapshot_cache: SnapshotHead | None = None
+        self.snapshot_builds = 0
+        self.changes = 0
 
     def wants(self, update: FeedUpdate) -> bool:
         raise NotImplementedError
@@ -188,6 +197,11 @@ class View:
     def take_stamp(self) -> _Stamp:
         stamp, self.stamp = self.stamp, _Stamp()
         return stamp
+
+    def snapshot_key(self) -> tuple[object, ...]:
+        """What a snapshot's text depends on: equal keys, equal snapshots. The seq
+        first: a snapshot carries it, and the next delta applies to exactly its data."""
+        return (self.seq, self.version, self.changes)
 
     async def snapshot_data(self) -> dict[str, Any] | None:
         raise NotImplementedError

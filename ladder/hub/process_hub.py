@@ -79,7 +79,6 @@ class LiveHub:
             # process: move them out of the collector's sight, so a full collection
             # (which stops the event loop) scans the live objects only, not the startup heap.
             gc.freeze()
-            compute_process_start()  # the recomputes' process, ready before it is needed
             self.channel = await layer.new_channel()
             await self._join(layer)
             try:
@@ -170,6 +169,8 @@ class LiveHub:
     def _view_create(self, key: str) -> View:
         if key == SPOT_RISK_VIEW:
             return SpotRiskRoom()
+        # the recomputes' process, started with the first view that recomputes
+        compute_process_start()
         if key.startswith(LADDER_PREFIX):
             instrument, _, ticks = key.removeprefix(LADDER_PREFIX).partition(":")
             return LadderRoom(

@@ -148,14 +148,15 @@ async def test_anonymous_is_refused_with_4401(stack, path) -> None:
 
 
 async def test_pings_keep_coming_and_a_silent_client_is_closed(stack, trader) -> None:
-    with override_settings(FRGM_LIVE_PING_S=0.1, FRGM_LIVE_IDLE_S=0.45):
+    # wide enough that a busy machine's stalled test loop is not taken for a silent client
+    with override_settings(FRGM_LIVE_PING_S=0.25, FRGM_LIVE_IDLE_S=1.2):
         ws = await connect("/ws/spot-risk/", trader)
         await frame(ws)
-        for _ in range(6):  # 0.6 s of answered pings: the socket stays
+        for _ in range(6):  # 1.5 s of answered pings: the socket stays
             ping = await frame(ws, kinds=("ping",), timeout=1)
             assert ping["server_time"] > 0
             await ws.send_json_to({"type": "pong"})
-        closed = await frame(ws, kinds=("close",), timeout=2)
+        closed = await frame(ws, kinds=("close",), timeout=4)
         assert closed == {"type": "close", "code": CLOSE_IDLE}
         await ws.disconnect()
     # the hub drops the subscriber as the consumer finishes: wait for that, not a fixed time

@@ -222,7 +222,10 @@ class FileListener:
                 await asyncio.sleep(0.2)
             receiving = asyncio.ensure_future(layer.receive(channel))
             if message is not None:
-                self.files.setdefault(str(message.get("key")), []).append(dict(message))
+                # when a subscriber outside the web process heard it: the worker's
+                # publish and the messaging Redis, without the web's event loop
+                heard = {**message, "heard_at": time.time()}
+                self.files.setdefault(str(message.get("key")), []).append(heard)
         receiving.cancel()
         with contextlib.suppress(BaseException):
             await receiving

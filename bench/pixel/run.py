@@ -162,6 +162,7 @@ class Phase:
     batches: list[BatchSpread] = field(default_factory=list)
     cpu: dict[str, float] = field(default_factory=dict)  # % of one core over the feed
     put_ms: list[float] = field(default_factory=list)  # each PUT's own duration
+    heard_ms: list[float] = field(default_factory=list)  # ingested -> the listener heard it
 
 
 def phase_run(
@@ -227,6 +228,7 @@ def phase_run(
             continue
         if len(told) > 1:
             phase.announced_twice.append(put.key)
+        phase.heard_ms.append((told[0]["heard_at"] - told[0]["ingested_at"]) * 1000)
         files.append(
             Landed(
                 put.key, told[0]["feed"], put.started, told[0]["ingested_at"], told[0]["file_time"]
@@ -380,6 +382,8 @@ def spread_line(phase: Phase) -> str:
     whole = [b.whole_ms for b in batches]
     return (
         f"PUT p50 {_ms(_pct(phase.put_ms, 50))} / p99 {_ms(_pct(phase.put_ms, 99))} ms; "
+        f"ingested -> heard by the harness's listener p50 {_ms(_pct(phase.heard_ms, 50))} / "
+        f"p99 {_ms(_pct(phase.heard_ms, 99))} ms; "
         f"{len(batches)} chunk batches: PUT spread p50 {_ms(_pct(put_spread, 50))} / "
         f"p99 {_ms(_pct(put_spread, 99))} ms, ingested spread p50 "
         f"{_ms(_pct(ingest_spread, 50))} / p99 {_ms(_pct(ingest_spread, 99))} ms, first PUT "

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from feeds.messages import FEED_FILES_GROUP
-from feeds.push.producer import PUT_CONCURRENCY, Producer
+from feeds.push.producer import Producer
 from feeds.push.s3 import s3_client
 from feeds.push.spool import Spool
 from feeds.simulator.simulator import Layout, Simulator, SimulatorConfig
@@ -78,7 +78,7 @@ class FeedRun:
     layout: Layout
     span_s: float
     seed: int = 13
-    put_concurrency: int = PUT_CONCURRENCY  # 1: a batch's chunks one after another
+    put_concurrency: int = 1  # the producer's default: a batch's chunks one after another
     written: int = 0
     s3: _TimedS3 | None = None
     errors: list[str] = field(default_factory=list)

@@ -35,10 +35,13 @@ BACKOFF_MAX_S = 30.0
 SKIP_OLDER_THAN_S = 3 * 24 * 3600  # an old file in the folder was sent long ago
 CONTENT_TYPES = {".csv": "text/csv", ".json": "application/json"}
 # A spot-risk chunk batch is one moment of the book split over files, and the
-# pages show it once its last chunk is in: its chunks go up together, this many
-# PUTs at a time, not one after another (16 sequential PUTs spread a batch over
-# ~0.2-0.5 s that every chunk then waits through).
-PUT_CONCURRENCY = 16
+# pages show it once its last chunk is in: with ``put_concurrency`` > 1 its chunks
+# go up together, not one after another (16 sequential PUTs over a WAN spread a
+# batch over ~0.5 s that every chunk then waits through). Off by default: with
+# the worker as the bottleneck (bench.pixel, moto on the same 2 cores) a burst of
+# 16 only moved the wait from the producer to the worker's queue and slowed
+# moto's PUTs 3x (docs/PERFORMANCE.md, file to pixel); measure against real S3.
+PUT_CONCURRENCY = 16  # the most a batch's PUTs at once (the S3 client's pool)
 
 
 def backoff_s(failures: int, *, rand: Callable[[], float] = random.random) -> float:
@@ -68,7 +71,7 @@ class Producer:
     _failures: int = 0
     _retry_at: float = 0.0
     _unplaceable: set[str] = field(default_factory=set)
-    put_concurrency: int = PUT_CONCURRENCY
+    put_concurrency: int = 1  # up to PUT_CONCURRENCY: a chunk batch's PUTs at once
     _pool: ThreadPoolExecutor | None = None
 
     def scan(self) -> int:
@@ -116,9 +119,9 @@ class Producer:
     def drain(self, *, limit: int = 100) -> int:
         """Upload waiting files oldest first; stop at the first failure (order is kept).
 
-        The chunks of one spot-risk batch go up together (``PUT_CONCURRENCY``): they
-        are one moment, so their order among themselves does not matter; the files
-        after a batch wait for all of it. Returns how many reached S3 in this pass.
+        With ``put_concurrency`` > 1 the chunks of one spot-risk batch go up together:
+        they are one moment, so their order among themselves does not matter; the
+        files after a batch wait for all of it. Returns how many reached S3 in this pass.
         """
         if self.clock() < self._retry_at:
             return 0

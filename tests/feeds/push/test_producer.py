@@ -64,10 +64,12 @@ def spool(tmp_path: Path) -> Iterator[Spool]:
     spool.close()
 
 
-def _producer(tmp_path: Path, spool: Spool, s3, bucket: str, clock: Clock) -> Producer:  # type: ignore[no-untyped-def]
+def _producer(tmp_path: Path, spool: Spool, s3, bucket: str, clock: Clock, **options) -> Producer:  # type: ignore[no-untyped-def]
     watch = tmp_path / "watch"
     watch.mkdir(exist_ok=True)
-    return Producer(watch=watch, spool=spool, s3=s3, bucket=bucket, settle_s=0.5, clock=clock)
+    return Producer(
+        watch=watch, spool=spool, s3=s3, bucket=bucket, settle_s=0.5, clock=clock, **options
+    )
 
 
 def _versions(s3, bucket: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
@@ -212,7 +214,7 @@ def test_a_chunk_batch_goes_up_at_once_and_the_next_file_after_all_of_it(
 ) -> None:
     clock, bucket = Clock(), _bucket(s3)
     watched = _Watched(s3, hold_s=0.1)
-    producer = _producer(tmp_path, spool, watched, bucket, clock)
+    producer = _producer(tmp_path, spool, watched, bucket, clock, put_concurrency=16)
     chunks, after = _batch_and_after(producer.watch)
     producer.scan()
     clock.now += 0.6
@@ -234,7 +236,7 @@ def test_a_chunk_s3_refused_is_sent_again_alone_before_anything_after_its_batch(
     clock, bucket = Clock(), _bucket(s3)
     refused = "actant/spot-risk/2025-07-22/bav_analysis_20250721_203007_chunk_05_of_16.csv"
     watched = _Watched(s3, hold_s=0.0, refuse=frozenset({refused}))
-    producer = _producer(tmp_path, spool, watched, bucket, clock)
+    producer = _producer(tmp_path, spool, watched, bucket, clock, put_concurrency=16)
     _, after = _batch_and_after(producer.watch)
     producer.scan()
     clock.now += 0.6

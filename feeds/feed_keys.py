@@ -150,6 +150,15 @@ def _instrument_id_in(name: str, data: bytes | None) -> str:
         raise ValueError(f"{name!r}: no instrument[0].id in the JSON ({exc})") from None
 
 
+def chunk_batch(key: str) -> str | None:
+    """The batch a spot-risk chunk's S3 key belongs to (its date folder and stamp,
+    shared by every chunk of it); None for any other key."""
+    match = KEY_PATTERNS[Feed.SPOT_RISK].fullmatch(key)
+    if match is None or match.group("chunk") is None:
+        return None
+    return f"{match['date']}/{match['stamp']}"
+
+
 def feed_key_for_filename(filename: str, *, now: datetime, data: bytes | None = None) -> str:
     """The S3 key the feed server would give a file called ``filename``.
 

@@ -44,6 +44,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rates", default="1,10", help="phases: multiples of production")
     parser.add_argument("--layout", default="both", choices=["both", "single", "chunked"])
     parser.add_argument("--client-processes", type=int, default=2)
+    parser.add_argument(
+        "--put-concurrency",
+        type=int,
+        default=None,
+        help="the producer's PUTs at once for a chunk batch (1: one after another)",
+    )
     parser.add_argument("--quick", action="store_true", help="50 clients, 30 s a phase")
     args = parser.parse_args(argv)
     if args.quick:
@@ -71,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
                     clients=args.clients,
                     processes=args.client_processes,
                     run_dir=Path(tmp),
+                    put_concurrency=args.put_concurrency,
                 )
             )
             print(phase_table(phases[-1:]), flush=True)

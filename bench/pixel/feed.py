@@ -78,6 +78,7 @@ class FeedRun:
     layout: Layout
     span_s: float
     seed: int = 13
+    put_concurrency: int = 1  # the producer's default: a batch's chunks one after another
     written: int = 0
     s3: _TimedS3 | None = None
     errors: list[str] = field(default_factory=list)
@@ -109,7 +110,12 @@ class FeedRun:
         spool = Spool(self.watch / ".frgm-spool")
         assert self.s3 is not None
         producer = Producer(
-            watch=self.watch, spool=spool, s3=self.s3, bucket=self.bucket, settle_s=0.05
+            watch=self.watch,
+            spool=spool,
+            s3=self.s3,
+            bucket=self.bucket,
+            settle_s=0.05,
+            put_concurrency=self.put_concurrency,
         )
         removed = 0
         try:
@@ -216,7 +222,10 @@ class FileListener:
                 await asyncio.sleep(0.2)
             receiving = asyncio.ensure_future(layer.receive(channel))
             if message is not None:
-                self.files.setdefault(str(message.get("key")), []).append(dict(message))
+                # when a subscriber outside the web process heard it: the worker's
+                # publish and the messaging Redis, without the web's event loop
+                heard = {**message, "heard_at": time.time()}
+                self.files.setdefault(str(message.get("key")), []).append(heard)
         receiving.cancel()
         with contextlib.suppress(BaseException):
             await receiving

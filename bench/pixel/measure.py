@@ -41,7 +41,8 @@ class SocketLog:
     """What one client socket saw: per feed, the stamps its frames carried, in order."""
 
     page: str
-    stamps: dict[str, list[tuple[float, float]]] = field(default_factory=dict)  # (stamp, recv)
+    # per feed: (stamp, received, the frame's server_time or None), stamps rising
+    stamps: dict[str, list[tuple[float, float, float | None]]] = field(default_factory=dict)
     last_seq: int | None = None
     gaps: int = 0  # delta frames never received (seq jumped)
     backwards: int = 0  # a delta's seq at or below the one before
@@ -52,9 +53,10 @@ class SocketLog:
     def frame(self, frame: Mapping[str, Any], received: float) -> None:
         """Note one frame (as parsed from the socket) received at ``received``."""
         kind = frame.get("type")
+        server = frame.get("server_time")
         if kind == "snapshot":
             self.last_seq = frame["seq"]
-            self._stamps(frame.get("feeds") or {}, received, nested=True)
+            self._stamps(frame.get("feeds") or {}, received, server, nested=True)
         elif kind == "delta":
             seq = frame["seq"]
             if self.last_seq is not None:
@@ -63,17 +65,19 @@ class SocketLog:
                 elif seq > self.last_seq + 1:
                     self.gaps += seq - self.last_seq - 1
             self.last_seq = seq if self.last_seq is None else max(self.last_seq, seq)
-            self._stamps(frame.get("feeds") or {}, received, nested=False)
+            self._stamps(frame.get("feeds") or {}, received, server, nested=False)
         elif kind == "health":
-            self._stamps(frame.get("feeds") or {}, received, nested=True)
+            self._stamps(frame.get("feeds") or {}, received, server, nested=True)
         elif kind == "file":
-            self._stamps({frame["feed"]: frame["ingested_at"]}, received, nested=False)
+            self._stamps({frame["feed"]: frame["ingested_at"]}, received, server, nested=False)
         elif kind == "resync":
             self.resyncs += 1
         elif kind == "error":
             self.errors += 1
 
-    def _stamps(self, feeds: Mapping[str, Any], received: float, *, nested: bool) -> None:
+    def _stamps(
+        self, feeds: Mapping[str, Any], received: float, server: float | None, *, nested: bool
+    ) -> None:
         for feed, value in feeds.items():
             stamp = (value or {}).get("ingested_at") if nested else value
             if stamp is None:
@@ -83,23 +87,54 @@ class SocketLog:
                 self.older += 1
                 continue
             if not seen or stamp > seen[-1][0]:
-                seen.append((float(stamp), received))
+                seen.append((float(stamp), received, server))
 
     def shown_at(self, landed: Landed) -> float | None:
         """When this socket first showed ``landed``; None if it never did."""
+        shown = self.shown_by(landed)
+        return shown[0] if shown else None
+
+    def shown_by(self, landed: Landed) -> tuple[float, float | None] | None:
+        """(received, the frame's server_time) of the first frame that showed ``landed``."""
         seen = self.stamps.get(landed.feed)
         if not seen:
             return None
-        at = bisect.bisect_left(seen, (landed.ingested_at, float("-inf")))
-        return seen[at][1] if at < len(seen) else None
+        at = bisect.bisect_left(seen, landed.ingested_at, key=lambda entry: entry[0])
+        return (seen[at][1], seen[at][2]) if at < len(seen) else None
+
+
+def _percentile(buckets: Counter[int], pct: float) -> float | None:
+    """The ``pct`` percentile in ms of 0.1 ms buckets (nearest rank)."""
+    total = sum(buckets.values())
+    if not total:
+        return None
+    rank = max(1, round(pct / 100 * total))
+    running = 0
+    for bucket in sorted(buckets):
+        running += buckets[bucket]
+        if running >= rank:
+            return bucket * BUCKET_MS
+    return max(buckets) * BUCKET_MS
+
+
+def _bucket(seconds: float) -> int:
+    return round(max(0.0, seconds) * 1000 / BUCKET_MS)
 
 
 @dataclass
 class PageResult:
-    """One page's latencies from the PUT to the frame, over every (file, socket) pair."""
+    """One page's latencies from the PUT to the frame, over every (file, socket) pair.
+
+    Where each one went, for the frames that carry ``server_time``: ``hub`` from the
+    worker's finish to the frame's serialisation (the channel-layer hop, the web
+    loop's lag, the view's coalescing and compute), ``wire`` from there to the
+    client's read (the socket queues, the writes, the client's own loop).
+    """
 
     page: str
     buckets: Counter[int] = field(default_factory=Counter)
+    hub: Counter[int] = field(default_factory=Counter)
+    wire: Counter[int] = field(default_factory=Counter)
     missed: int = 0  # (file, socket) pairs never shown
     sockets: int = 0
     gaps: int = 0
@@ -110,6 +145,8 @@ class PageResult:
 
     def add(self, other: PageResult) -> None:
         self.buckets.update(other.buckets)
+        self.hub.update(other.hub)
+        self.wire.update(other.wire)
         for name in ("missed", "sockets", "gaps", "backwards", "older", "resyncs", "errors"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
@@ -119,16 +156,13 @@ class PageResult:
 
     def percentile(self, pct: float) -> float | None:
         """The ``pct`` percentile in ms (nearest rank over the buckets)."""
-        total = self.count
-        if not total:
-            return None
-        rank = max(1, round(pct / 100 * total))
-        running = 0
-        for bucket in sorted(self.buckets):
-            running += self.buckets[bucket]
-            if running >= rank:
-                return bucket * BUCKET_MS
-        return max(self.buckets) * BUCKET_MS
+        return _percentile(self.buckets, pct)
+
+    def hub_percentile(self, pct: float) -> float | None:
+        return _percentile(self.hub, pct)
+
+    def wire_percentile(self, pct: float) -> float | None:
+        return _percentile(self.wire, pct)
 
 
 def page_result(page: str, logs: Iterable[SocketLog], files: Iterable[Landed]) -> PageResult:
@@ -141,11 +175,15 @@ def page_result(page: str, logs: Iterable[SocketLog], files: Iterable[Landed]) -
         for name in ("gaps", "backwards", "older", "resyncs", "errors"):
             setattr(result, name, getattr(result, name) + getattr(log, name))
         for landed in wanted:
-            at = log.shown_at(landed)
-            if at is None:
+            shown = log.shown_by(landed)
+            if shown is None:
                 result.missed += 1
-            else:
-                result.buckets[round(max(0.0, at - landed.put_at) * 1000 / BUCKET_MS)] += 1
+                continue
+            at, server = shown
+            result.buckets[_bucket(at - landed.put_at)] += 1
+            if server is not None:
+                result.hub[_bucket(server - landed.ingested_at)] += 1
+                result.wire[_bucket(at - server)] += 1
     return result
 
 
@@ -203,7 +241,7 @@ def poll_result(poll: PollLog, files: Iterable[Landed], feeds: frozenset[str]) -
         if at is None:
             result.missed += 1
         else:
-            result.buckets[round(max(0.0, at - landed.put_at) * 1000 / BUCKET_MS)] += 1
+            result.buckets[_bucket(at - landed.put_at)] += 1
     return result
 
 
@@ -212,5 +250,39 @@ def ingest_result(files: Iterable[Landed]) -> PageResult:
     latency that is not the push's."""
     result = PageResult("(PUT -> ingested)", sockets=0)
     for landed in files:
-        result.buckets[round(max(0.0, landed.ingested_at - landed.put_at) * 1000 / BUCKET_MS)] += 1
+        result.buckets[_bucket(landed.ingested_at - landed.put_at)] += 1
     return result
+
+
+@dataclass(frozen=True)
+class BatchSpread:
+    """One spot-risk chunk batch: how far apart its chunks were PUT and ingested."""
+
+    name: str  # the chunks' file time
+    chunks: int
+    put_spread_ms: float  # first chunk's PUT began -> last chunk's PUT began
+    ingest_spread_ms: float  # first chunk ingested -> last chunk ingested
+    whole_ms: float  # first chunk's PUT began -> last chunk ingested
+
+
+def batch_spreads(files: Iterable[Landed]) -> list[BatchSpread]:
+    """Per chunk batch (``..._chunk_NN_of_MM`` keys sharing a file time): the spread a
+    page that shows a batch at once waits through."""
+    batches: dict[str, list[Landed]] = {}
+    for landed in files:
+        if "_chunk_" in landed.key and landed.file_time is not None:
+            batches.setdefault(landed.file_time, []).append(landed)
+    spreads = []
+    for name, chunks in batches.items():
+        first_put = min(c.put_at for c in chunks)
+        ingested = [c.ingested_at for c in chunks]
+        spreads.append(
+            BatchSpread(
+                name,
+                len(chunks),
+                (max(c.put_at for c in chunks) - first_put) * 1000,
+                (max(ingested) - min(ingested)) * 1000,
+                (max(ingested) - first_put) * 1000,
+            )
+        )
+    return spreads

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -14,7 +15,15 @@ from pathlib import Path
 from bench.drills.stack import Stack, load_average, stack_running
 from bench.pixel.clients import ClientFleet, Poller, Socket
 from bench.pixel.feed import FeedRun, FileListener
-from bench.pixel.measure import PAGE_FEEDS, Landed, PageResult, ingest_result, poll_result
+from bench.pixel.measure import (
+    PAGE_FEEDS,
+    BatchSpread,
+    Landed,
+    PageResult,
+    batch_spreads,
+    ingest_result,
+    poll_result,
+)
 from bench.stats import fmt, table
 
 BUCKET = "frgm-feed-local"
@@ -150,6 +159,10 @@ class Phase:
     closed_early: int = 0
     errors: list[str] = field(default_factory=list)
     load: str = ""
+    batches: list[BatchSpread] = field(default_factory=list)
+    cpu: dict[str, float] = field(default_factory=dict)  # % of one core over the feed
+    put_ms: list[float] = field(default_factory=list)  # each PUT's own duration
+    heard_ms: list[float] = field(default_factory=list)  # ingested -> the listener heard it
 
 
 def phase_run(
@@ -163,6 +176,7 @@ def phase_run(
     processes: int,
     run_dir: Path,
     during: Callable[[float], None] | None = None,
+    put_concurrency: int | None = None,
 ) -> Phase:
     """One phase: fresh clients, the feed at ``rate`` for ``seconds``, then the match."""
     phase = Phase(name, rate, layout, seconds)
@@ -185,12 +199,16 @@ def phase_run(
         layout=layout,  # type: ignore[arg-type]
         span_s=seconds,
     )
+    if put_concurrency is not None:
+        feed.put_concurrency = put_concurrency
     feed.start()
     started = time.monotonic()
+    cpu_before = cpu_sample(stack, fleet)
     while time.monotonic() - started < seconds:
         time.sleep(1.0)
         if during is not None:
             during(time.monotonic() - started)
+    phase.cpu = cpu_percent(cpu_before, cpu_sample(stack, fleet), time.monotonic() - started)
     feed.stop(drain_s=30)
     time.sleep(3.0)  # the last files through the worker and the hub
     settle_until = time.monotonic() + 60
@@ -210,12 +228,15 @@ def phase_run(
             continue
         if len(told) > 1:
             phase.announced_twice.append(put.key)
+        phase.heard_ms.append((told[0]["heard_at"] - told[0]["ingested_at"]) * 1000)
         files.append(
             Landed(
                 put.key, told[0]["feed"], put.started, told[0]["ingested_at"], told[0]["file_time"]
             )
         )
     phase.ingest = ingest_result(files)
+    phase.batches = batch_spreads(files)
+    phase.put_ms = [(p.done - p.started) * 1000 for p in puts]
     phase.pages, failures, phase.closed_early = fleet.finish(files)
     phase.connect_failures = fleet.connect_failures + failures
     last_poll = poller.log.answers[-1][0] if poller.log.answers else 0.0
@@ -229,6 +250,34 @@ def phase_run(
     phase.lost = sorted(u for u in uploads if history.get(u, 0) == 0)
     phase.twice = sorted(u for u in uploads if history.get(u, 0) > 1)
     return phase
+
+
+def cpu_sample(stack: Stack, fleet: ClientFleet) -> dict[str, float]:
+    """CPU seconds so far: the stack's processes (with their children), moto, the
+    client processes, the whole machine (everything on it, other work too)."""
+    from bench.pixel.memory import tree_cpu_s
+    from bench.stats import machine_busy_s, process_cpu_s
+
+    pids = {name: info.get("pid") for name, info in stack.processes().items()}
+    found = subprocess.run(
+        ["pgrep", "-f", f"moto.server -H 127.0.0.1 -p {stack.port + 3}"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    pids["moto"] = int(found.stdout.split()[0]) if found.stdout.split() else None
+    sample = {name: tree_cpu_s(pid) for name, pid in pids.items() if pid}
+    sample["clients"] = sum(process_cpu_s(p.pid) or 0.0 for p in fleet.processes if p.pid)
+    sample["machine"] = machine_busy_s()
+    return {name: value for name, value in sample.items() if value is not None}
+
+
+def cpu_percent(
+    before: dict[str, float], after: dict[str, float], wall_s: float
+) -> dict[str, float]:
+    return {
+        name: 100 * (after[name] - before[name]) / wall_s
+        for name in after
+        if name in before and wall_s > 0
+    }
 
 
 def _ms(value: float | None) -> str:
@@ -252,6 +301,10 @@ def phase_table(phases: list[Phase]) -> str:
                     _ms(result.percentile(95)),
                     _ms(result.percentile(99)),
                     _ms(result.percentile(100)),
+                    _ms(result.hub_percentile(50)),
+                    _ms(result.hub_percentile(99)),
+                    _ms(result.wire_percentile(50)),
+                    _ms(result.wire_percentile(99)),
                     result.gaps,
                     result.backwards,
                     result.older,
@@ -268,6 +321,10 @@ def phase_table(phases: list[Phase]) -> str:
             "p95 ms",
             "p99 ms",
             "max ms",
+            "hub p50",
+            "hub p99",
+            "wire p50",
+            "wire p99",
             "gaps",
             "seq back",
             "older",
@@ -306,11 +363,32 @@ def verdicts(phases: list[Phase]) -> list[str]:
             f"poll GET p50 {_ms(_pct(phase.poll_get_ms, 50))} ms, errors {phase.poll_errors}; "
             f"load {phase.load}"
         )
+        lines.append(f"note     {phase.name}: {spread_line(phase)}")
+        cpu = ", ".join(f"{name} {value:.0f} %" for name, value in sorted(phase.cpu.items()))
+        lines.append(f"note     {phase.name}: CPU (% of one core) over the feed: {cpu}")
         lines.extend(f"note     {phase.name}: {error}" for error in phase.errors[:5])
         lines.extend(
             f"note     {phase.name}: never announced {key}" for key in phase.not_announced[:5]
         )
     return lines
+
+
+def spread_line(phase: Phase) -> str:
+    """Each PUT's own time, and how far apart a chunk batch's chunks were PUT and
+    ingested (a page showing a batch at once waits for its last chunk)."""
+    batches = phase.batches
+    put_spread = [b.put_spread_ms for b in batches]
+    ingest_spread = [b.ingest_spread_ms for b in batches]
+    whole = [b.whole_ms for b in batches]
+    return (
+        f"PUT p50 {_ms(_pct(phase.put_ms, 50))} / p99 {_ms(_pct(phase.put_ms, 99))} ms; "
+        f"ingested -> heard by the harness's listener p50 {_ms(_pct(phase.heard_ms, 50))} / "
+        f"p99 {_ms(_pct(phase.heard_ms, 99))} ms; "
+        f"{len(batches)} chunk batches: PUT spread p50 {_ms(_pct(put_spread, 50))} / "
+        f"p99 {_ms(_pct(put_spread, 99))} ms, ingested spread p50 "
+        f"{_ms(_pct(ingest_spread, 50))} / p99 {_ms(_pct(ingest_spread, 99))} ms, first PUT "
+        f"-> last ingested p50 {_ms(_pct(whole, 50))} / p99 {_ms(_pct(whole, 99))} ms"
+    )
 
 
 def _pct(values: list[float], pct: float) -> float | None:

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from feeds.push.producer import Producer, producer_run
+from feeds.push.producer import PUT_CONCURRENCY, Producer, producer_run
 from feeds.push.s3 import s3_client
 from feeds.push.spool import Spool
 
@@ -30,6 +30,14 @@ def parser_build() -> argparse.ArgumentParser:
     parser.add_argument("--endpoint-url", default=None, help="S3 endpoint (moto locally)")
     parser.add_argument("--region", default=None)
     parser.add_argument("--settle", type=float, default=0.5, help="seconds a file must not change")
+    parser.add_argument(
+        "--put-concurrency",
+        type=int,
+        default=1,
+        choices=range(1, PUT_CONCURRENCY + 1),
+        metavar=f"1..{PUT_CONCURRENCY}",
+        help="a spot-risk chunk batch's PUTs at once (default 1: one after another)",
+    )
     parser.add_argument("--report-every", type=float, default=60.0, help="backlog line period (s)")
     return parser
 
@@ -51,6 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         s3=s3_client(endpoint_url=args.endpoint_url, region=args.region),
         bucket=args.bucket,
         settle_s=args.settle,
+        put_concurrency=args.put_concurrency,
     )
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -13,7 +13,8 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from feeds.feed_keys import feed_key_for_filename
+from feeds.feed_keys import chunk_batch, feed_key_for_filename
 from feeds.push.spool import Spool, Spooled
 from lib.emf import emf_line
 
@@ -33,6 +34,14 @@ BACKOFF_FIRST_S = 0.5
 BACKOFF_MAX_S = 30.0
 SKIP_OLDER_THAN_S = 3 * 24 * 3600  # an old file in the folder was sent long ago
 CONTENT_TYPES = {".csv": "text/csv", ".json": "application/json"}
+# A spot-risk chunk batch is one moment of the book split over files, and the
+# pages show it once its last chunk is in: with ``put_concurrency`` > 1 its chunks
+# go up together, not one after another (16 sequential PUTs over a WAN spread a
+# batch over ~0.5 s that every chunk then waits through). Off by default: with
+# the worker as the bottleneck (bench.pixel, moto on the same 2 cores) a burst of
+# 16 only moved the wait from the producer to the worker's queue and slowed
+# moto's PUTs 3x (docs/PERFORMANCE.md, file to pixel); measure against real S3.
+PUT_CONCURRENCY = 16  # the most a batch's PUTs at once (the S3 client's pool)
 
 
 def backoff_s(failures: int, *, rand: Callable[[], float] = random.random) -> float:
@@ -62,6 +71,8 @@ class Producer:
     _failures: int = 0
     _retry_at: float = 0.0
     _unplaceable: set[str] = field(default_factory=set)
+    put_concurrency: int = 1  # up to PUT_CONCURRENCY: a chunk batch's PUTs at once
+    _pool: ThreadPoolExecutor | None = None
 
     def scan(self) -> int:
         """Spool every file that is complete and new; the count spooled."""
@@ -108,15 +119,18 @@ class Producer:
     def drain(self, *, limit: int = 100) -> int:
         """Upload waiting files oldest first; stop at the first failure (order is kept).
 
-        Returns how many reached S3 in this pass.
+        With ``put_concurrency`` > 1 the chunks of one spot-risk batch go up together:
+        they are one moment, so their order among themselves does not matter; the
+        files after a batch wait for all of it. Returns how many reached S3 in this pass.
         """
         if self.clock() < self._retry_at:
             return 0
         done = 0
-        for item in self.spool.waiting(limit):
-            try:
-                self._send(item)
-            except (ClientError, BotoCoreError, OSError) as exc:
+        for run in _runs(self.spool.waiting(limit)):
+            sent, failure = self._send_run(run)
+            done += sent
+            if failure is not None:
+                item, exc = failure
                 self._failures += 1
                 pause = backoff_s(self._failures)
                 self._retry_at = self.clock() + pause
@@ -128,14 +142,44 @@ class Producer:
             if self._failures:
                 log.info("push: S3 reachable again after %d failed attempt(s)", self._failures)
             self._failures = 0
-            done += 1
         return done
 
-    def _send(self, item: Spooled) -> None:
-        if item.state == "sending" and self._already_there(item):
-            self.spool.sent(item.seq)  # the PUT before a crash or a lost answer got through
-            return
-        self.spool.sending(item.seq)
+    def _send_run(self, run: list[Spooled]) -> tuple[int, tuple[Spooled, Exception] | None]:
+        """PUT ``run`` (one file, or one batch's chunks at once); how many reached S3,
+        and the first that did not with its error. The journal is written on this
+        thread only (SQLite): every file is marked sending before any PUT begins."""
+        for item in run:
+            if item.state != "sending":
+                self.spool.sending(item.seq)
+        if len(run) == 1 or self.put_concurrency <= 1:
+            outcomes = [self._upload(item) for item in run]
+        else:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(
+                    max_workers=self.put_concurrency, thread_name_prefix="push-put"
+                )
+            outcomes = list(self._pool.map(self._upload, run))
+        sent, failure = 0, None
+        for item, error in zip(run, outcomes, strict=True):
+            if error is None:
+                self.spool.sent(item.seq)
+                sent += 1
+            elif failure is None:
+                failure = (item, error)
+        return sent, failure
+
+    def _upload(self, item: Spooled) -> Exception | None:
+        """One file into S3 (unless a PUT before a crash got it there); the error, if
+        S3 or the disk refused. Runs on a pool thread: no journal writes here."""
+        try:
+            if item.state == "sending" and self._already_there(item):
+                return None  # the PUT before a crash or a lost answer got through
+            self._put(item)
+        except (ClientError, BotoCoreError, OSError) as exc:
+            return exc
+        return None
+
+    def _put(self, item: Spooled) -> None:
         self.s3.put_object(
             Bucket=self.bucket,
             Key=item.key,
@@ -144,7 +188,6 @@ class Producer:
             ChecksumAlgorithm="SHA256",
             ChecksumSHA256=item.sha256_b64,  # S3 refuses the PUT if the bytes differ
         )
-        self.spool.sent(item.seq)
 
     def _already_there(self, item: Spooled) -> bool:
         try:
@@ -172,6 +215,19 @@ class Producer:
         )
         log.info(line)
         return line
+
+
+def _runs(items: list[Spooled]) -> Iterator[list[Spooled]]:
+    """The waiting files in order, a chunk batch's consecutive chunks as one run."""
+    run: list[Spooled] = []
+    for item in items:
+        batch = chunk_batch(item.key)
+        if run and (batch is None or batch != chunk_batch(run[0].key)):
+            yield run
+            run = []
+        run.append(item)
+    if run:
+        yield run
 
 
 def producer_run(

@@ -8,6 +8,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from feeds.push.producer import PUT_CONCURRENCY
+
 TIMEOUT_S = 5.0
 
 
@@ -19,6 +21,7 @@ def s3_client(*, endpoint_url: str | None = None, region: str | None = None) -> 
             connect_timeout=TIMEOUT_S,
             read_timeout=TIMEOUT_S,
             retries={"max_attempts": 1, "mode": "standard"},
+            max_pool_connections=PUT_CONCURRENCY,  # a chunk batch's PUTs at once
             s3={"addressing_style": "path"},
         ),
     )

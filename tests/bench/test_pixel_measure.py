@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from bench.pixel.measure import Landed, PollLog, SocketLog, ingest_result, page_result
+from bench.pixel.measure import (
+    Landed,
+    PollLog,
+    SocketLog,
+    batch_spreads,
+    ingest_result,
+    page_result,
+)
 
 A = Landed("tt/positions/d/positions_1.json", "tt-positions", 100.0, 100.05, "2025-07-21T20:30:01")
 B = Landed("tt/positions/d/positions_2.json", "tt-positions", 101.0, 101.04, "2025-07-21T20:30:02")
@@ -95,3 +102,28 @@ def test_the_poller_sees_a_file_at_the_first_answer_as_new_as_it() -> None:
 
     result = poll_result(poll, [A, B], frozenset({"tt-positions"}))
     assert sorted(b / 10 for b in result.buckets.elements()) == pytest.approx([1500.0, 1500.0])
+
+
+def test_each_latency_is_split_at_the_frames_serialisation() -> None:
+    """hub: the worker's finish to the frame's server_time; wire: from there to the read."""
+    log = SocketLog("ladder")
+    log.frame({"type": "snapshot", "seq": 0, "feeds": {}, "server_time": 99.0}, 99.0)
+    frame = _delta(1, {"tt-positions": 100.05})
+    log.frame({**frame, "server_time": 100.30}, 100.35)  # A: PUT 100.0, ingested 100.05
+    result = page_result("ladder", [log], [A])
+    assert result.percentile(50) == pytest.approx(350.0)
+    assert result.hub_percentile(50) == pytest.approx(250.0)
+    assert result.wire_percentile(50) == pytest.approx(50.0)
+
+
+def test_a_chunk_batch_spread_runs_from_its_first_put_to_its_last_chunk_ingested() -> None:
+    def chunk(n: int, put: float, ingested: float) -> Landed:
+        key = f"actant/spot-risk/d/bav_analysis_1_chunk_{n:02d}_of_03.csv"
+        return Landed(key, "spot-risk", put, ingested, "2025-07-21T20:30:01")
+
+    files = [chunk(1, 10.0, 10.1), chunk(2, 10.2, 10.25), chunk(3, 10.4, 10.6), S, A]
+    (spread,) = batch_spreads(files)
+    assert spread.chunks == 3
+    assert spread.put_spread_ms == pytest.approx(400.0)
+    assert spread.ingest_spread_ms == pytest.approx(500.0)
+    assert spread.whole_ms == pytest.approx(600.0)

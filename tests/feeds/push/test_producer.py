@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from botocore.exceptions import ClientError
 
 from devstack.processes import free_port, moto_start
 from devstack.standins import Stack
@@ -62,10 +64,12 @@ def spool(tmp_path: Path) -> Iterator[Spool]:
     spool.close()
 
 
-def _producer(tmp_path: Path, spool: Spool, s3, bucket: str, clock: Clock) -> Producer:  # type: ignore[no-untyped-def]
+def _producer(tmp_path: Path, spool: Spool, s3, bucket: str, clock: Clock, **options) -> Producer:  # type: ignore[no-untyped-def]
     watch = tmp_path / "watch"
     watch.mkdir(exist_ok=True)
-    return Producer(watch=watch, spool=spool, s3=s3, bucket=bucket, settle_s=0.5, clock=clock)
+    return Producer(
+        watch=watch, spool=spool, s3=s3, bucket=bucket, settle_s=0.5, clock=clock, **options
+    )
 
 
 def _versions(s3, bucket: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
@@ -167,6 +171,86 @@ def test_an_s3_outage_spools_files_then_drains_them_in_order(tmp_path, spool, cr
         assert len(_versions(s3, "frgm-feed-outage")) == 5
     finally:
         server.stop()
+
+
+class _Watched:
+    """The real S3 client, each PUT held ``hold_s`` (a far-away S3) and timed; the
+    keys in ``refuse`` are refused once (an S3 error moto cannot be made to give)."""
+
+    def __init__(self, real, *, hold_s: float, refuse: frozenset[str] = frozenset()) -> None:  # type: ignore[no-untyped-def]
+        self.real, self.hold_s, self.refuse = real, hold_s, set(refuse)
+        self.spans: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def put_object(self, **kwargs):  # type: ignore[no-untyped-def]
+        began = time.monotonic()
+        time.sleep(self.hold_s)
+        with self._lock:
+            refused = kwargs["Key"] in self.refuse
+            self.refuse.discard(kwargs["Key"])
+        if refused:
+            raise ClientError({"Error": {"Code": "SlowDown", "Message": "refused"}}, "PutObject")
+        answer = self.real.put_object(**kwargs)
+        self.spans[kwargs["Key"]] = (began, time.monotonic())
+        return answer
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self.real, name)
+
+
+def _batch_and_after(watch: Path) -> tuple[list[str], str]:
+    """A 16-chunk spot-risk batch and a positions file after it, in the folder."""
+    body = SPOT.read_bytes()
+    chunks = [f"bav_analysis_20250721_203007_chunk_{n:02d}_of_16.csv" for n in range(1, 17)]
+    for name in chunks:
+        (watch / name).write_bytes(body)
+    after = "positions_20250721_203008.json"
+    (watch / after).write_bytes((SAMPLES / "tt" / "positions_response.json").read_bytes())
+    return chunks, after
+
+
+def test_a_chunk_batch_goes_up_at_once_and_the_next_file_after_all_of_it(
+    tmp_path, spool, s3
+) -> None:
+    clock, bucket = Clock(), _bucket(s3)
+    watched = _Watched(s3, hold_s=0.1)
+    producer = _producer(tmp_path, spool, watched, bucket, clock, put_concurrency=16)
+    chunks, after = _batch_and_after(producer.watch)
+    producer.scan()
+    clock.now += 0.6
+    assert producer.scan() == 17
+    started = time.monotonic()
+    assert producer.drain() == 17
+    # sixteen 0.1 s PUTs one after another would take 1.6 s: the batch is one moment
+    assert time.monotonic() - started < 0.9
+    spans = {key.rsplit("/", 1)[1]: span for key, span in watched.spans.items()}
+    assert max(spans[c][0] for c in chunks) - min(spans[c][0] for c in chunks) < 0.3
+    assert spans[after][0] >= max(spans[c][1] for c in chunks)  # order kept between files
+    assert set(_versions(s3, bucket).values()) == {1}
+    assert len(_versions(s3, bucket)) == 17
+
+
+def test_a_chunk_s3_refused_is_sent_again_alone_before_anything_after_its_batch(
+    tmp_path, spool, s3
+) -> None:
+    clock, bucket = Clock(), _bucket(s3)
+    refused = "actant/spot-risk/2025-07-22/bav_analysis_20250721_203007_chunk_05_of_16.csv"
+    watched = _Watched(s3, hold_s=0.0, refuse=frozenset({refused}))
+    producer = _producer(tmp_path, spool, watched, bucket, clock, put_concurrency=16)
+    _, after = _batch_and_after(producer.watch)
+    producer.scan()
+    clock.now += 0.6
+    producer.scan()
+    assert producer.drain() == 15  # the batch's other chunks; the positions file waits
+    waiting = [item.key.rsplit("/", 1)[1] for item in spool.waiting()]
+    assert waiting == [refused.rsplit("/", 1)[1], after]
+    clock.now += 1.0  # past the backoff
+    assert producer.drain() == 2
+    spans = {key.rsplit("/", 1)[1]: span for key, span in watched.spans.items()}
+    assert spans[after][0] >= spans[waiting[0]][1]
+    versions = _versions(s3, bucket)
+    assert len(versions) == 17
+    assert set(versions.values()) == {1}  # the 15 that got through were not sent twice
 
 
 def test_backoff_grows_and_is_jittered() -> None:

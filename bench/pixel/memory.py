@@ -69,20 +69,3 @@ class MemoryWatch:
             steady = [(t, v) for t, v in values if t >= self.warmup_s]
             out[name] = (slope_mib_per_min(steady), values[0][1], values[-1][1])
         return out
-
-
-def tree_cpu_s(pid: int) -> float | None:
-    """User + system CPU seconds of ``pid`` and its live descendants so far."""
-    from bench.stats import process_cpu_s
-
-    tree, total, todo = _children(), 0.0, [pid]
-    while todo:
-        current = todo.pop()
-        used = process_cpu_s(current)
-        if used is None:
-            if current == pid:
-                return None
-            continue
-        total += used
-        todo.extend(tree.get(current, []))
-    return total

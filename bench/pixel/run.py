@@ -255,8 +255,7 @@ def phase_run(
 def cpu_sample(stack: Stack, fleet: ClientFleet) -> dict[str, float]:
     """CPU seconds so far: the stack's processes (with their children), moto, the
     client processes, the whole machine (everything on it, other work too)."""
-    from bench.pixel.memory import tree_cpu_s
-    from bench.stats import machine_busy_s, process_cpu_s
+    from bench.stats import machine_busy_s, process_cpu_s, tree_cpu_s
 
     pids = {name: info.get("pid") for name, info in stack.processes().items()}
     found = subprocess.run(

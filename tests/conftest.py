@@ -22,6 +22,18 @@ from lib.redis_clients import redis_clients_reset
 from ops.models import SecretReference
 
 
+@pytest.fixture(scope="session", autouse=True)
+def password_hashing_fast() -> Iterator[None]:
+    """Django's default hasher (PBKDF2, a million rounds) spends ~0.25 s of CPU on each
+    password set or checked, on purpose; every persona the tests create paid it, a
+    large share of the suite's CPU on two cores. The tests are about who may log in,
+    not about the hash's cost: MD5 here. The product keeps Django's default (no
+    ``PASSWORD_HASHERS`` in ``frgm_site/settings.py``), and so does every process a
+    test starts (``test_image_commands``, ``make run``, the drills)."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 @pytest.fixture(scope="session")
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Private Redis servers (state store as a one-node cluster) and moto's server."""
@@ -167,17 +179,27 @@ def own_state_store(stack, tmp_path) -> Iterator[OwnStateStore]:
 # and loads aws-cdk-lib (~10 s of CPU) before its first synth.
 SHARED_SCOPES = ("tests/cdk/",)
 
-# The longest units of work, longest first, as measured by full runs on 6 workers
-# (docs/PERFORMANCE.md "Test loop"): each starts at once on a worker of its own, so
-# none of them is still running when the short tests are done. A unit is a module
-# (or one of SHARED_SCOPES); one missing from here only loses its head start.
+# The longest units of work, as measured by full runs on 6 workers (docs/PERFORMANCE.md
+# "Test loop"), in the order they are handed out. A unit is a module (or one of
+# SHARED_SCOPES); one missing from here only loses its head start. The first six
+# start at once, one per worker; a worker whose unit holds one or two tests is
+# given the next one at once too (xdist keeps two or more queued), to run after it.
+# The web-restart drill measures its RTO against a 15 s target, so it comes seventh:
+# behind the CSP test, after the start-up burst (six workers collecting and
+# starting their stand-ins) rather than in it.
 LONGEST_FIRST = (
-    "tests/site/test_image_commands.py",  # the image venv (pip install), then processes
-    "tests/bench/test_drill_web_restart.py",  # a whole devstack and 100 websockets
+    "tests/site/test_production_checks.py",  # a Django process per unsafe setting
+    "tests/site/test_image_commands.py",  # the image venv (built once per lock), processes
+    "tests/ops/test_ops_scheduler.py",
     "tests/browser/test_content_security_policy.py",
     "tests/devstack/test_make_run.py",
-    "tests/site/test_production_checks.py",
-    "tests/ops/test_ops_scheduler.py",
+    "tests/feeds/ingest/test_worker_process.py",
+    "tests/bench/test_drill_web_restart.py",  # a whole devstack and 100 websockets
+    "tests/site/test_settings.py",
+    "tests/feeds/ingest/test_worker_health.py",
+    "tests/site/test_postgresql.py",
+    "tests/feeds/ingest/test_state_store_outage.py",
+    "tests/feeds/simulator/test_sim_options_book.py",
 )
 
 

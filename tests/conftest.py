@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,18 @@ from devstack.standins import Stack, stack_settings, stack_start
 from lib.aws import client, clients_reset
 from lib.redis_clients import redis_clients_reset
 from ops.models import SecretReference
+
+
+@pytest.fixture(scope="session", autouse=True)
+def password_hashing_fast() -> Iterator[None]:
+    """Django's default hasher (PBKDF2, a million rounds) spends ~0.25 s of CPU on each
+    password set or checked, on purpose; every persona the tests create paid it, a
+    large share of the suite's CPU on two cores. The tests are about who may log in,
+    not about the hash's cost: MD5 here. The product keeps Django's default (no
+    ``PASSWORD_HASHERS`` in ``frgm_site/settings.py``), and so does every process a
+    test starts (``test_image_commands``, ``make run``, the drills)."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -166,34 +179,81 @@ def own_state_store(stack, tmp_path) -> Iterator[OwnStateStore]:
 # and loads aws-cdk-lib (~10 s of CPU) before its first synth.
 SHARED_SCOPES = ("tests/cdk/",)
 
+# The longest units of work, as measured by full runs on 6 workers (docs/PERFORMANCE.md
+# "Test loop"), in the order they are handed out. A unit is a module (or one of
+# SHARED_SCOPES); one missing from here only loses its head start. The first six
+# start at once, one per worker; a worker whose unit holds one or two tests is
+# given the next one at once too (xdist keeps two or more queued), to run after it.
+# The web-restart drill measures its RTO against a 15 s target, so it comes seventh:
+# behind the CSP test, after the start-up burst (six workers collecting and
+# starting their stand-ins) rather than in it.
+LONGEST_FIRST = (
+    "tests/site/test_production_checks.py",  # a Django process per unsafe setting
+    "tests/site/test_image_commands.py",  # the image venv (built once per lock), processes
+    "tests/ops/test_ops_scheduler.py",
+    "tests/browser/test_content_security_policy.py",
+    "tests/devstack/test_make_run.py",
+    "tests/feeds/ingest/test_worker_process.py",
+    "tests/bench/test_drill_web_restart.py",  # a whole devstack and 100 websockets
+    "tests/site/test_settings.py",
+    "tests/feeds/ingest/test_worker_health.py",
+    "tests/site/test_postgresql.py",
+    "tests/feeds/ingest/test_state_store_outage.py",
+    "tests/feeds/simulator/test_sim_options_book.py",
+)
+
 
 def _shared_scope(nodeid: str) -> str | None:
     return next((scope for scope in SHARED_SCOPES if nodeid.startswith(scope)), None)
 
 
+def _unit(nodeid: str) -> str:
+    """The unit of work ``--dist loadscope`` hands to one worker (``SharedScopes``)."""
+    return _shared_scope(nodeid) or nodeid.split("::", 1)[0]
+
+
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
     """``--dist loadscope`` with each of ``SHARED_SCOPES`` as one unit of work (a
-    module is one otherwise), so its start-up is paid once, on one worker."""
+    module is one otherwise), handed out in the order of the collection, which
+    ``pytest_collection_modifyitems`` sets."""
     if config.getoption("dist", None) != "loadscope":
         return None
     from xdist.scheduler import LoadScopeScheduling
 
+    # xdist's own reorder (by number of tests per unit, on by default since 3.6) would
+    # hand the one-test web-restart drill out last, to end the run 50 s after the rest.
+    config.option.loadscopereorder = False
+
     class SharedScopes(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return _shared_scope(nodeid) or super()._split_scope(nodeid)
+            return _unit(nodeid)
 
     return SharedScopes(config, log)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """On several workers (``make test``) the longest units are handed out first, so
-    they run beside the short ones instead of forming the tail: the tests marked
-    ``slow`` (image build, browsers, subprocesses), then the shared scopes; the order
-    within each group is kept."""
-    if getattr(config.option, "numprocesses", None):
-        items.sort(
-            key=lambda item: (
-                item.get_closest_marker("slow") is None,
-                _shared_scope(item.nodeid) is None,
-            )
+    they run beside the short ones instead of forming the tail: ``LONGEST_FIRST``,
+    then the units with a test marked ``slow`` (browsers, subprocesses), then the
+    shared scopes, then the rest by their number of tests, most first (what xdist
+    would do). Each unit's tests keep their order and stay together."""
+    if not hasattr(config, "workerinput"):  # not an xdist worker: the order is kept
+        return  # (a worker's ``numprocesses`` is None: xdist resets it there)
+    sizes = Counter(_unit(item.nodeid) for item in items)
+    slow = {_unit(item.nodeid) for item in items if item.get_closest_marker("slow")}
+    first_seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        first_seen.setdefault(_unit(item.nodeid), index)
+
+    def rank(item: pytest.Item) -> tuple[int, bool, bool, int, int]:
+        unit = _unit(item.nodeid)
+        measured = LONGEST_FIRST.index(unit) if unit in LONGEST_FIRST else len(LONGEST_FIRST)
+        return (
+            measured,
+            unit not in slow,
+            _shared_scope(unit) is None,
+            -sizes[unit],
+            first_seen[unit],
         )
+
+    items.sort(key=rank)

@@ -58,8 +58,12 @@ def test_the_spot_risk_page_follows_new_files_without_a_reload(desk) -> None:
         page.screenshot(path=str(SCREENSHOTS / "spot_risk.png"))
 
         desk.put("actant/spot-risk/2025-07-21/bav_analysis_20250721_203107.csv", _file("600"))
+        # both rows of the new file on the page: the call's vol, the future's bid (under
+        # load the two can land a frame apart, and the test asked for one only)
         page.wait_for_function(
             f"document.querySelector('{_cell(call, 'iv_avg')}').textContent === '850.00'"
+            f" && document.querySelector('{_cell('XCME.ZN.SEP25', 'bid')}')"
+            ".getAttribute('data-value') === '111.171875'"
         )
         bid = page.locator(_cell("XCME.ZN.SEP25", "bid"))
         assert bid.inner_text() == price_to_32nds(Decimal("111.171875"))

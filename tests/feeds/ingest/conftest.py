@@ -60,14 +60,15 @@ class FeedQueue:
     def drain(self, *, idle_rounds: int = 1, visibility_s: int = 5) -> list[bool]:
         """Handle every message until the queue is quiet; True per deleted message.
 
-        Quiet is an empty 1 s long poll. It could be "no message visible" (moto sends
-        S3's notification before the PUT returns; 1 s less per drain), but some tests
-        lean on that second without saying so: an API answer is trusted for
-        ``ladder.api_cache.RECHECK_S`` (test_api_load, test_slide_live)."""
+        Quiet is a poll that finds no visible message: moto sends S3's notification
+        before the PUT returns, so every file put so far is already a message. (It was
+        an empty 1 s long poll: 1 s per drain, about 110 drains a run; the tests that
+        read an API answer right after a drain now wait for the answer to move, as
+        ``ladder.api_cache.RECHECK_S`` allows, instead of leaning on that second.)"""
         results: list[bool] = []
         quiet = 0
         while quiet < idle_rounds:
-            messages = self.receive(visibility_s=visibility_s)
+            messages = self.receive(wait_s=0, visibility_s=visibility_s)
             quiet = 0 if messages else quiet + 1
             for message in messages:
                 results.append(

@@ -83,9 +83,12 @@ class Bench(Harness):
     """The harness, a spot-risk state of ``STATE_ROWS`` rows, a web process; ``publish``
     sends one update through the real publish path."""
 
-    def __init__(self, run_dir: Path, *, book: bool = False) -> None:
+    def __init__(self, run_dir: Path, *, book: bool = False, book_state: bool = False) -> None:
         super().__init__(run_dir, env=QUIET)
         self.book = book  # the whole book live beside the clients (``bench.fanout_book``)
+        # the book's state (500 options in the spot-risk rows) without its views: what
+        # ``--book`` is compared with, so only the live ladder and slide differ
+        self.book_state = book or book_state
         self.seq = 0
         self.children_cpu_s = 0.0  # CPU of the client processes reaped so far
 
@@ -106,7 +109,7 @@ class Bench(Harness):
         store.hset(
             key(Feed.SPOT_RISK, "meta"), mapping=cast(Any, {"version": "bench|0", "meta": "{}"})
         )
-        if self.book:
+        if self.book_state:
             fanout_book.book_state_seed(expiries={GROUP: 3.832639, fanout_book.EXTRA_EXPIRY: 24.5})
 
     def publish(self) -> int:
@@ -119,7 +122,7 @@ class Bench(Harness):
             for i, (row_id, row) in enumerate(_rows(self.seq).items())
             if (i + self.seq) % (STATE_ROWS // CHANGED_ROWS) == 0
         }
-        if self.book:
+        if self.book_state:
             fanout_book.book_rows_write(changed)
         updates = updates_build(
             feed="spot-risk",
@@ -288,6 +291,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--book", action="store_true", help="a ladder and a slide socket live beside the clients"
     )
+    parser.add_argument(
+        "--book-state",
+        action="store_true",
+        help="the book's state (a 500-option spot risk) without the ladder and slide sockets",
+    )
     options = parser.parse_args(argv)
     counts = [50] if options.quick else [int(c) for c in options.clients.split(",")]
     seconds = 3.0 if options.quick else options.seconds
@@ -295,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     nofile_raise(max(counts) * 2 + 1024)
     steps: list[Step] = []
     with run_directory("frgm-bench-fanout-", keep=options.keep) as run_dir:
-        bench = Bench(run_dir, book=options.book)
+        bench = Bench(run_dir, book=options.book, book_state=options.book_state)
         try:
             print(f"starting the stack and a uvicorn web process in {run_dir} ...", flush=True)
             bench.start()

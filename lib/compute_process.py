@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+CHILD_NICE = 19  # the compute process's scheduling priority below its parent's
 ORPHAN_CHECK_S = 1.0  # how often the child checks that its parent still lives
 _MISSING = object()
 
@@ -157,6 +158,9 @@ def _pool_drop(pool: ProcessPoolExecutor) -> None:
 
 
 def _child_start(parent_pid: int) -> None:
+    # Below the web process: on a busy machine the frames already computed go out to
+    # the sockets first, and the recompute takes the CPU they leave.
+    os.nice(CHILD_NICE)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "frgm_site.settings")
     import django
 

@@ -42,6 +42,9 @@ LEAVE_GROUPS_S = 3.0  # a stopping web process waits this long at most to leave 
 # cancellation (a blocking receive that swallows the cancel) must not hold the
 # process in "Waiting for application shutdown" (the web-restart drill saw 4 min).
 LOOPS_STOP_S = 2.0
+# Allocations between young collections, young collections between middle ones, and
+# middle ones between full ones (CPython's defaults: 700, 10, 10).
+GC_THRESHOLDS = (50_000, 20, 100)
 
 
 class LiveHub:
@@ -79,6 +82,12 @@ class LiveHub:
             # process: move them out of the collector's sight, so a full collection
             # (which stops the event loop) scans the live objects only, not the startup heap.
             gc.freeze()
+            # Each recompute's answer (the ladder's and the slide's rows, ~10,000
+            # objects) lives until the next one: at the default 700 allocations a
+            # young collection, it was promoted to the oldest generation every time,
+            # and the full collections that followed (50-125 ms over 1,000 sockets'
+            # objects, the loop stopped) were the fan-out's slowest frames.
+            gc.set_threshold(*GC_THRESHOLDS)
             self.channel = await layer.new_channel()
             await self._join(layer)
             try:

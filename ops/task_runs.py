@@ -93,11 +93,19 @@ def task_run_start(
                 detail=json.dumps({"run": run.pk, "params": params, "via": via}),
             )
             if enqueue:
-                transaction.on_commit(lambda: _enqueue(run))
+                transaction.on_commit(lambda: _announced_then_enqueued(run))
     except IntegrityError:
         raise RunRefused(_refusal(lock)) from None
-    task_run_publish(run)
+    if not enqueue:
+        task_run_publish(run)
     return run
+
+
+def _announced_then_enqueued(run: OpsTaskRun) -> None:
+    """Tell the pages the run is queued, then queue it: the other way round, a fast
+    worker's "running" could reach a page before "queued", which then went back."""
+    task_run_publish(run)
+    _enqueue(run)
 
 
 def _enqueue(run: OpsTaskRun) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import importlib
 import logging
 import multiprocessing
 import os
@@ -41,7 +42,6 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-CHILD_NICE = 19  # the compute process's scheduling priority below its parent's
 ORPHAN_CHECK_S = 1.0  # how often the child checks that its parent still lives
 _MISSING = object()
 
@@ -94,10 +94,11 @@ def compute_in_process(fn: Callable[..., Any]) -> bool:
     return True
 
 
-def compute_process_start() -> None:
-    """Start the compute process now (when it is on), not at the first recompute."""
+def compute_process_start(preload: tuple[str, ...] = ()) -> None:
+    """Start the compute process now (when it is on), not at the first recompute;
+    it imports ``preload`` (the computes' modules) before it takes work."""
     if settings.FRGM_LIVE_COMPUTE_PROCESS:
-        _pool_get()
+        _pool_get(preload)
 
 
 def compute_process_ready(timeout: float) -> bool:
@@ -120,7 +121,7 @@ def compute_process_stop() -> None:
         _pool_drop(pool)
 
 
-def _pool_get() -> ProcessPoolExecutor:
+def _pool_get(preload: tuple[str, ...] = ()) -> ProcessPoolExecutor:
     """The compute process, started (not awaited) when there is none: until it has
     loaded Django (``_ready``: 1-2 s, longer on a busy machine) recomputes run in a
     thread, so neither a socket's first snapshot nor a delta waits for the start."""
@@ -132,7 +133,7 @@ def _pool_get() -> ProcessPoolExecutor:
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_child_start,
-                initargs=(os.getpid(),),
+                initargs=(os.getpid(), preload),
             )
             pool = _pool
             pool.submit(os.getpid).add_done_callback(lambda f: _started(f, pool))
@@ -157,14 +158,15 @@ def _pool_drop(pool: ProcessPoolExecutor) -> None:
 # the child's side
 
 
-def _child_start(parent_pid: int) -> None:
-    # Below the web process: on a busy machine the frames already computed go out to
-    # the sockets first, and the recompute takes the CPU they leave.
-    os.nice(CHILD_NICE)
+def _child_start(parent_pid: int, preload: tuple[str, ...]) -> None:
+    # Not niced: at nice 19 a busy machine starved it (a first slide snapshot took
+    # over 5 s in the test suite), and the fan-out measured no better for it.
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "frgm_site.settings")
     import django
 
     django.setup()
+    for module in preload:  # before it says it is up: its first recompute imports nothing
+        importlib.import_module(module)
     threading.Thread(
         target=_orphan_watch, args=(parent_pid,), name="orphan-watch", daemon=True
     ).start()

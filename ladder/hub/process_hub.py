@@ -45,6 +45,8 @@ LOOPS_STOP_S = 2.0
 # Allocations between young collections, young collections between middle ones, and
 # middle ones between full ones (CPython's defaults: 700, 10, 10).
 GC_THRESHOLDS = (50_000, 20, 100)
+# What the compute process imports before it takes work (the recomputes' modules).
+COMPUTE_MODULES = (ladder_compute_default.__module__, slide_compute_default.__module__)
 
 
 class LiveHub:
@@ -179,7 +181,7 @@ class LiveHub:
         if key == SPOT_RISK_VIEW:
             return SpotRiskRoom()
         # the recomputes' process, started with the first view that recomputes
-        compute_process_start()
+        compute_process_start(preload=COMPUTE_MODULES)
         if key.startswith(LADDER_PREFIX):
             instrument, _, ticks = key.removeprefix(LADDER_PREFIX).partition(":")
             return LadderRoom(

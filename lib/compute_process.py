@@ -74,7 +74,13 @@ async def compute_run(fn: Callable[..., T], /, **kwargs: Any) -> T:
         return await asyncio.to_thread(fn, **kwargs)
     call = functools.partial(_child_call, fn, settings_overridden(), kwargs)
     try:
-        return await asyncio.wrap_future(pool.submit(call))
+        try:
+            future = pool.submit(call)
+        except BrokenProcessPool:
+            raise
+        except RuntimeError:  # stopped (being replaced) since we took it: not this call's fault
+            return await asyncio.to_thread(fn, **kwargs)
+        return await asyncio.wrap_future(future)
     except BrokenProcessPool:
         log.warning("compute process died: starting another; this recompute runs in a thread")
         _pool_drop(pool)

@@ -156,3 +156,14 @@ def test_the_child_exits_when_its_parent_is_killed() -> None:
         assert not _alive(child), "the compute process outlived its parent"
     finally:
         parent.kill()
+
+
+async def test_a_recompute_sent_as_the_child_is_stopped_still_answers(started_child) -> None:
+    """The compute process replaced between taking it and sending to it (a settings
+    change, a dead child found by another recompute): the call runs in a thread."""
+    import lib.compute_process as compute_process
+
+    pool = compute_process._pool_get()
+    pool.shutdown(wait=False)  # what stopping it does, before this call sends
+    assert await compute_run(whoami) == os.getpid()
+    compute_process.compute_process_stop()

@@ -215,7 +215,9 @@ class NotificationConsumer:
         """Keep held messages invisible while they wait or a slow file is processed;
         after a stop, until the last file in flight is done."""
         health = LoopHealth(VISIBILITY_LOOP, logger=log)
-        every = max(1.0, self.visibility_s / 2)
+        # A third of the timeout, so one late turn (a busy machine) still lands before it
+        # ends; the old floor of 1 s extended a 1 s timeout only as it ran out.
+        every = max(0.25, self.visibility_s / 3)
         due = time.monotonic() + every
         while True:
             pause = min(IDLE_TURN_S, max(0.0, due - time.monotonic()))

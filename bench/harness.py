@@ -87,20 +87,7 @@ class Harness:
     def sessions(self, count: int, *, username: str = TRADER) -> list[str]:
         """``count`` logged-in sessions of one trader as ``Cookie`` header values (as
         ``Client.force_login`` makes them: no password, no login form)."""
-        from django.conf import settings
-        from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-        from django.contrib.sessions.backends.db import SessionStore
-
-        user = trader(username)
-        cookies = []
-        for _ in range(count):
-            session = SessionStore()
-            session[SESSION_KEY] = str(user.pk)
-            session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-            session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-            session.create()
-            cookies.append(f"{settings.SESSION_COOKIE_NAME}={session.session_key}")
-        return cookies
+        return session_cookies(trader(username), count)
 
     def child(self, module: str, *args: str) -> subprocess.Popen[bytes]:
         """``python -m module args`` on the stack, its output in the run directory."""
@@ -175,6 +162,24 @@ def terminate_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def session_cookies(user: Any, count: int) -> list[str]:
+    """``count`` logged-in sessions of ``user`` as ``Cookie`` header values (a session
+    per socket, as browsers; as ``Client.force_login`` makes them)."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    cookies = []
+    for _ in range(count):
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+        cookies.append(f"{settings.SESSION_COOKIE_NAME}={session.session_key}")
+    return cookies
 
 
 def rss_mib(pid: int) -> float | None:

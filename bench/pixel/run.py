@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.drills.stack import Stack, load_average, stack_running
+from bench.harness import session_cookies
 from bench.pixel.clients import ClientFleet, Poller, Socket
 from bench.pixel.feed import FeedRun, FileListener
 from bench.pixel.measure import (
@@ -86,25 +87,14 @@ def django_setup(stack: Stack) -> None:
 
 def sessions(username: str, role: str, count: int) -> list[str]:
     """``count`` logged-in sessions of ``username`` (a session per socket, as browsers)."""
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.models import Group, User
-    from django.contrib.sessions.backends.db import SessionStore
 
     user, created = User.objects.get_or_create(username=username)
     if created:
         user.set_unusable_password()
         user.save()
     user.groups.add(Group.objects.get_or_create(name=role)[0])
-    cookies = []
-    for _ in range(count):
-        session = SessionStore()
-        session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session.create()
-        cookies.append(f"{settings.SESSION_COOKIE_NAME}={session.session_key}")
-    return cookies
+    return session_cookies(user, count)
 
 
 def sockets_plan(clients: int) -> list[Socket]:

@@ -286,3 +286,22 @@ def batch_spreads(files: Iterable[Landed]) -> list[BatchSpread]:
             )
         )
     return spreads
+
+
+def unchanged_reuploads(
+    missing: Iterable[str], history: Mapping[str, int], etags: Mapping[str, str]
+) -> list[str]:
+    """The uploads (``key#version``) without a history item that re-uploaded bytes an
+    earlier version of the same key holds in history: the worker found that state
+    version held already and applied nothing (a duplicate, as feed health counts it),
+    so nothing was lost. ``etags``: every version of those keys, ``key#version`` ->
+    the S3 ETag (the bytes' MD5)."""
+    held: dict[tuple[str, str], bool] = {}
+    for upload, etag in etags.items():
+        if history.get(upload, 0) > 0:
+            held[(upload.rsplit("#", 1)[0], etag)] = True
+    return sorted(
+        upload
+        for upload in missing
+        if upload in etags and held.get((upload.rsplit("#", 1)[0], etags[upload]), False)
+    )

@@ -24,6 +24,7 @@ from bench.pixel.measure import (
     batch_spreads,
     ingest_result,
     poll_result,
+    unchanged_reuploads,
 )
 from bench.stats import fmt, table
 
@@ -144,6 +145,9 @@ class Phase:
     not_announced: list[str] = field(default_factory=list)  # PUT, never ingested
     announced_twice: list[str] = field(default_factory=list)
     lost: list[str] = field(default_factory=list)  # PUT, no history item
+    # PUT again with the bytes an earlier version holds in history (the simulator's
+    # instrument file at a phase's start): a duplicate the worker applied nothing for
+    unchanged: list[str] = field(default_factory=list)
     twice: list[str] = field(default_factory=list)  # more than one history item
     connect_failures: int = 0
     closed_early: int = 0
@@ -237,9 +241,25 @@ def phase_run(
         phase.errors.append(f"poller: {poller.errors} failed GETs, the last: {poller.last_error}")
     history = history_uploads(stack)
     uploads = {f"{p.key}#{p.version}" for p in puts}
-    phase.lost = sorted(u for u in uploads if history.get(u, 0) == 0)
+    missing = sorted(u for u in uploads if history.get(u, 0) == 0)
+    phase.unchanged = unchanged_reuploads(missing, history, upload_etags(stack, missing))
+    phase.lost = sorted(set(missing) - set(phase.unchanged))
+    unchanged_keys = {u.rsplit("#", 1)[0] for u in phase.unchanged}
+    phase.not_announced = [k for k in phase.not_announced if k not in unchanged_keys]
     phase.twice = sorted(u for u in uploads if history.get(u, 0) > 1)
     return phase
+
+
+def upload_etags(stack: Stack, uploads: list[str]) -> dict[str, str]:
+    """Every S3 version of the uploads' keys, ``key#version`` -> ETag."""
+    s3 = stack.aws("s3")
+    etags: dict[str, str] = {}
+    for key in sorted({u.rsplit("#", 1)[0] for u in uploads}):
+        for page in s3.get_paginator("list_object_versions").paginate(Bucket=BUCKET, Prefix=key):
+            for version in page.get("Versions", []):
+                if version["Key"] == key:
+                    etags[f"{key}#{version['VersionId']}"] = version["ETag"]
+    return etags
 
 
 def cpu_sample(stack: Stack, fleet: ClientFleet) -> dict[str, float]:
@@ -347,7 +367,8 @@ def verdicts(phases: list[Phase]) -> list[str]:
             f"{'met' if not (phase.lost or phase.twice or phase.not_announced) else 'NOT met':8} "
             f"{phase.name} files: {phase.files_put} PUT, lost {len(phase.lost)}, "
             f"applied twice {len(phase.twice)}, never announced {len(phase.not_announced)}, "
-            f"announced twice {len(phase.announced_twice)}; connect failures "
+            f"announced twice {len(phase.announced_twice)}, re-uploaded unchanged "
+            f"{len(phase.unchanged)} (a duplicate: history keeps the first); connect failures "
             f"{phase.connect_failures}, sockets closed early {phase.closed_early}; "
             f"poll GET p50 {_ms(_pct(phase.poll_get_ms, 50))} ms, errors {phase.poll_errors}; "
             f"load {phase.load}"

@@ -13,6 +13,7 @@ from bench.pixel.measure import (
     batch_spreads,
     ingest_result,
     page_result,
+    unchanged_reuploads,
 )
 
 A = Landed("tt/positions/d/positions_1.json", "tt-positions", 100.0, 100.05, "2025-07-21T20:30:01")
@@ -127,3 +128,18 @@ def test_a_chunk_batch_spread_runs_from_its_first_put_to_its_last_chunk_ingested
     assert spread.put_spread_ms == pytest.approx(400.0)
     assert spread.ingest_spread_ms == pytest.approx(500.0)
     assert spread.whole_ms == pytest.approx(600.0)
+
+
+def test_a_re_upload_of_bytes_history_holds_is_a_duplicate_and_any_other_miss_is_lost() -> None:
+    instruments = "tt/instruments/d/instruments.json"
+    positions = "tt/positions/d/positions_3.json"
+    etags = {
+        f"{instruments}#v1": '"aaa"',  # the first upload: in history
+        f"{instruments}#v2": '"aaa"',  # the same bytes again: the worker applied nothing
+        f"{instruments}#v3": '"bbb"',  # new bytes with no history item: lost
+        f"{positions}#v1": '"aaa"',  # the same ETag under another key proves nothing
+    }
+    history = {f"{instruments}#v1": 1}
+    missing = [f"{instruments}#v2", f"{instruments}#v3", f"{positions}#v1", "x.csv#v9"]
+
+    assert unchanged_reuploads(missing, history, etags) == [f"{instruments}#v2"]

@@ -26,11 +26,12 @@ class LadderUnavailable(RuntimeError):
 
 
 def ladder_compute_default(
-    *, instrument_id: str | None, ticks: int
+    *, instrument_id: str | None, ticks: int, state_mark: object = None
 ) -> tuple[dict[str, Any], dict[str, Cells]]:
-    """``ladder.selectors.ladder_snapshot`` formatted as the page formats it (in a thread)."""
+    """``ladder.selectors.ladder_snapshot`` formatted as the page formats it (in the
+    compute process); ``state_mark`` as ``ladder_snapshot``'s."""
     try:
-        view = ladder_snapshot(instrument_id=instrument_id, ticks=ticks)
+        view = ladder_snapshot(instrument_id=instrument_id, ticks=ticks, state_mark=state_mark)
     except LookupError as exc:  # UnknownInstrument
         raise LadderUnavailable(str(exc)) from exc
     header: dict[str, Any] = {
@@ -67,12 +68,16 @@ class LadderRoom(View):
         ticks: int,
         compute: LadderCompute,
         writes_pending: Callable[[], bool] | None = None,
+        state_mark: Callable[[], object] | None = None,
     ):
         super().__init__(key)
         self.instrument_id = instrument_id
         self.ticks = ticks
         self.compute = compute
         self.writes_pending = writes_pending
+        # the hub's mark of what it has heard (``ladder_inputs_shared``); sent with
+        # each recompute when the room has one
+        self.state_mark = state_mark
         self.header: dict[str, Any] | None = None
         self.rows: dict[str, Cells] | None = None
 
@@ -90,8 +95,12 @@ class LadderRoom(View):
 
     async def _compute(self) -> tuple[dict[str, Any], dict[str, Cells]]:
         return await self.compute_run(
-            self.compute, instrument_id=self.instrument_id, ticks=self.ticks
+            self.compute, instrument_id=self.instrument_id, ticks=self.ticks, **self.marked()
         )
+
+    def marked(self) -> dict[str, object]:
+        """``state_mark=`` the hub's mark now, for a room that has one."""
+        return {} if self.state_mark is None else {"state_mark": self.state_mark()}
 
     async def compute_run(
         self, compute: Callable[..., tuple[dict[str, Any], dict[str, Cells]]], **kwargs: Any

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -65,6 +66,11 @@ class LiveHub:
         self.slide_compute: SlideCompute = slide_compute or slide_compute_default
         self.channel: str | None = None
         self.frames_sent = 0
+        # What the hub has heard, as a mark the recomputes share a state read by
+        # (``ladder.selectors.scenario.ladder_inputs_shared``): it moves with every
+        # update, file and read error, and no two hubs share one.
+        self._mark_id = uuid.uuid4().hex
+        self.heard = 0
         self._group_seq: dict[tuple[str, str], int] = {}
         self._start_lock = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
@@ -190,15 +196,26 @@ class LiveHub:
                 ticks=int(ticks) if ticks else DEFAULT_TICKS,
                 compute=self.ladder_compute,
                 writes_pending=self.writes_pending,
+                state_mark=self.state_mark,
             )
         if key.startswith(SLIDE_PREFIX):
-            return SlideRoom(key, compute=self.slide_compute, writes_pending=self.writes_pending)
+            return SlideRoom(
+                key,
+                compute=self.slide_compute,
+                writes_pending=self.writes_pending,
+                state_mark=self.state_mark,
+            )
         raise ValueError(f"unknown live view {key!r}")
 
     # updates
 
+    def state_mark(self) -> tuple[str, int]:
+        """Equal marks: the hub heard nothing in between (no update, file or error)."""
+        return self._mark_id, self.heard
+
     def dispatch(self, update: FeedUpdate) -> None:
         """One FeedUpdate from the channel layer: fold it into every view it touches."""
+        self.heard += 1
         feed, group, seq = update["feed"], update["group"], int(update["seq"])
         last = self._group_seq.get((feed, group))
         gap = last is not None and seq > last + 1
@@ -225,6 +242,7 @@ class LiveHub:
         them (a delta, or a health frame when it changed nothing on a page); one that
         sent none is told to the pages showing its feed in their next frame (the
         settle, or the rest of the interval), not at the next health turn."""
+        self.heard += 1
         feed = landed["feed"]
         self._stamp(feed, landed["ingested_at"], landed["file_time"], landed["s3_event_time"])
         if landed["updates"]:
@@ -290,6 +308,7 @@ class LiveHub:
                 # (django/channels_redis#422): nothing was lost, block again at once
                 continue
             except Exception as exc:
+                self.heard += 1  # updates may be lost with the connection: read anew
                 await asyncio.sleep(health.failed(exc, what="receive failed"))
                 with contextlib.suppress(Exception):
                     await self._join(layer)

@@ -63,7 +63,7 @@ def slide_view_query(key: str) -> dict[str, Any]:
 
 def slide_compute_default(**query: Any) -> tuple[dict[str, Any], dict[str, Cells]]:
     """``ladder.selectors.slide.slide_snapshot`` formatted as the page formats it
-    (run in a thread): the header and each row's cells, rows keyed by move."""
+    (in the compute process): the header and each row's cells, rows keyed by move."""
     try:
         view = slide_snapshot(**query)
     except UnknownInstrument as exc:
@@ -91,7 +91,12 @@ class SlideRoom(LadderRoom):
     whole_batches = True
 
     def __init__(
-        self, key: str, *, compute: SlideCompute, writes_pending: Callable[[], bool] | None = None
+        self,
+        key: str,
+        *,
+        compute: SlideCompute,
+        writes_pending: Callable[[], bool] | None = None,
+        state_mark: Callable[[], object] | None = None,
     ) -> None:
         query = slide_view_query(key)
         reach = max((abs(m) for m in query["moves"]), default=1)  # the ladder it reads
@@ -101,6 +106,7 @@ class SlideRoom(LadderRoom):
             ticks=reach,
             compute=compute,
             writes_pending=writes_pending,
+            state_mark=state_mark,
         )
         self.query = query
         self.computations = 0  # grids computed: once per update, whatever the sockets
@@ -123,7 +129,7 @@ class SlideRoom(LadderRoom):
         self._absorbed.clear()
         while len(self._computed) > _FILES_REMEMBERED:
             del self._computed[next(iter(self._computed))]
-        return await self.compute_run(self.compute, **self.query)
+        return await self.compute_run(self.compute, **self.query, **self.marked())
 
 
 _FILES_REMEMBERED = 64  # more than the parts and chunks in flight at once

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -138,17 +139,27 @@ class _Inputs:
 
 
 def ladder_snapshot(
-    *, instrument_id: str | None = None, ticks: int = DEFAULT_TICKS, centre: Decimal | None = None
+    *,
+    instrument_id: str | None = None,
+    ticks: int = DEFAULT_TICKS,
+    centre: Decimal | None = None,
+    state_mark: object = None,
+    book_columns: bool = True,
 ) -> LadderView:
     """The scenario ladder of one TT instrument (default: the future with the largest
     absolute position, ``default_instrument.default_position``).
+
+    ``state_mark``: the caller's proof that nothing changed since an earlier call
+    with the same mark (``ladder_inputs_shared``); ``book_columns=False`` leaves
+    out the whole-book columns (``book_rows``) for a caller that does not show them.
 
     Raises ``UnknownInstrument`` when ``instrument_id`` has no position, and
     ``ValueError`` when ``ticks`` is outside 1..``MAX_TICKS``.
     """
     if not 1 <= ticks <= MAX_TICKS:
         raise ValueError(f"ticks must be between 1 and {MAX_TICKS}")
-    inputs = _ladder_inputs()
+    shared = ladder_inputs_shared(state_mark)
+    inputs = shared.inputs
     choices = _choices(inputs)
     notes = list(inputs.notes)
     if not inputs.positions:
@@ -213,7 +224,7 @@ def ladder_snapshot(
         return no_ladder(
             message="No ladder: it cannot be computed from the stored data.", notes=notes
         )
-    book = options_book(spot=spot, spot_rows=inputs.spot_rows, vtexp_days=inputs.vtexp_days)
+    book = shared.book(spot)
     used = {Feed.TT_POSITIONS, Feed.TT_ORDERS} | ({Feed.SPOT_RISK} if source == "actant" else set())
     return LadderView(
         header=dataclasses.replace(_header_of(ladder), out_of_range=_header_fields_bad(bad)),
@@ -227,7 +238,7 @@ def ladder_snapshot(
         as_of=newest(age.last_file_time for age in inputs.feeds if age.feed in used),
         instruments=choices,
         notes=tuple(notes),
-        book_rows=_book_rows(ladder.rows, book),
+        book_rows=_book_rows(ladder.rows, book) if book_columns else (),
         options_not_priced=book.unpriced,
         book=book,
     )
@@ -349,6 +360,59 @@ def _normalised(ladder: Ladder) -> Ladder:
 
 def _norm(value: Decimal) -> Decimal:
     return Decimal(decimal_text(value))
+
+
+# How long inputs read under a mark are shared: a recompute asks within
+# milliseconds of the one before it; a mark unchanged for longer is not proof enough.
+INPUTS_SHARED_S = 1.0
+
+
+class SharedInputs:
+    """One read of the ladder's inputs and the options books priced from it, by spot."""
+
+    def __init__(self, mark: object, inputs: _Inputs) -> None:
+        self.mark = mark
+        self.read_at = time.monotonic()
+        self.inputs = inputs
+        self._books: dict[Decimal, Book] = {}
+
+    def book(self, spot: Decimal) -> Book:
+        """The options book at ``spot`` (``options_book``), priced once per read."""
+        book = self._books.get(spot)
+        if book is None:
+            inputs = self.inputs
+            book = options_book(spot=spot, spot_rows=inputs.spot_rows, vtexp_days=inputs.vtexp_days)
+            self._books[spot] = book
+        return book
+
+
+_shared: SharedInputs | None = None  # the newest read under a mark
+
+
+def ladder_inputs_shared(mark: object = None) -> SharedInputs:
+    """The state the ladder is computed from, read once per ``mark``.
+
+    The live hub recomputes the ladder and the risk slide of the same update one
+    after the other; each read and decoded the same 500-option spot risk (a
+    quarter of the slide's time). The hub passes a mark that changes with every
+    update or file it hears, so a recompute with the mark of the one before
+    (within ``INPUTS_SHARED_S``) may use that one's read: anything newer was
+    announced, and has a new mark and a recompute of its own. No mark: a fresh
+    read. What is shared is only read, never changed, by the ladder and the slide.
+    """
+    global _shared
+    if mark is not None:
+        held = _shared
+        if (
+            held is not None
+            and held.mark == mark
+            and time.monotonic() - held.read_at < INPUTS_SHARED_S
+        ):
+            return held
+    shared = SharedInputs(mark, _ladder_inputs())
+    if mark is not None:
+        _shared = shared
+    return shared
 
 
 def _ladder_inputs() -> _Inputs:

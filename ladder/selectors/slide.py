@@ -76,14 +76,23 @@ def slide_snapshot(
     days: float = 0.0,
     by_expiry: bool = False,
     instrument_id: str | None = None,
+    state_mark: object = None,
 ) -> SlideView:
     """The slide of one TT instrument's ladder and the whole options book.
+
+    ``state_mark``: as ``ladder_snapshot``'s (the live hub's: its ladder and slide
+    of one update share one read of the state).
 
     Raises ``UnknownInstrument`` like ``ladder_snapshot``, ``ValueError`` when a move
     is beyond ``MAX_TICKS``.
     """
     reach = max((abs(m) for m in moves), default=0)
-    ladder = ladder_snapshot(instrument_id=instrument_id, ticks=max(reach, 1))
+    ladder = ladder_snapshot(
+        instrument_id=instrument_id,
+        ticks=max(reach, 1),
+        state_mark=state_mark,
+        book_columns=False,  # the slide prices its own levels (``book_slide`` below)
+    )
     shifts = tuple(float(x) for x in vol_shifts)
     if ladder.header is None or ladder.book is None:
         return SlideView(ladder=ladder, vol_shifts=shifts, days=days, rows=())

@@ -81,10 +81,12 @@ async def test_ladder_updates_coalesce_into_one_recompute_per_window(
 ) -> None:
     """Several updates in one window: one recompute, one frame (fake read model)."""
     calls: list[int] = []
+    marks: list[object] = []
     state = {"position": 1}
 
-    def compute(*, instrument_id, ticks):
+    def compute(*, instrument_id, ticks, state_mark=None):
         calls.append(state["position"])
+        marks.append(state_mark)
         header = {
             "instrument_id": "X",
             "position": [f"+{state['position']}", str(state["position"]), ""],
@@ -118,6 +120,8 @@ async def test_ladder_updates_coalesce_into_one_recompute_per_window(
             await asyncio.to_thread(updates_publish, [update])
         delta = await frame(ws)
     assert calls == [1, 5]
+    # what the hub had heard, sent with each recompute (a shared state read's key)
+    assert marks[0] != marks[1] == live_hub().state_mark()
     assert delta["seq"] == 1
     assert delta["data"]["header"] == {"position": ["+5", "5", ""]}
     assert delta["data"]["rows"]["110.0"] == {"position": ["5", "5", ""]}
@@ -132,3 +136,34 @@ async def test_a_bad_ladder_query_is_refused_with_4400(stack, trader, query) -> 
     assert error["type"] == "error"
     assert error["code"] == "bad-request"
     assert (await frame(ws, kinds=("close",))) == {"type": "close", "code": CLOSE_BAD_REQUEST}
+
+
+async def test_the_hub_mark_moves_with_every_update_and_file_it_hears(stack) -> None:
+    """Equal marks let two recomputes share one state read: only a hub that heard
+    nothing in between may give the same mark twice."""
+    import time
+
+    from feeds.messages import FeedFile
+    from ladder.hub import LiveHub
+
+    from .conftest import spot_update
+
+    hub = live_hub()
+    first = hub.state_mark()
+    assert hub.state_mark() == first
+    hub.dispatch(spot_update(1, {"K": None}))
+    second = hub.state_mark()
+    hub.file_landed(
+        FeedFile(
+            type="feed.file",
+            feed="tt-orders",
+            key="tt/orders/k.json",
+            status="same",
+            updates=0,
+            file_time=None,
+            s3_event_time=None,
+            ingested_at=time.time(),
+        )
+    )
+    assert len({first, second, hub.state_mark()}) == 3
+    assert LiveHub().state_mark() != LiveHub().state_mark()  # no two hubs share one

@@ -1,0 +1,65 @@
+"""The live hub's ladder and slide of one update share one read of the state
+(``ladder_inputs_shared``): the same figures as two reads, and never a read the
+hub has heard something newer than."""
+
+from __future__ import annotations
+
+import pytest
+
+from ladder.selectors import scenario
+from ladder.selectors.scenario import ladder_inputs_shared, ladder_snapshot
+from ladder.selectors.slide import slide_moves, slide_snapshot
+from tests.feeds.ingest.conftest import SPOT_KEY
+
+from .conftest import POSITIONS, spot_risk_with_positions
+
+
+@pytest.fixture(autouse=True)
+def _nothing_shared(monkeypatch) -> None:
+    monkeypatch.setattr(scenario, "_shared", None)
+
+
+def test_a_slide_after_a_ladder_of_the_same_mark_shows_what_its_own_read_would(
+    book_desk,
+) -> None:
+    moves = slide_moves(moves=16, step=4)
+    ladder_snapshot(ticks=40, state_mark=("hub", 1))
+    shared = slide_snapshot(moves=moves, state_mark=("hub", 1))
+    fresh = slide_snapshot(moves=moves)
+
+    assert ladder_inputs_shared(("hub", 1)) is scenario._shared  # one read, kept
+    assert shared.rows == fresh.rows
+    assert shared.ladder.header == fresh.ladder.header
+    assert shared.ladder.book_rows == ()  # the slide does not price the ladder's columns
+    assert len(ladder_snapshot(ticks=40).book_rows) == 81
+
+
+def test_a_new_mark_reads_the_state_again_and_sees_a_new_file(book_desk, monkeypatch) -> None:
+    monkeypatch.setattr(scenario, "INPUTS_SHARED_S", 600.0)  # the drain below takes a while
+    before = ladder_snapshot(ticks=10, state_mark=("hub", 1))
+    assert sorted(before.book.keys) == sorted(POSITIONS)
+    book_desk.put(SPOT_KEY.replace("203007", "203107"), spot_risk_with_positions({}))
+    assert all(book_desk.drain())
+
+    # under the old mark the hub had not heard of the file: the old read may serve
+    assert ladder_snapshot(ticks=10, state_mark=("hub", 1)).book.keys == before.book.keys
+    # a new mark (the hub heard the file) or none: the new file, no option positions
+    assert ladder_snapshot(ticks=10, state_mark=("hub", 2)).book.size == 0
+    assert ladder_snapshot(ticks=10).book.size == 0
+    # the old mark's read was replaced by the new one's: read again
+    assert ladder_snapshot(ticks=10, state_mark=("hub", 1)).book.size == 0
+
+
+def test_a_shared_read_expires(book_desk, monkeypatch) -> None:
+    first = ladder_inputs_shared(("hub", 7))
+    assert ladder_inputs_shared(("hub", 7)) is first
+    monkeypatch.setattr(scenario, "INPUTS_SHARED_S", 0.0)
+    assert ladder_inputs_shared(("hub", 7)) is not first
+    assert ladder_inputs_shared(None) is not ladder_inputs_shared(None)
+
+
+def test_the_book_is_priced_once_per_read_and_spot(book_desk) -> None:
+    shared = ladder_inputs_shared(("hub", 3))
+    spot = ladder_snapshot(ticks=5, state_mark=("hub", 3)).spot
+    assert shared.book(spot) is shared.book(spot)
+    assert sorted(shared.book(spot).keys) == sorted(POSITIONS)

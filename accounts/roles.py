@@ -44,11 +44,9 @@ class AuthenticatedHttpRequest(HttpRequest):
 
 def user_roles(user: UserLike) -> frozenset[Role]:
     """The roles a user holds; admins hold every role."""
-    if not user.is_authenticated or not user.is_active:
-        return frozenset()
-    cached = getattr(user, "_frgm_roles", None)
-    if cached is not None:
-        return cached
+    known = user_roles_known(user)
+    if known is not None:
+        return known
     names = set(user.groups.values_list("name", flat=True))
     roles = roles_from_groups(names, is_superuser=getattr(user, "is_superuser", False))
     user._frgm_roles = roles

@@ -42,8 +42,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.clients import REQUEST_TIMEOUT_S, LoadResult, http_client_process
-from bench.harness import QUIET, Harness, rss_mib, run_directory, trader
-from bench.stats import cpu_model, fmt, load_average, percentile, process_cpu_s, table
+from bench.harness import QUIET, Harness, run_directory, trader
+from bench.stats import cpu_model, fmt, load_average, percentile, process_cpu_s, rss_mib, table
 from devstack.standins import Stack
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,30 +13,21 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
-import os
 import time
-from pathlib import Path
 
 from bench.drills import web_clients
-from bench.drills.stack import load_average, stack_running, wait_for, wait_or_exit
-from bench.stats import percentile
-from devstack.processes import free_port, port_is_free
+from bench.drills.stack import load_average, stack_port, stack_running, wait_for, wait_or_exit
+from bench.stats import percentile, process_cpu_s
 
 CLIENT_PROCESSES = 2
 
 
 def _cpu_s(pid: int) -> float:
-    """A process's user + system CPU seconds so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _ports() -> int:
-    for _ in range(50):
-        port = free_port()
-        if port < 65530 and all(port_is_free(port + i) for i in range(4)):
-            return port
-    raise SystemExit("no four consecutive free ports")
+    """The web process's user + system CPU seconds so far (it must be running)."""
+    cpu = process_cpu_s(pid)
+    if cpu is None:
+        raise SystemExit(f"the web process {pid} is gone")
+    return cpu
 
 
 def _clients(at_once: int, *args: object) -> None:
@@ -46,7 +37,7 @@ def _clients(at_once: int, *args: object) -> None:
 
 def storm_run(*, clients: int) -> list[str]:
     ctx = multiprocessing.get_context("spawn")
-    port = _ports()
+    port = stack_port()
     with stack_running(port=port) as stack:
         trader = stack.browser("trader")
         wait_or_exit(

@@ -43,8 +43,17 @@ from bench.clients import (
     ws_client_process,
     ws_clients,
 )
-from bench.harness import QUIET, Harness, nofile_raise, rss_mib, run_directory
-from bench.stats import cpu_model, fmt, machine_busy_s, percentile, table, tree_cpu_s, tree_rss_mib
+from bench.harness import QUIET, Harness, nofile_raise, run_directory
+from bench.stats import (
+    cpu_model,
+    fmt,
+    machine_busy_s,
+    percentile,
+    rss_mib,
+    table,
+    tree_cpu_s,
+    tree_rss_mib,
+)
 from devstack.standins import Stack
 
 # The client pieces moved to bench.clients; their old names here still work.

@@ -182,17 +182,6 @@ def session_cookies(user: Any, count: int) -> list[str]:
     return cookies
 
 
-def rss_mib(pid: int) -> float | None:
-    """A process's resident memory (``/proc/<pid>/status``), MiB; None where unreadable."""
-    try:
-        for text in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if text.startswith("VmRSS:"):
-                return int(text.split()[1]) / 1024
-    except OSError:
-        pass
-    return None
-
-
 def nofile_raise(wanted: int) -> None:
     """Open-file limit up to ``wanted`` (sockets), within the hard limit."""
     import resource

@@ -61,6 +61,17 @@ def process_cpu_s(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def rss_mib(pid: int) -> float | None:
+    """A process's resident memory (``/proc/<pid>/status``), MiB; None where unreadable."""
+    try:
+        for text in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if text.startswith("VmRSS:"):
+                return int(text.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 def process_tree(pid: int) -> list[int]:
     """A process and its descendants (Linux /proc): the web process with its compute
     process (``lib.compute_process``), Celery with its pool, are one server each."""
@@ -87,16 +98,10 @@ def tree_cpu_s(pid: int) -> float | None:
 def tree_rss_mib(pid: int) -> float | None:
     """Resident memory of a process and its descendants (``/proc/<pid>/status``), MiB;
     None when the process itself is unreadable."""
-    total = 0
-    for current in process_tree(pid):
-        try:
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            if current == pid:
-                return None
-    return total / 1024
+    own = rss_mib(pid)
+    if own is None:
+        return None
+    return own + sum(rss_mib(child) or 0.0 for child in process_tree(pid)[1:])
 
 
 def cpu_model() -> str:

@@ -34,8 +34,10 @@ import boto3
 
 from devstack.processes import (
     Server,
+    free_port,
     local_aws_environment,
     messaging_start,
+    port_is_free,
     state_store_start,
 )
 from feeds.feed_keys import positions_key
@@ -203,6 +205,16 @@ class Stack:
             for pid in found.stdout.split():
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(int(pid), signal.SIGKILL)
+
+
+def stack_port() -> int:
+    """A free port with the three after it free too: ``stack_running`` takes the web
+    port and the next three (state store, messaging Redis, moto)."""
+    for _ in range(50):
+        port = free_port()
+        if port < 65530 and all(port_is_free(port + i) for i in range(4)):
+            return port
+    raise RuntimeError("no four consecutive free ports")
 
 
 @contextlib.contextmanager

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.drills.stack import Stack, load_average, stack_running
+from bench.drills.stack import Stack, load_average, stack_port, stack_running
 from bench.harness import session_cookies
 from bench.pixel.clients import ClientFleet, Poller, Socket
 from bench.pixel.feed import FeedRun, FileListener
@@ -39,33 +38,12 @@ def target_ms(rate: float) -> float:
     return TARGETS_MS.get(rate, 250.0)
 
 
-def free_block(size: int = 4) -> int:
-    """A port with the ``size - 1`` after it free too (devstack takes web + 3)."""
-    for _ in range(200):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = int(probe.getsockname()[1])
-        if base + size >= 65535:
-            continue
-        free = True
-        for port in range(base, base + size):
-            with socket.socket() as s:
-                try:
-                    s.bind(("127.0.0.1", port))
-                except OSError:
-                    free = False
-                    break
-        if free:
-            return base
-    raise SystemExit("no block of free ports")
-
-
 @contextlib.contextmanager
 def harness_stack() -> Iterator[Stack]:
     """``make run``'s stack without its simulator: the harness is the feed server."""
     os.environ["FRGM_SIMULATE"] = "0"
     os.environ.setdefault("FRGM_LOG_LEVEL", "WARNING")
-    with stack_running(port=free_block()) as stack:
+    with stack_running(port=stack_port()) as stack:
         yield stack
 
 

@@ -14,25 +14,15 @@ from __future__ import annotations
 import pytest
 
 from bench.drills import web_restart
-from bench.drills.stack import RPO_TARGET_S, RTO_TARGET_S, results_table
-from devstack.processes import free_port, port_is_free
+from bench.drills.stack import RPO_TARGET_S, RTO_TARGET_S, results_table, stack_port
 
 pytestmark = pytest.mark.slow
 
 CLIENTS = 100
 
 
-def _four_free_ports() -> int:
-    """A web port with the three after it free too (the drill's stack uses them)."""
-    for _ in range(50):
-        port = free_port()
-        if port < 65530 and all(port_is_free(port + i) for i in range(4)):
-            return port
-    raise RuntimeError("no four consecutive free ports")
-
-
 def test_every_client_is_back_in_sequence_within_the_rto_after_a_web_restart() -> None:
-    result = web_restart.drill_run(port=_four_free_ports(), clients=CLIENTS, watch_s=60)
+    result = web_restart.drill_run(port=stack_port(), clients=CLIENTS, watch_s=60)
     report = "\n".join(result.notes)
     print(results_table([result]))  # the figures, with -s (and on a failure)
 

@@ -10,7 +10,7 @@ levels): dollars shown to the cent. Pure: rows in, arrays out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,26 +49,68 @@ def book_from_rows(
     *, spot: float, spot_rows: Mapping[str, Mapping[str, Any]], vtexp_days: Mapping[str, float]
 ) -> Book:
     """The priced options of the newest spot-risk state (``feeds.selectors.latest_rows``)."""
+    return book_from_terms(
+        spot=spot, terms=[option_terms(row) for row in spot_rows.values()], vtexp_days=vtexp_days
+    )
+
+
+@dataclass(frozen=True)
+class OptionTerms:
+    """What the book takes from one spot-risk row of an option with a position."""
+
+    key: str
+    expiry: str
+    is_call: bool
+    position: float
+    vol: float | None  # None: missing, not a number or not positive (not priced)
+    strike: float | None
+
+
+def option_terms(row: Mapping[str, Any]) -> OptionTerms | None:
+    """The row's terms; None for a row that is not an option with a position."""
+    if row.get("itype") not in {"C", "P"}:
+        return None
+    position = _number(row.get("position"))
+    if not position:
+        return None
+    vol = _number((row.get("greeks") or {}).get("vol"))
+    return OptionTerms(
+        key=str(row.get("key")),
+        expiry=str(row.get("expiry") or ""),
+        is_call=row["itype"] == "C",
+        position=position,
+        vol=vol if vol is not None and vol > 0 else None,
+        strike=_number(row.get("strike")),
+    )
+
+
+def book_from_terms(
+    *, spot: float, terms: Iterable[OptionTerms | None], vtexp_days: Mapping[str, float]
+) -> Book:
+    """``book_from_rows`` from the rows' ``option_terms`` (a caller may keep those of
+    rows that did not change: the live hub's state changes a few rows per file)."""
     keys: list[str] = []
     expiries: list[str] = []
     values: list[tuple[float, bool, float, float, float]] = []
     unpriced: list[str] = []
-    for row in spot_rows.values():
-        if row.get("itype") not in {"C", "P"}:
+    for option in terms:
+        if option is None:
             continue
-        position = _number(row.get("position"))
-        if not position:
+        days = _number(vtexp_days.get(option.expiry))
+        if option.vol is None or days is None or days <= 0 or option.strike is None:
+            unpriced.append(option.key)
             continue
-        key = str(row.get("key"))
-        vol = _number((row.get("greeks") or {}).get("vol"))
-        days = _number(vtexp_days.get(str(row.get("expiry") or "")))
-        strike = _number(row.get("strike"))
-        if vol is None or vol <= 0 or days is None or days <= 0 or strike is None:
-            unpriced.append(key)
-            continue
-        keys.append(key)
-        expiries.append(str(row.get("expiry")))
-        values.append((strike, row["itype"] == "C", position, vol, days / TRADING_DAYS_PER_YEAR))
+        keys.append(option.key)
+        expiries.append(option.expiry)
+        values.append(
+            (
+                option.strike,
+                option.is_call,
+                option.position,
+                option.vol,
+                days / TRADING_DAYS_PER_YEAR,
+            )
+        )
     columns = list(zip(*values, strict=True)) if values else [(), (), (), (), ()]
     return Book(
         spot=float(spot),

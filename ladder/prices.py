@@ -20,6 +20,7 @@ Conventions chosen here:
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
@@ -58,8 +59,13 @@ def is_on_32nds_grid(price: Decimal) -> bool:
 
 def price_to_32nds(price: Decimal, *, strict: bool = False) -> str:
     """``110.171875`` -> ``"110'055"``; off-grid prices as plain decimals (see module doc)."""
-    if not price.is_finite():
+    if not price.is_finite():  # before the cache: a signalling NaN cannot be hashed
         raise ValueError(f"not a price: {price}")
+    return _to_32nds(price, strict)
+
+
+@functools.lru_cache(maxsize=4096)  # a ladder's levels recur on every update (~4 us each)
+def _to_32nds(price: Decimal, strict: bool) -> str:
     if not is_on_32nds_grid(price):
         if strict:
             raise ValueError(f"{price} is not on the 1/128 grid of 32nds")

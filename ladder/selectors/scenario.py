@@ -13,8 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 from feeds.records import Feed, OrderType, Side, TtOrder, TtPosition
-from feeds.selectors import latest_rows
-from ladder.book import Book, book_from_rows, book_slide
+from feeds.selectors import latest_rows, latest_rows_shared
+from ladder.book import Book, OptionTerms, book_from_terms, book_slide, option_terms
 from ladder.numbers import OutOfRange
 from ladder.scenario import (
     DEFAULT_TICKS,
@@ -126,8 +126,9 @@ class LadderView:
 class _Inputs:
     positions: list[TtPosition]
     orders: list[TtOrder]
-    instruments: dict[str, dict[str, Any]]
-    spot_rows: dict[str, dict[str, Any]]
+    # shared decoded rows (``latest_rows_shared``): read only
+    instruments: Mapping[str, Mapping[str, Any]]
+    spot_rows: Mapping[str, Mapping[str, Any]]
     vtexp_days: dict[str, float] = field(default_factory=dict)
     feeds: tuple[FeedAge, ...] = field(default=())
     notes: tuple[str, ...] = ()  # rows left out as out of range or unreadable
@@ -248,7 +249,28 @@ def options_book(
     *, spot: Decimal, spot_rows: Mapping[str, Mapping[str, Any]], vtexp_days: Mapping[str, float]
 ) -> Book:
     """The priced options of the state at the ladder's spot (``ladder.book``)."""
-    return book_from_rows(spot=float(spot), spot_rows=spot_rows, vtexp_days=vtexp_days)
+    return book_from_terms(spot=float(spot), terms=_terms_of(spot_rows), vtexp_days=vtexp_days)
+
+
+# id(row) -> (the row, its terms): a shared read (``latest_rows_shared``) gives back a
+# row that did not change as the same dict, so its terms are not read again. The row is
+# held with them: while it is, its id cannot be another row's.
+_terms_held: dict[int, tuple[Mapping[str, Any], OptionTerms | None]] = {}
+
+
+def _terms_of(spot_rows: Mapping[str, Mapping[str, Any]]) -> list[OptionTerms | None]:
+    global _terms_held
+    held = _terms_held
+    now: dict[int, tuple[Mapping[str, Any], OptionTerms | None]] = {}
+    terms = []
+    for row in spot_rows.values():
+        known = held.get(id(row))
+        if known is None or known[0] is not row:
+            known = (row, option_terms(row))
+        now[id(row)] = known
+        terms.append(known[1])
+    _terms_held = now  # the rows of the newest read only
+    return terms
 
 
 def _book_rows(rows: tuple[LadderRow, ...], book: Book) -> tuple[BookRow, ...]:
@@ -448,8 +470,8 @@ def _ladder_inputs() -> _Inputs:
     return _Inputs(
         positions=positions,
         orders=orders,
-        instruments=latest_rows(feed=Feed.TT_INSTRUMENTS),
-        spot_rows=latest_rows(feed=Feed.SPOT_RISK),
+        instruments=latest_rows_shared(feed=Feed.TT_INSTRUMENTS),
+        spot_rows=latest_rows_shared(feed=Feed.SPOT_RISK),
         vtexp_days=vtexp_days_read(),
         feeds=feed_ages(feeds=LADDER_FEEDS),
         notes=tuple(notes),
@@ -500,7 +522,7 @@ def _choices(inputs: _Inputs) -> tuple[InstrumentChoice, ...]:
 def _spot(
     position: TtPosition,
     instrument: Mapping[str, Any],
-    spot_rows: Mapping[str, dict[str, Any]],
+    spot_rows: Mapping[str, Mapping[str, Any]],
     notes: list[str],
 ) -> tuple[Decimal | None, str | None]:
     """The Actant future's mid when it has both sides, else TT's pnlPrice."""

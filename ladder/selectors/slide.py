@@ -10,6 +10,7 @@ A cell is futures P&L + options P&L, dollars to the cent; each row's book delta
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -20,7 +21,6 @@ from ladder.selectors.scenario import (
     InstrumentChoice,
     LadderView,
     cents,
-    delta_places,
     ladder_snapshot,
 )
 
@@ -107,6 +107,10 @@ def slide_snapshot(
         by_expiry=by_expiry,
     )
     expiries = tuple(slide.pnl_by_expiry)
+    # Python floats, not numpy scalars, and the model values rounded to two places in
+    # the sum (``_sum`` normalises): the same Decimals as ``cents``/``delta_places``
+    # added, ~2 ms less per grid.
+    pnl, delta = slide.pnl.tolist(), slide.delta.tolist()
     rows = tuple(
         SlideRow(
             move=move,
@@ -115,8 +119,8 @@ def slide_snapshot(
             display=row.display,
             futures_position=row.position,
             futures_pnl=row.pnl,
-            pnl=tuple(_sum(row.pnl, cents(v)) for v in slide.pnl[i]),
-            delta=tuple(_sum(Decimal(row.position), delta_places(d)) for d in slide.delta[i]),
+            pnl=tuple(_sum(row.pnl, Decimal(f"{v:.2f}")) for v in pnl[i]),
+            delta=tuple(_sum(Decimal(row.position), Decimal(f"{d:.2f}")) for d in delta[i]),
             by_expiry={e: tuple(cents(v) for v in slide.pnl_by_expiry[e][i]) for e in expiries},
         )
         for i, (move, row) in enumerate(wanted)
@@ -133,6 +137,7 @@ def _sum(a: Decimal, b: Decimal) -> Decimal:
     return Decimal(0) if total == 0 else Decimal(format(total.normalize(), "f"))
 
 
+@functools.lru_cache(maxsize=1024)  # the same moves of the same tick on every update
 def _signed_32nds(move: Decimal) -> str:
     text = price_to_32nds(abs(move))
     return "0'000" if move == 0 else ("+" if move > 0 else "-") + text

@@ -3,6 +3,7 @@ naming a state-store key."""
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import datetime, timedelta
 
@@ -13,7 +14,9 @@ from feeds.selectors import (
     feed_latest,
     latest_rows,
     latest_rows_and_version,
+    latest_rows_shared,
 )
+from feeds.state_store import key
 from ladder.hub.state_reads import feed_stamps
 from lib.redis_clients import state_store
 from tests.feeds.ingest.conftest import SPOT_KEY, sample
@@ -60,3 +63,23 @@ def test_a_batch_missing_chunks_is_listed_with_the_chunks_it_misses(feed_queue) 
     assert batch.batch == moment.strftime("%Y%m%d_%H%M%S")
     assert (batch.got, batch.expected, batch.missing) == (2, 3, (2,))
     assert chunk_batches_incomplete(since=now - 3600, until=moment.timestamp() - 1) == []
+
+
+def test_a_shared_read_decodes_only_the_rows_whose_stored_bytes_changed(feed_queue) -> None:
+    feed_queue.put(SPOT_KEY, sample("actant/bav_analysis_20250721_203007.csv"))
+    assert all(feed_queue.drain())
+    first = latest_rows_shared(feed=Feed.SPOT_RISK)
+    assert first == latest_rows(feed=Feed.SPOT_RISK)
+    changed, gone, *kept = sorted(first)
+    moved = {**first[changed], "bid": "1.5"}
+    rows_key = key(Feed.SPOT_RISK, "rows")
+    state_store().hset(rows_key, changed, json.dumps(moved))
+    state_store().hdel(rows_key, gone)
+
+    second = latest_rows_shared(feed=Feed.SPOT_RISK)
+
+    assert second == latest_rows(feed=Feed.SPOT_RISK)  # what a fresh read gives
+    assert second[changed]["bid"] == "1.5"
+    assert first[changed]["bid"] != "1.5"  # the earlier read's row is left as it was
+    assert gone not in second
+    assert all(second[row_id] is first[row_id] for row_id in kept)  # not decoded again

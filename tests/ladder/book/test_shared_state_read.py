@@ -4,10 +4,13 @@ hub has heard something newer than."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
+from ladder.book import book_from_rows
 from ladder.selectors import scenario
-from ladder.selectors.scenario import ladder_inputs_shared, ladder_snapshot
+from ladder.selectors.scenario import ladder_inputs_shared, ladder_snapshot, options_book
 from ladder.selectors.slide import slide_moves, slide_snapshot
 from tests.feeds.ingest.conftest import SPOT_KEY
 
@@ -63,3 +66,34 @@ def test_the_book_is_priced_once_per_read_and_spot(book_desk) -> None:
     spot = ladder_snapshot(ticks=5, state_mark=("hub", 3)).spot
     assert shared.book(spot) is shared.book(spot)
     assert sorted(shared.book(spot).keys) == sorted(POSITIONS)
+
+
+def _option(key: str, position: int, vol: float) -> dict[str, object]:
+    return {
+        "key": key,
+        "itype": "C",
+        "expiry": "AUG25",
+        "strike": "111",
+        "position": position,
+        "greeks": {"vol": vol},
+    }
+
+
+def test_an_option_row_that_changed_is_priced_from_its_new_figures() -> None:
+    rows = {"a": _option("A", 10, 5.0), "b": _option("B", -4, 6.0), "c": _option("C", 3, 0.0)}
+    days = {"AUG25": 3.0}
+    first = options_book(spot=Decimal("111"), spot_rows=rows, vtexp_days=days)
+    # a new file: row a moved (a new dict, as a shared read gives it), b and c did not
+    rows = {**rows, "a": _option("A", 7, 5.5)}
+
+    second = options_book(spot=Decimal("111"), spot_rows=rows, vtexp_days=days)
+
+    fresh = book_from_rows(spot=111.0, spot_rows=rows, vtexp_days=days)
+    assert second.keys == fresh.keys == ("A", "B")
+    assert second.position.tolist() == fresh.position.tolist() == [7.0, -4.0]
+    assert second.vol.tolist() == [5.5, 6.0]
+    assert first.position.tolist() == [10.0, -4.0]
+    assert second.unpriced == ("C",)  # no vol: counted, not priced
+    # vtexp moved with nothing else: the same rows' terms, the new time
+    later = options_book(spot=Decimal("111"), spot_rows=rows, vtexp_days={"AUG25": 1.5})
+    assert later.years.tolist() == [1.5 / 252, 1.5 / 252]

@@ -108,11 +108,11 @@ class Bench(Harness):
 
     def start(self, *, migrate: bool = True) -> Stack:
         stack = super().start(migrate=migrate)
-        self._state_seed()
+        self.state_seed()
         self.web_start(ws=os.environ.get("FRGM_BENCH_WS", "auto"))
         return stack
 
-    def _state_seed(self) -> None:
+    def state_seed(self) -> None:
         from feeds.records import Feed
         from feeds.state_store import key
         from lib.redis_clients import state_store
@@ -131,11 +131,7 @@ class Bench(Harness):
         from feeds.publish import updates_build, updates_publish
 
         self.seq += 1
-        changed = {
-            row_id: row
-            for i, (row_id, row) in enumerate(_rows(self.seq).items())
-            if (i + self.seq) % (STATE_ROWS // CHANGED_ROWS) == 0
-        }
+        changed = changed_rows(self.seq)
         if self.book_state:
             fanout_book.book_rows_write(changed)
         updates = updates_build(
@@ -150,6 +146,15 @@ class Bench(Harness):
         )
         updates_publish(updates)
         return len(json.dumps(changed))
+
+
+def changed_rows(seq: int) -> dict[str, dict[str, Any]]:
+    """The ``CHANGED_ROWS`` rows update ``seq`` changes, at their new figures."""
+    return {
+        row_id: row
+        for i, (row_id, row) in enumerate(_rows(seq).items())
+        if (i + seq) % (STATE_ROWS // CHANGED_ROWS) == 0
+    }
 
 
 def _rows(version: int) -> dict[str, dict[str, Any]]:

@@ -38,6 +38,8 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 
+from lib.heap import heap_settle
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -173,6 +175,9 @@ def _child_start(parent_pid: int, preload: tuple[str, ...]) -> None:
     django.setup()
     for module in preload:  # before it says it is up: its first recompute imports nothing
         importlib.import_module(module)
+    # Out of the collector's sight, as the worker's (``lib.heap``): a full collection
+    # over Django and the apps' objects would land in some update's recompute.
+    heap_settle()
     threading.Thread(
         target=_orphan_watch, args=(parent_pid,), name="orphan-watch", daemon=True
     ).start()

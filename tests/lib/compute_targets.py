@@ -23,3 +23,10 @@ def sleep_then_whoami(seconds: float) -> int:
 
 def refuse(message: str) -> None:
     raise LookupError(message)
+
+
+def frozen_objects() -> int:
+    """Objects the child's garbage collector no longer walks (``gc.freeze``)."""
+    import gc
+
+    return gc.get_freeze_count()

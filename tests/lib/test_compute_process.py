@@ -22,7 +22,7 @@ from lib.compute_process import (
     compute_run,
     settings_overridden,
 )
-from tests.lib.compute_targets import refuse, setting_of, sleep_then_whoami, whoami
+from tests.lib.compute_targets import frozen_objects, refuse, setting_of, sleep_then_whoami, whoami
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -63,6 +63,11 @@ async def test_a_recompute_runs_in_another_process(started_child) -> None:
     assert child != os.getpid()
     assert await compute_run(whoami) == child, "one child, kept for the next recompute"
     assert compute_process_pid() == child
+
+
+async def test_the_child_s_start_up_heap_is_out_of_the_collector_s_sight(started_child) -> None:
+    """A full collection over Django's objects would stall some update's recompute."""
+    assert await compute_run(frozen_objects) > 10_000  # Django and the apps, frozen
 
 
 async def test_the_event_loop_runs_while_the_child_computes(started_child) -> None:

@@ -90,14 +90,6 @@ def price(value: Decimal | None) -> Cell:
         return Cell(DASH, "", "muted")
     if _unshown(value):
         return OUT_OF_RANGE
-    return _price_cell(value)
-
-
-@functools.lru_cache(maxsize=4096)
-def _price_cell(value: Decimal) -> Cell:
-    # The ladder's and the slide's levels recur from one update to the next, and the
-    # 32nds cost ~4 us each: ~1 ms of every live recompute. Equal Decimals (110.5,
-    # 110.50) share an entry: their cells are equal, the value text being normalised.
     return Cell(price_to_32nds(value), decimal_text(value))
 
 
@@ -126,7 +118,8 @@ def price_near(value: Decimal | None) -> Cell:
 @functools.lru_cache(maxsize=4096)
 def _price_near_cell(value: Decimal) -> Cell:
     # A ladder's breakevens stay the same until its position or orders change, and
-    # rounding one to the grid (a 120-digit division) costs ~25 us: ~2 ms an update.
+    # rounding one to the grid (a 120-digit division) costs ~25 us. Equal Decimals
+    # (110.5, 110.50) share an entry: their cells are equal, the value text normalised.
     return Cell(price_to_32nds(round_to_tick(price=value, tick=_GRID)), decimal_text(value))
 
 

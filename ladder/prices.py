@@ -64,7 +64,9 @@ def price_to_32nds(price: Decimal, *, strict: bool = False) -> str:
     return _to_32nds(price, strict)
 
 
-@functools.lru_cache(maxsize=4096)  # a ladder's levels recur on every update (~4 us each)
+# A ladder's and a slide's levels recur on every update (~4 us each). Equal Decimals
+# (110.5, 110.50) share an entry: their 32nds are the same text.
+@functools.lru_cache(maxsize=4096)
 def _to_32nds(price: Decimal, strict: bool) -> str:
     if not is_on_32nds_grid(price):
         if strict:

@@ -10,7 +10,6 @@ A cell is futures P&L + options P&L, dollars to the cent; each row's book delta
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -137,7 +136,6 @@ def _sum(a: Decimal, b: Decimal) -> Decimal:
     return Decimal(0) if total == 0 else Decimal(format(total.normalize(), "f"))
 
 
-@functools.lru_cache(maxsize=1024)  # the same moves of the same tick on every update
 def _signed_32nds(move: Decimal) -> str:
     text = price_to_32nds(abs(move))
     return "0'000" if move == 0 else ("+" if move > 0 else "-") + text

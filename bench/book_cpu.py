@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import time
 
 from bench import fanout_book
 from bench.fanout import Bench, changed_rows
 from bench.harness import Harness, run_directory
-from bench.stats import table
+from bench.stats import fmt, percentile, table
 
 UNCOUNTED = 10  # the first updates: first calls, caches filling
 SLIDE_MOVES = 64  # the fan-out bench's slide socket (``fanout_book.SLIDE_QUERY``)
@@ -43,7 +42,7 @@ def main() -> int:
         finally:
             bench.stop()
     rows = [
-        (name, f"{statistics.median(v):.2f}", f"{_p95(v):.2f}")
+        (name, fmt(percentile(v, 50), 2), fmt(percentile(v, 95), 2))
         for name, v in (
             ("ladder", ladder),
             ("slide", slide),
@@ -79,11 +78,6 @@ def _measure(bench: Bench, updates: int) -> tuple[list[float], list[float]]:
             ladder.append((between - began) * 1000)
             slide.append((ended - between) * 1000)
     return ladder, slide
-
-
-def _p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[int(0.95 * (len(ordered) - 1))]
 
 
 if __name__ == "__main__":

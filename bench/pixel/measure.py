@@ -296,12 +296,13 @@ def unchanged_reuploads(
     version held already and applied nothing (a duplicate, as feed health counts it),
     so nothing was lost. ``etags``: every version of those keys, ``key#version`` ->
     the S3 ETag (the bytes' MD5)."""
-    held: dict[tuple[str, str], bool] = {}
-    for upload, etag in etags.items():
-        if history.get(upload, 0) > 0:
-            held[(upload.rsplit("#", 1)[0], etag)] = True
+    held = {
+        (upload.rsplit("#", 1)[0], etag)
+        for upload, etag in etags.items()
+        if history.get(upload, 0) > 0
+    }
     return sorted(
         upload
         for upload in missing
-        if upload in etags and held.get((upload.rsplit("#", 1)[0], etags[upload]), False)
+        if upload in etags and (upload.rsplit("#", 1)[0], etags[upload]) in held
     )

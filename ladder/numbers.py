@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 SHOWN_MAX_ABS = Decimal(10) ** 12  # a trillion: no price, position, P&L or Greek is near it
+_MAX_ABS_LEADING = SHOWN_MAX_ABS.adjusted()  # 12: a number led by a digit past it is beyond
 SHOWN_MAX_DIGITS = 40  # significant digits; a float has 17, a TT average ~20
 # The smallest non-zero magnitude a price, tick or point value may have: a tick of
 # 1e-900000 would make price / tick overflow.
@@ -62,10 +63,15 @@ def decimal_is_shown(number: Decimal) -> bool:
         return False
     if number.is_zero():
         return True
-    if len(number.as_tuple().digits) > SHOWN_MAX_DIGITS:
-        return False
     # adjusted() is the exponent of the leading digit: no arithmetic that could trap
-    return number.adjusted() >= SHOWN_MIN_EXPONENT and abs(number) <= SHOWN_MAX_ABS
+    leading = number.adjusted()
+    if leading < SHOWN_MIN_EXPONENT or leading > _MAX_ABS_LEADING:
+        return False
+    if leading == _MAX_ABS_LEADING and abs(number) > SHOWN_MAX_ABS:
+        return False
+    # Every shown and computed cell comes through here: the text holds every digit of
+    # the coefficient, and is a sixth of the cost of counting them (as_tuple).
+    return len(str(number)) <= SHOWN_MAX_DIGITS or len(number.as_tuple().digits) <= SHOWN_MAX_DIGITS
 
 
 def int_shown(value: Any) -> int | None:

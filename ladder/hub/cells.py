@@ -21,7 +21,7 @@ PackedCells = dict[str, PackedCell]  # column index -> packed cell
 
 def frame_cell(cell: Cell) -> FrameCell:
     """A ``ladder.formatting.Cell`` as the compact list a frame carries."""
-    return [cell.text, cell.value, cell.css]
+    return list(cell)  # text, value, css: a Cell is a named tuple in that order
 
 
 def row_frame_cells(row: Mapping[str, Any]) -> Cells:

@@ -52,9 +52,11 @@ def feed_ages(*, feeds: Iterable[Feed], now: float | None = None) -> tuple[FeedA
 
 def decimal_text(value: Decimal) -> str:
     """A decimal as plain text without exponent or trailing zeros: 110.125, -65226.5625, 0."""
-    if value == 0:
+    if not value:
         return "0"
-    return format(value.normalize(), "f")
+    shortest = value.normalize()
+    text = str(shortest)  # plain unless the exponent is positive or the number tiny
+    return format(shortest, "f") if "E" in text else text
 
 
 def newest(times: Iterable[datetime | None]) -> datetime | None:

@@ -106,9 +106,10 @@ def slide_snapshot(
         by_expiry=by_expiry,
     )
     expiries = tuple(slide.pnl_by_expiry)
-    # Python floats, not numpy scalars, and the model values rounded to two places in
-    # the sum (``_sum`` normalises): the same Decimals as ``cents``/``delta_places``
-    # added, ~2 ms less per grid.
+    # Python floats, not numpy scalars, each model value to two places (``cents``) and
+    # added to the exact futures figure: the same Decimals as ``cents``/``delta_places``
+    # added. All consumers write a Decimal with ``decimal_text``, so the sums are not
+    # normalised here (~1 ms a grid).
     pnl, delta = slide.pnl.tolist(), slide.delta.tolist()
     rows = tuple(
         SlideRow(
@@ -118,8 +119,8 @@ def slide_snapshot(
             display=row.display,
             futures_position=row.position,
             futures_pnl=row.pnl,
-            pnl=tuple(_sum(row.pnl, Decimal(f"{v:.2f}")) for v in pnl[i]),
-            delta=tuple(_sum(Decimal(row.position), Decimal(f"{d:.2f}")) for d in delta[i]),
+            pnl=_plus_each(row.pnl, pnl[i]),
+            delta=_plus_each(Decimal(row.position), delta[i]),
             by_expiry={e: tuple(cents(v) for v in slide.pnl_by_expiry[e][i]) for e in expiries},
         )
         for i, (move, row) in enumerate(wanted)
@@ -131,9 +132,9 @@ def _level(centre: Decimal, tick: Decimal, move: int) -> Decimal:
     return Decimal(format((centre + move * tick).normalize(), "f"))
 
 
-def _sum(a: Decimal, b: Decimal) -> Decimal:
-    total = a + b
-    return Decimal(0) if total == 0 else Decimal(format(total.normalize(), "f"))
+def _plus_each(exact: Decimal, values: list[float]) -> tuple[Decimal, ...]:
+    """``exact`` + each model value to two places."""
+    return tuple(exact + Decimal(f"{v:.2f}") for v in values)
 
 
 def _signed_32nds(move: Decimal) -> str:

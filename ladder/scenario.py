@@ -41,7 +41,7 @@ Conventions chosen here (the definition leaves them open):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 
@@ -111,16 +111,24 @@ def scenario_ladder(
     point_value: Decimal = ZN_POINT_VALUE,
     ticks_each_side: int = DEFAULT_TICKS,
     centre: Decimal | None = None,
+    rows_known: Mapping[Decimal, LadderRow] | None = None,
 ) -> Ladder:
-    """The ladder for ``position``'s instrument around ``spot`` (see module doc)."""
+    """The ladder for ``position``'s instrument around ``spot`` (see module doc).
+
+    ``rows_known``: rows an earlier call computed for the same position, orders,
+    spot, tick size and point value, by level; a level found there is not computed
+    again (the live hub's ladder and risk slide of one update share most levels).
+    """
     if tick_size <= 0 or point_value <= 0 or ticks_each_side < 0:
         raise ValueError("tick_size and point_value must be positive, ticks_each_side >= 0")
     fills = working_fills(orders=orders, instrument_id=position.instrument_id)
     middle = round_to_tick(price=spot, tick=tick_size) if centre is None else centre
     tick_value = tick_size * point_value
     levels = [middle + tick_size * k for k in range(ticks_each_side, -ticks_each_side - 1, -1)]
+    known = rows_known or {}
     rows = tuple(
-        _row(
+        known.get(level)
+        or _row(
             level=level,
             fills=fills,
             net_position=position.net_position,

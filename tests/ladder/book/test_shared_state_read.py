@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from ladder import scenario as ladder_scenario
 from ladder.book import book_from_rows
 from ladder.selectors import scenario
 from ladder.selectors.scenario import ladder_inputs_shared, ladder_snapshot, options_book
@@ -97,3 +98,30 @@ def test_an_option_row_that_changed_is_priced_from_its_new_figures() -> None:
     # vtexp moved with nothing else: the same rows' terms, the new time
     later = options_book(spot=Decimal("111"), spot_rows=rows, vtexp_days={"AUG25": 1.5})
     assert later.years.tolist() == [1.5 / 252, 1.5 / 252]
+
+
+def test_the_ladder_and_slide_of_one_update_compute_each_level_once(
+    book_desk, monkeypatch
+) -> None:
+    computed: list[Decimal] = []
+    row_of = ladder_scenario._row
+
+    def counted(**kwargs):
+        computed.append(kwargs["level"])
+        return row_of(**kwargs)
+
+    monkeypatch.setattr(ladder_scenario, "_row", counted)
+    ladder = ladder_snapshot(ticks=40, state_mark=("hub", 5))
+    slide = slide_snapshot(moves=slide_moves(moves=64, step=1), state_mark=("hub", 5))
+
+    # the slide's 129 levels hold the ladder's 81: 48 more, not 129
+    assert len(computed) == len(set(computed)) == 81 + 48
+    assert {row.price for row in ladder.rows} < {row.price for row in slide.ladder.rows}
+    # ... and every row is what a read of its own computes
+    fresh = slide_snapshot(moves=slide_moves(moves=64, step=1))
+    assert slide.rows == fresh.rows
+    assert ladder.rows == ladder_snapshot(ticks=40).rows
+    # a new mark (a new file heard): every level computed again
+    computed.clear()
+    ladder_snapshot(ticks=40, state_mark=("hub", 6))
+    assert len(computed) == 81

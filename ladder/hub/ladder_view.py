@@ -14,7 +14,7 @@ from ladder.hub.config import LADDER_FEEDS
 from ladder.hub.view import View
 from ladder.prices import round_to_tick
 from ladder.selectors import decimal_text, ladder_snapshot
-from lib.compute_process import compute_in_process, compute_run
+from lib.compute_process import compute_run
 
 LadderCompute = Callable[..., tuple[dict[str, Any], dict[str, Cells]]]
 # How long a recompute waits at most for the sockets' pending writes (``writes_pending``).
@@ -106,18 +106,21 @@ class LadderRoom(View):
         self, compute: Callable[..., tuple[dict[str, Any], dict[str, Cells]]], **kwargs: Any
     ) -> tuple[dict[str, Any], dict[str, Cells]]:
         """Run a recompute in the compute process (``lib.compute_process``), off the
-        event loop's GIL; one that runs in a thread waits for the sockets' writes first."""
-        if not compute_in_process(compute):
-            await self.writes_done()
+        event loop's GIL, once the sockets' writes have gone out (``writes_done``)."""
+        await self.writes_done()
         return await compute_run(compute, **kwargs)
 
     async def writes_done(self) -> None:
         """Let the frames queued for sockets go out first (``WRITES_WAIT_S`` at most).
 
-        A recompute in a thread holds the GIL for most of its ~20-30 ms (Redis
-        replies, JSON, formatting): begun while the event loop writes one spot-risk
-        frame to 1,000 sockets, it stretches that fan-out by as much. The same file
-        usually triggers both, so such a recompute waits for the writes.
+        The same file usually triggers both a recompute and a spot-risk frame to
+        every socket. A recompute in a thread holds the GIL for most of its ~15-20
+        ms (Redis replies, the grid, formatting) and stretches that fan-out by as
+        much. One in the compute process holds no GIL but takes a CPU the fan-out
+        needs: the web task's share of one (a quarter vCPU in production), or the
+        core the browsers' reads run on beside it (the bench's clients). So either
+        waits for the writes; the ladder's and slide's frames go out after the
+        spot-risk frame, well within their 1 s.
         """
         if self.writes_pending is None:
             return

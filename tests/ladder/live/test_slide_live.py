@@ -216,7 +216,9 @@ async def test_a_recompute_waits_for_frames_still_queued_for_sockets(
     stack, trader, live_settings
 ) -> None:
     """The fan-out first: a grid computed while the loop writes a frame to 1,000 sockets
-    would hold the GIL against those writes (``LadderRoom.writes_done``)."""
+    would hold the GIL against those writes in a thread, or take the CPU they need in
+    the compute process (``LadderRoom.writes_done``; this compute runs in a thread, and
+    the compute process's path is the same code)."""
     computed: list[float] = []
 
     def compute(**query):

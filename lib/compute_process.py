@@ -5,7 +5,9 @@ run in a thread (the ladder with its whole-book columns, the 129 x 5 risk
 slide: ~30 ms of Python per update) holds the GIL for most of its run, so a
 broadcast it overlaps waits for it: with the book live, the 1,000-socket
 fan-out's p99 grew by 17 %. Here the recompute runs in one child process per
-web process (the second core), and the loop only unpickles its answer.
+web process (the second core), and the loop only unpickles its answer. The
+child still takes a CPU the fan-out needs, so the live rooms start a recompute
+once the sockets' writes have gone out (``ladder.hub.ladder_view``).
 
 The child is started on first use (spawn: a clean interpreter, not a fork of a
 threaded server; recomputes run in a thread until it is up) and lives as long

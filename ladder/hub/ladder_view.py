@@ -95,7 +95,7 @@ class LadderRoom(View):
 
     async def _compute(self) -> tuple[dict[str, Any], dict[str, Cells]]:
         return await self.compute_run(
-            self.compute, instrument_id=self.instrument_id, ticks=self.ticks, **self.marked()
+            self.compute, instrument_id=self.instrument_id, ticks=self.ticks
         )
 
     def marked(self) -> dict[str, object]:
@@ -106,9 +106,11 @@ class LadderRoom(View):
         self, compute: Callable[..., tuple[dict[str, Any], dict[str, Cells]]], **kwargs: Any
     ) -> tuple[dict[str, Any], dict[str, Cells]]:
         """Run a recompute in the compute process (``lib.compute_process``), off the
-        event loop's GIL, once the sockets' writes have gone out (``writes_done``)."""
+        event loop's GIL, once the sockets' writes have gone out (``writes_done``),
+        with the hub's mark as it is then (``marked``: a file heard while it waited
+        is in the state it reads)."""
         await self.writes_done()
-        return await compute_run(compute, **kwargs)
+        return await compute_run(compute, **kwargs, **self.marked())
 
     async def writes_done(self) -> None:
         """Let the frames queued for sockets go out first (``WRITES_WAIT_S`` at most).

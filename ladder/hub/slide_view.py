@@ -129,7 +129,7 @@ class SlideRoom(LadderRoom):
         self._absorbed.clear()
         while len(self._computed) > _FILES_REMEMBERED:
             del self._computed[next(iter(self._computed))]
-        return await self.compute_run(self.compute, **self.query, **self.marked())
+        return await self.compute_run(self.compute, **self.query)
 
 
 _FILES_REMEMBERED = 64  # more than the parts and chunks in flight at once

@@ -220,9 +220,11 @@ async def test_a_recompute_waits_for_frames_still_queued_for_sockets(
     the compute process (``LadderRoom.writes_done``; this compute runs in a thread, and
     the compute process's path is the same code)."""
     computed: list[float] = []
+    marks: list[object] = []
 
     def compute(**query):
         computed.append(time.monotonic())
+        marks.append(query.get("state_mark"))
         n = str(len(computed))
         return {"spot": n}, {"0": {"pnl:0": [n, n, ""]}}
 
@@ -238,6 +240,7 @@ async def test_a_recompute_waits_for_frames_still_queued_for_sockets(
 
     def drain() -> None:
         drained.append(time.monotonic())
+        hub.heard += 1  # a file heard while the recompute waited: its read must see it
         while not unwritten.queue.empty():
             unwritten.queue.get_nowait()
 
@@ -249,5 +252,6 @@ async def test_a_recompute_waits_for_frames_still_queued_for_sockets(
     assert delta["data"]["header"] == {"spot": "2"}
     assert drained, "the recompute did not wait for the queued frame"
     assert computed[1] >= drained[0]
+    assert marks[1] == hub.state_mark()  # the mark after the wait, not before it
     room.subscribers.discard(unwritten)
     await ws.disconnect()

@@ -100,9 +100,7 @@ def test_an_option_row_that_changed_is_priced_from_its_new_figures() -> None:
     assert later.years.tolist() == [1.5 / 252, 1.5 / 252]
 
 
-def test_the_ladder_and_slide_of_one_update_compute_each_level_once(
-    book_desk, monkeypatch
-) -> None:
+def test_the_ladder_and_slide_of_one_update_compute_each_level_once(book_desk, monkeypatch) -> None:
     computed: list[Decimal] = []
     row_of = ladder_scenario._row
 

@@ -128,6 +128,12 @@ def _price_near_cell(value: Decimal) -> Cell:
     return Cell(price_to_32nds(round_to_tick(price=value, tick=_GRID)), decimal_text(value))
 
 
+def level(price: Decimal, display: str) -> Cell:
+    """A ladder level (a ladder's or a slide's row) with its 32nds as the scenario wrote
+    them (``display``): ``price`` would write them again."""
+    return Cell(display, decimal_text(price))
+
+
 def plain(value: Decimal | float | None, places: int, *, tone: bool = True) -> Cell:
     if value is None:
         return MISSING
@@ -172,7 +178,7 @@ def ladder_cells(row: LadderRow, book: BookRow | None = None) -> dict[str, Cell]
     them when the trader chooses futures only)."""
     cells = {
         "buy_qty": quantity(row.buy_qty, blank_zero=True),
-        "display": Cell(row.display, decimal_text(row.price)),
+        "display": level(row.price, row.display),
         "sell_qty": quantity(row.sell_qty, blank_zero=True),
         "position": quantity(row.position, signed=True),
         "pnl": money(row.pnl),
@@ -287,8 +293,7 @@ def slide_cells(view: SlideView) -> dict[str, dict[str, Cell]]:
     for row in view.rows:
         cells = {
             "move_32nds": Cell(row.move_32nds, ""),
-            # a ladder level: its 32nds are the ladder row's own (``price`` would redo them)
-            "price": Cell(row.display, decimal_text(row.price)),
+            "price": level(row.price, row.display),
             "delta": plain(row.delta[at], 2, tone=False) if row.delta else Cell("", ""),
         }
         cells.update(zip(pnl_columns, map(money, row.pnl), strict=True))
